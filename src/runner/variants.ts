@@ -1,0 +1,133 @@
+/**
+ * Variant definitions (`baselines/variants.json`), validated with zod.
+ * A variant is one model configuration to benchmark: an in-process ONNX pair, a subprocess command, or a Docker image
+ * run under the challenge container protocol (../docs/PROTOCOL.md).
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+
+const common = {
+  name: z.string().regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, . _ - only'),
+  /** Column title in paper tables, e.g. "Proposed". */
+  label: z.string().optional(),
+  description: z.string().optional(),
+};
+
+/** How the decoder receives the box prompt. */
+export const BoxEncodingSchema = z.discriminatedUnion('type', [
+  /** LiteMedSAM export: `boxes` float32 [1,1,4] = x_min, y_min, x_max, y_max in the 256x256 frame. */
+  z.object({ type: z.literal('boxes'), input: z.string().default('boxes') }),
+  /** SAM official ONNX export: box corners as points with labels 2 and 3. */
+  z.object({
+    type: z.literal('points'),
+    coordsInput: z.string().default('point_coords'),
+    labelsInput: z.string().default('point_labels'),
+  }),
+]);
+
+export const OnnxVariantSchema = z.object({
+  ...common,
+  kind: z.literal('onnx'),
+  /** Paths relative to the variants file's folder's parent (the repository root) or absolute. */
+  encoder: z.string(),
+  decoder: z.string(),
+  /** Expected sha256 of each model file; verified at load. */
+  sha256: z.record(z.string(), z.string().regex(/^[0-9a-f]{64}$/)).optional(),
+  tensors: z
+    .object({
+      image: z.string().default('image'),
+      embeddings: z.string().default('image_embeddings'),
+      decoderEmbeddings: z.string().default('image_embeddings'),
+      masks: z.string().default('low_res_masks'),
+      iou: z.string().default('iou_predictions'),
+    })
+    .prefault({}),
+  boxEncoding: BoxEncodingSchema.prefault({ type: 'boxes' }),
+  /** onnxruntime intra-op threads; default os.availableParallelism(). */
+  threads: z.number().int().positive().optional(),
+  /** Reuse each 3D slice's embedding across boxes (identical masks). */
+  embeddingCache: z.boolean().default(true),
+});
+
+export const CommandVariantSchema = z.object({
+  ...common,
+  kind: z.literal('command'),
+  /** argv; `{inputs}` and `{outputs}` are substituted; also passed as env INPUTS_DIR / OUTPUTS_DIR. */
+  command: z.array(z.string()).min(1),
+  cwd: z.string().optional(),
+  env: z.record(z.string(), z.string()).optional(),
+  timeoutS: z.number().positive().default(600),
+});
+
+export const DockerVariantSchema = z.object({
+  ...common,
+  kind: z.literal('docker'),
+  /** Image tag already present in the local engine (never pulled) ... */
+  image: z.string().optional(),
+  /** ... or a `team.tar.gz` loaded once before timing. */
+  imageArchive: z.string().optional(),
+  command: z.array(z.string()).default(['/bin/sh', '-c', 'sh predict.sh']),
+  memory: z.string().default('8G'),
+  timeoutS: z.number().positive().default(600),
+  readOnlyInputs: z.boolean().default(true),
+  workdir: z.string().optional(),
+});
+
+export const VariantSchema = z.discriminatedUnion('kind', [OnnxVariantSchema, CommandVariantSchema, DockerVariantSchema]);
+export const VariantsFileSchema = z.object({ variants: z.array(VariantSchema).min(1) });
+
+export type OnnxVariant = z.infer<typeof OnnxVariantSchema>;
+export type CommandVariant = z.infer<typeof CommandVariantSchema>;
+export type DockerVariant = z.infer<typeof DockerVariantSchema>;
+export type Variant = z.infer<typeof VariantSchema>;
+
+/** Repository root (two levels above src/runner or dist/runner). */
+export const REPO_ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', '..');
+export const DEFAULT_VARIANTS_FILE = path.join(REPO_ROOT, 'baselines', 'variants.json');
+
+/**
+ * Read and validate a variants file.
+ * Relative paths inside (encoder, decoder, imageArchive, cwd) are resolved against the repository root when the file
+ * is the default one, else against the file's folder.
+ * @throws Error naming the file, the variant index/key, what was expected and what was found.
+ */
+export function loadVariants(file = DEFAULT_VARIANTS_FILE): Variant[] {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new Error(`${file}: cannot read variants file as JSON: ${(e as Error).message}`);
+  }
+  const parsed = VariantsFileSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issues = parsed.error.issues
+      .map((i) => `  ${i.path.join('.') || '(root)'}: ${i.message}`)
+      .join('\n');
+    throw new Error(`${file}: invalid variants file:\n${issues}`);
+  }
+  const base = path.resolve(file) === path.resolve(DEFAULT_VARIANTS_FILE) ? REPO_ROOT : path.dirname(path.resolve(file));
+  const names = new Set<string>();
+  return parsed.data.variants.map((v) => {
+    if (names.has(v.name)) throw new Error(`${file}: duplicate variant name "${v.name}"`);
+    names.add(v.name);
+    const abs = (p: string | undefined) => (p === undefined ? p : path.isAbsolute(p) ? p : path.join(base, p));
+    if (v.kind === 'onnx') return { ...v, encoder: abs(v.encoder)!, decoder: abs(v.decoder)! };
+    if (v.kind === 'command') return { ...v, cwd: abs(v.cwd) };
+    return { ...v, imageArchive: abs(v.imageArchive) };
+  });
+}
+
+/**
+ * Select variants by a comma list (`a,b`) or `all`.
+ * @throws Error listing the known names when a name is unknown.
+ */
+export function selectVariants(all: Variant[], list: string | undefined): Variant[] {
+  if (!list || list === 'all') return all;
+  const wanted = list.split(',').map((s) => s.trim()).filter(Boolean);
+  return wanted.map((n) => {
+    const v = all.find((x) => x.name === n);
+    if (!v) throw new Error(`unknown variant "${n}"; known: ${all.map((x) => x.name).join(', ')}`);
+    return v;
+  });
+}
