@@ -1,6 +1,21 @@
-/** Entry point of the `bench` CLI (commander). Each sub-command lives in its own module under src/cli. */
+/** Entry point of the `bench` CLI (commander). Each sub-command registers itself from its own module. */
 import { Command } from 'commander';
+import { register as registerCases } from './cases.js';
+import { register as registerMetrics } from './metrics.js';
+import { register as registerPredict } from './predict.js';
+import { register as registerRun } from './run.js';
+import { register as registerReport } from './report.js';
+import { register as registerGate } from './gate.js';
 
 const program = new Command();
-program.name('bench').description('medseg-bench: evaluation and benchmark harness for box-prompted medical image segmentation');
+program
+  .name('bench')
+  .description('medseg-bench: evaluation and benchmark harness for box-prompted medical image segmentation (LiteMedSAM-style)')
+  .showHelpAfterError();
+registerCases(program);
+registerMetrics(program);
+registerPredict(program);
+registerRun(program);
+registerReport(program);
+registerGate(program);
 await program.parseAsync(process.argv);
