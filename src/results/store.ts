@@ -1,0 +1,220 @@
+/**
+ * The results store: one folder per run (`results/<run-id>/`), format in docs/results-format.md.
+ * Rows are appended and flushed (fsync) as each case finishes, so a killed run loses at most the case in flight.
+ * Readers (reports, gate) use `readRun`, which tolerates a run that is still going or was killed.
+ */
+import { appendFileSync, closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeFileSync, writeSync } from 'node:fs';
+import path from 'node:path';
+import { stringify } from 'csv-stringify/sync';
+import { parse } from 'csv-parse/sync';
+import type { CaseStatus, Dim, MetricMode, SpacingOrder } from '../types.js';
+
+/** One row of cases.csv: one variant x case. Times in seconds, memory in MiB. NaN = "no value" (empty field). */
+export interface CaseRow {
+  variant: string;
+  case: string;
+  modality: string;
+  dim: Dim;
+  /** imgs shape as numpy prints it, e.g. "(30, 101, 122)". */
+  shape: string;
+  n_objects: number;
+  status: CaseStatus;
+  dsc: number;
+  nsd: number;
+  time_s: number;
+  time_s_min: number;
+  time_s_max: number;
+  time_s_cold: number;
+  repeats: number;
+  encoder_calls: number;
+  decoder_calls: number;
+  peak_rss_mb: number;
+  error: string;
+}
+
+/** One row of labels.csv: one variant x case x evaluated label. Distances in mm (pixels for 2D). */
+export interface LabelRow {
+  variant: string;
+  case: string;
+  label: number;
+  dsc: number;
+  nsd: number;
+  gt_voxels: number;
+  seg_voxels: number;
+  intersection: number;
+  hd95: number;
+  avg_dist_gt_to_seg: number;
+  avg_dist_seg_to_gt: number;
+}
+
+export const CASE_COLUMNS: (keyof CaseRow)[] = [
+  'variant', 'case', 'modality', 'dim', 'shape', 'n_objects', 'status', 'dsc', 'nsd', 'time_s', 'time_s_min',
+  'time_s_max', 'time_s_cold', 'repeats', 'encoder_calls', 'decoder_calls', 'peak_rss_mb', 'error',
+];
+export const LABEL_COLUMNS: (keyof LabelRow)[] = [
+  'variant', 'case', 'label', 'dsc', 'nsd', 'gt_voxels', 'seg_voxels', 'intersection', 'hd95',
+  'avg_dist_gt_to_seg', 'avg_dist_seg_to_gt',
+];
+const NUMERIC_CASE = new Set<keyof CaseRow>(['dim', 'n_objects', 'dsc', 'nsd', 'time_s', 'time_s_min', 'time_s_max', 'time_s_cold', 'repeats', 'encoder_calls', 'decoder_calls', 'peak_rss_mb']);
+
+/** Variant entry of run.json. */
+export interface RunVariant {
+  name: string;
+  kind: string;
+  label?: string;
+  definition: unknown;
+  models?: { path: string; sha256: string }[];
+  load_time_s?: number;
+  warmup_time_s?: number;
+  facts?: Record<string, unknown>;
+}
+
+/** run.json: everything needed to interpret and reproduce the numbers. */
+export interface RunMeta {
+  run_id: string;
+  started_at: string;
+  finished_at: string | null;
+  command: string[];
+  harness: { name: string; version: string; git_commit: string | null };
+  machine: { cpu_model: string; cores: number; memory_gb: number; platform: string; arch: string };
+  versions: Record<string, string>;
+  threads: { intra_op: number };
+  metrics: { mode: MetricMode; tolerance_mm: number; spacing_order: SpacingOrder };
+  timing: { repeat: number; warmup: number; includes: Record<string, string>; container_overhead_s?: number | null };
+  cases_dir: string;
+  options?: Record<string, unknown>;
+  variants: RunVariant[];
+}
+
+/** Float to CSV text: shortest round-trip decimal; NaN -> empty field; ±Infinity -> "inf"/"-inf". */
+export function formatNumber(x: number): string {
+  if (Number.isNaN(x)) return '';
+  if (x === Infinity) return 'inf';
+  if (x === -Infinity) return '-inf';
+  return String(x);
+}
+
+/** CSV field text to number: empty -> NaN, "inf"/"-inf" -> ±Infinity. */
+export function parseNumber(s: string | undefined): number {
+  if (s === undefined || s === '') return NaN;
+  if (s === 'inf') return Infinity;
+  if (s === '-inf') return -Infinity;
+  return Number(s);
+}
+
+function toRecord<T extends object>(row: T, columns: (keyof T)[]): string[] {
+  return columns.map((c) => {
+    const v = row[c];
+    return typeof v === 'number' ? formatNumber(v) : String(v ?? '');
+  });
+}
+
+function appendDurable(file: string, text: string): void {
+  const fd = openSync(file, 'a');
+  try {
+    writeSync(fd, text);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Writes one results folder. All appends are flushed to disk before returning. */
+export class RunStore {
+  readonly dir: string;
+  constructor(dir: string) {
+    this.dir = path.resolve(dir);
+  }
+  get casesCsv(): string {
+    return path.join(this.dir, 'cases.csv');
+  }
+  get labelsCsv(): string {
+    return path.join(this.dir, 'labels.csv');
+  }
+  get runJson(): string {
+    return path.join(this.dir, 'run.json');
+  }
+  get logDir(): string {
+    return path.join(this.dir, 'logs');
+  }
+  /** Path of the segs file of one variant x case. */
+  segsPath(variant: string, caseName: string): string {
+    return path.join(this.dir, 'segs', variant, `${caseName}.npz`);
+  }
+  /** Create the folder layout and CSV headers (kept when they already exist, for --resume). */
+  init(): void {
+    mkdirSync(this.logDir, { recursive: true });
+    mkdirSync(path.join(this.dir, 'segs'), { recursive: true });
+    if (!existsSync(this.casesCsv)) writeFileSync(this.casesCsv, stringify([CASE_COLUMNS as string[]]));
+    if (!existsSync(this.labelsCsv)) writeFileSync(this.labelsCsv, stringify([LABEL_COLUMNS as string[]]));
+  }
+  /** Write run.json atomically (temp file + rename). */
+  writeMeta(meta: RunMeta): void {
+    const tmp = `${this.runJson}.tmp`;
+    writeFileSync(tmp, JSON.stringify(meta, null, 2) + '\n');
+    renameSync(tmp, this.runJson);
+  }
+  /** Append one case row and its label rows, labels first, so a case row always has its labels on disk. */
+  appendCase(row: CaseRow, labels: LabelRow[]): void {
+    if (labels.length > 0) appendDurable(this.labelsCsv, stringify(labels.map((l) => toRecord(l, LABEL_COLUMNS))));
+    appendDurable(this.casesCsv, stringify([toRecord(row, CASE_COLUMNS)]));
+  }
+  /** Append a line to logs/run.log. */
+  log(line: string): void {
+    appendFileSync(path.join(this.logDir, 'run.log'), `${new Date().toISOString()} ${line}\n`);
+  }
+}
+
+/** A results folder as read back. */
+export interface RunData {
+  dir: string;
+  meta: RunMeta;
+  cases: CaseRow[];
+  labels: LabelRow[];
+}
+
+function readCsv(file: string): Record<string, string>[] {
+  if (!existsSync(file)) return [];
+  const text = readFileSync(file, 'utf8');
+  // relax_column_count: the last line of a killed run may be partial; it is dropped below.
+  return parse(text, { columns: true, skip_empty_lines: true, relax_column_count: true }) as Record<string, string>[];
+}
+
+/**
+ * Read a results folder. Later rows for the same variant x case replace earlier ones (a resumed run may re-run a
+ * case whose segs file was lost). Label rows are kept only for cases that have a case row.
+ * @throws Error naming the file when run.json is missing or not JSON, or a CSV header is not the expected one.
+ */
+export function readRun(dir: string): RunData {
+  const runJson = path.join(dir, 'run.json');
+  if (!existsSync(runJson)) throw new Error(`${runJson}: not found — is ${dir} a results folder written by "bench run"?`);
+  let meta: RunMeta;
+  try {
+    meta = JSON.parse(readFileSync(runJson, 'utf8')) as RunMeta;
+  } catch (e) {
+    throw new Error(`${runJson}: not valid JSON: ${(e as Error).message}`);
+  }
+  const caseRecords = readCsv(path.join(dir, 'cases.csv'));
+  const byKey = new Map<string, CaseRow>();
+  for (const r of caseRecords) {
+    if (r.variant === undefined || r.case === undefined || r.status === undefined || r.error === undefined) continue; // partial line
+    const row = {} as Record<string, unknown>;
+    for (const c of CASE_COLUMNS) row[c] = NUMERIC_CASE.has(c) ? parseNumber(r[c]) : (r[c] ?? '');
+    byKey.set(`${r.variant}\u0000${r.case}`, row as unknown as CaseRow);
+  }
+  const labelsByKey = new Map<string, LabelRow[]>();
+  for (const r of readCsv(path.join(dir, 'labels.csv'))) {
+    if (r.avg_dist_seg_to_gt === undefined) continue;
+    const row = {} as Record<string, unknown>;
+    for (const c of LABEL_COLUMNS) row[c] = c === 'variant' || c === 'case' ? r[c] : parseNumber(r[c]);
+    const key = `${r.variant}\u0000${r.case}`;
+    const list = labelsByKey.get(key) ?? [];
+    // a re-run case appends a fresh block of labels starting again at the first label: keep only the last block
+    if (list.length > 0 && (row.label as number) <= list[list.length - 1]!.label) list.length = 0;
+    list.push(row as unknown as LabelRow);
+    labelsByKey.set(key, list);
+  }
+  const cases = [...byKey.values()];
+  const labels = cases.flatMap((c) => labelsByKey.get(`${c.variant}\u0000${c.case}`) ?? []);
+  return { dir, meta, cases, labels };
+}
