@@ -1,0 +1,330 @@
+/**
+ * numpy `.npz` reader and writer. An `.npz` is a zip archive whose members are `<key>.npy` files (numpy's
+ * `savez` / `savez_compressed`); members may be stored or deflated and numpy writes zip64 local headers.
+ *
+ * Reading uses yauzl (central directory, zip64) for the archive structure and streams each requested member through
+ * node's zlib into ONE preallocated buffer of the member's uncompressed size, so peak memory stays close to the
+ * array size. CRC-32 and sizes are verified. Writing produces a plain (non-zip64) zip with deflated or stored
+ * members, written to a temporary file then renamed.
+ */
+import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { promises as fsp } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import type { Readable } from 'node:stream';
+import zlib from 'node:zlib';
+import yauzl from 'yauzl';
+import type { NdArray } from '../types.js';
+import { checkNdArray } from './ndarray.js';
+import {
+  decodeNpyData,
+  ndarrayBytes,
+  npyHeaderBytes,
+  npyHeaderLength,
+  NpyFormatError,
+  parseNpyHeader,
+  type NpyHeader,
+} from './npy.js';
+
+export * from './ndarray.js';
+export { NpyFormatError, parseNpy, serializeNpy, parseNpyHeader, type NpyHeader } from './npy.js';
+
+/** Inflate output chunk size: large chunks mean fewer async round-trips through zlib's thread pool. */
+const INFLATE_CHUNK = 1 << 20;
+
+/** Largest single member we accept (node Buffer limit). */
+const MAX_MEMBER_BYTES = 2 ** 32 - 1;
+
+/** Facts about one member of an `.npz`, from its central-directory entry and `.npy` header. */
+export interface NpzMemberInfo {
+  key: string;
+  dtype: NpyHeader['dtype'];
+  shape: number[];
+  descr: string;
+  fortranOrder: boolean;
+  /** 0 = stored, 8 = deflated. */
+  compressionMethod: number;
+  compressedSize: number;
+  uncompressedSize: number;
+}
+
+function openZip(file: string): Promise<yauzl.ZipFile> {
+  return new Promise((resolve, reject) => {
+    yauzl.open(file, { lazyEntries: true, autoClose: false, validateEntrySizes: true, strictFileNames: false }, (err, zip) => {
+      if (err || !zip) reject(new NpyFormatError(file, `not a readable .npz (zip) archive: ${err?.message ?? 'unknown error'}`, 'a zip archive of .npy members', 'unreadable archive'));
+      else resolve(zip);
+    });
+  });
+}
+
+async function listEntries(zip: yauzl.ZipFile, file: string): Promise<Map<string, yauzl.Entry>> {
+  const entries = new Map<string, yauzl.Entry>();
+  await new Promise<void>((resolve, reject) => {
+    zip.on('entry', (entry: yauzl.Entry) => {
+      if (!entry.fileName.endsWith('/')) {
+        const key = entry.fileName.endsWith('.npy') ? entry.fileName.slice(0, -4) : entry.fileName;
+        entries.set(key, entry);
+      }
+      zip.readEntry();
+    });
+    zip.once('end', () => resolve());
+    zip.once('error', (e: Error) => reject(new NpyFormatError(file, `corrupt .npz (zip) archive: ${e.message}`)));
+    zip.readEntry();
+  });
+  return entries;
+}
+
+function openMemberStream(zip: yauzl.ZipFile, entry: yauzl.Entry, where: string): Promise<Readable> {
+  if (entry.isEncrypted()) return Promise.reject(new NpyFormatError(where, 'encrypted zip member is not supported'));
+  if (entry.compressionMethod !== 0 && entry.compressionMethod !== 8) {
+    return Promise.reject(
+      new NpyFormatError(where, `unsupported zip compression method ${entry.compressionMethod}`, '0 (stored) or 8 (deflate)', String(entry.compressionMethod)),
+    );
+  }
+  return new Promise((resolve, reject) => {
+    zip.openReadStream(entry, { decodeFileData: false }, (err, raw) => {
+      if (err || !raw) return reject(new NpyFormatError(where, `cannot read zip member: ${err?.message ?? 'unknown error'}`));
+      if (entry.compressionMethod === 0) return resolve(raw);
+      const inflate = zlib.createInflateRaw({ chunkSize: INFLATE_CHUNK });
+      raw.on('error', (e) => inflate.destroy(e));
+      inflate.on('close', () => raw.destroy());
+      resolve(raw.pipe(inflate));
+    });
+  });
+}
+
+/** Streams one member fully into a preallocated buffer, verifying size and CRC-32, then decodes it. */
+async function readMember(zip: yauzl.ZipFile, entry: yauzl.Entry, where: string): Promise<NdArray> {
+  const size = entry.uncompressedSize;
+  if (size > MAX_MEMBER_BYTES) throw new NpyFormatError(where, `member too large (${size} bytes)`, `<= ${MAX_MEMBER_BYTES} bytes`, `${size} bytes`);
+  const buf = Buffer.allocUnsafeSlow(size);
+  let filled = 0;
+  let crc = 0;
+  const stream = await openMemberStream(zip, entry, where);
+  try {
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      if (filled + chunk.length > size) {
+        throw new NpyFormatError(where, 'zip member inflates to more bytes than its directory entry says', `${size} bytes`, `more than ${size} bytes`);
+      }
+      buf.set(chunk, filled);
+      crc = zlib.crc32(chunk, crc);
+      filled += chunk.length;
+    }
+  } catch (e) {
+    stream.destroy();
+    if (e instanceof NpyFormatError) throw e;
+    throw new NpyFormatError(where, `corrupt or truncated zip member: ${(e as Error).message}`);
+  }
+  if (filled !== size) {
+    throw new NpyFormatError(where, 'truncated zip member', `${size} bytes`, `${filled} bytes`);
+  }
+  if (crc >>> 0 !== entry.crc32 >>> 0) {
+    throw new NpyFormatError(where, 'CRC-32 mismatch: the zip member is corrupt', `crc32 ${entry.crc32 >>> 0}`, `crc32 ${crc >>> 0}`);
+  }
+  const view = new Uint8Array(buf.buffer, buf.byteOffset, size);
+  const header = parseNpyHeader(view, where);
+  return decodeNpyData(header, view.subarray(header.dataOffset), where);
+}
+
+/** Reads just the `.npy` header of a member (inflating only its first bytes). */
+async function readMemberHeader(zip: yauzl.ZipFile, entry: yauzl.Entry, where: string): Promise<NpyHeader> {
+  const stream = await openMemberStream(zip, entry, where);
+  const chunks: Buffer[] = [];
+  let have = 0;
+  try {
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      chunks.push(chunk);
+      have += chunk.length;
+      const head = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+      const len = npyHeaderLength(head, where);
+      if (len !== undefined && have >= len) return parseNpyHeader(head, where);
+    }
+  } catch (e) {
+    if (e instanceof NpyFormatError) throw e;
+    throw new NpyFormatError(where, `corrupt or truncated zip member: ${(e as Error).message}`);
+  } finally {
+    stream.destroy();
+  }
+  return parseNpyHeader(Buffer.concat(chunks), where); // throws "truncated .npy header"
+}
+
+function missingKey(file: string, key: string, found: string[]): NpyFormatError {
+  return new NpyFormatError(
+    `${file}: key '${key}'`,
+    `missing key '${key}' (keys found: ${found.length ? found.join(', ') : 'none'})`,
+    `key '${key}'`,
+    found.length ? found.join(', ') : 'no keys',
+  );
+}
+
+/**
+ * Reads an `.npz` file into NdArrays keyed by member name without `.npy` (as `numpy.load(file)[key]`).
+ * Arrays are C order, native little-endian (bool as Uint8Array 0/1, int64 as BigInt64Array); Fortran-order and
+ * big-endian members are converted.
+ * @param keys when given, only these members are inflated (others are skipped, not decompressed).
+ * @throws NpyFormatError naming the file (and key): unreadable/truncated archive, missing key (listing the keys
+ *   found), object/pickle or unsupported dtype, CRC or size mismatch.
+ */
+export async function readNpz(file: string, keys?: string[]): Promise<Record<string, NdArray>> {
+  const zip = await openZip(file);
+  try {
+    const entries = await listEntries(zip, file);
+    const wanted = keys ?? [...entries.keys()];
+    for (const k of wanted) if (!entries.has(k)) throw missingKey(file, k, [...entries.keys()]);
+    const out: Record<string, NdArray> = {};
+    for (const k of wanted) out[k] = await readMember(zip, entries.get(k)!, `${file}: key '${k}'`);
+    return out;
+  } finally {
+    zip.close();
+  }
+}
+
+/**
+ * Lists the members of an `.npz` with dtype and shape, inflating only each member's `.npy` header (fast even for
+ * large volumes).
+ * @throws NpyFormatError naming the file (and key) as {@link readNpz}.
+ */
+export async function readNpzInfo(file: string): Promise<NpzMemberInfo[]> {
+  const zip = await openZip(file);
+  try {
+    const entries = await listEntries(zip, file);
+    const out: NpzMemberInfo[] = [];
+    for (const [key, entry] of entries) {
+      const h = await readMemberHeader(zip, entry, `${file}: key '${key}'`);
+      out.push({
+        key,
+        dtype: h.dtype,
+        shape: h.shape,
+        descr: h.descr,
+        fortranOrder: h.fortranOrder,
+        compressionMethod: entry.compressionMethod,
+        compressedSize: entry.compressedSize,
+        uncompressedSize: entry.uncompressedSize,
+      });
+    }
+    return out;
+  } finally {
+    zip.close();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Writer
+
+/** DOS date 1980-01-01 00:00 — fixed so the same arrays always give the same bytes. */
+const DOS_DATE = (0 << 9) | (1 << 5) | 1;
+const DOS_TIME = 0;
+
+async function deflateRawParts(parts: Uint8Array[], level: number): Promise<Buffer[]> {
+  const d = zlib.createDeflateRaw({ level, chunkSize: INFLATE_CHUNK });
+  const out: Buffer[] = [];
+  d.on('data', (c: Buffer) => out.push(c));
+  const done = once(d, 'end');
+  for (const p of parts) {
+    // Feed in slices so a huge array does not sit twice in zlib's input queue.
+    for (let off = 0; off < p.length; off += 16 << 20) {
+      if (!d.write(p.subarray(off, Math.min(p.length, off + (16 << 20))))) await once(d, 'drain');
+    }
+  }
+  d.end();
+  await done;
+  return out;
+}
+
+/**
+ * Writes arrays to an `.npz` readable by `numpy.load` (members `<key>.npy`, format 1.0, little-endian, C order).
+ * The archive is written to a temporary file in the same folder and renamed into place, so an interrupted process
+ * never leaves a half-written `file`. Output bytes are deterministic (fixed member timestamps).
+ * @param opts.compress deflate members (default true, like `numpy.savez_compressed`); false stores them (`savez`).
+ * @param opts.level zlib level 0-9 (default 6, numpy's zlib default).
+ * @throws Error when an array is inconsistent (data vs dtype/shape) or the archive would need zip64 (> 4 GiB).
+ */
+export async function writeNpz(
+  file: string,
+  arrays: Record<string, NdArray>,
+  opts: { compress?: boolean; level?: number } = {},
+): Promise<void> {
+  const compress = opts.compress ?? true;
+  const level = opts.level ?? 6;
+  for (const [k, a] of Object.entries(arrays)) checkNdArray(a, `${file}: key '${k}'`);
+
+  const tmp = join(dirname(file), `.${basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  const fh = await fsp.open(tmp, 'w');
+  let ok = false;
+  try {
+    const central: Buffer[] = [];
+    let offset = 0;
+    const write = async (b: Uint8Array): Promise<void> => {
+      let done = 0;
+      while (done < b.length) {
+        const { bytesWritten } = await fh.write(b, done, b.length - done);
+        done += bytesWritten;
+      }
+      offset += b.length;
+    };
+    for (const [key, a] of Object.entries(arrays)) {
+      const name = Buffer.from(`${key}.npy`, 'utf8');
+      const header = npyHeaderBytes(a.dtype, a.shape);
+      const body = ndarrayBytes(a);
+      const uncompressedSize = header.length + body.length;
+      const crc = zlib.crc32(body, zlib.crc32(header)) >>> 0;
+      const payload = compress ? await deflateRawParts([header, body], level) : [Buffer.from(header), Buffer.from(body.buffer, body.byteOffset, body.byteLength)];
+      const compressedSize = payload.reduce((s, c) => s + c.length, 0);
+      if (uncompressedSize > 0xfffffffe || compressedSize > 0xfffffffe || offset > 0xfffffffe) {
+        throw new Error(`${file}: key '${key}': array too large for a non-zip64 archive (${uncompressedSize} bytes)`);
+      }
+      const flags = /^[\x20-\x7e]*$/.test(key) ? 0 : 0x0800;
+      const method = compress ? 8 : 0;
+      const local = Buffer.alloc(30);
+      local.writeUInt32LE(0x04034b50, 0);
+      local.writeUInt16LE(20, 4);
+      local.writeUInt16LE(flags, 6);
+      local.writeUInt16LE(method, 8);
+      local.writeUInt16LE(DOS_TIME, 10);
+      local.writeUInt16LE(DOS_DATE, 12);
+      local.writeUInt32LE(crc, 14);
+      local.writeUInt32LE(compressedSize, 18);
+      local.writeUInt32LE(uncompressedSize, 22);
+      local.writeUInt16LE(name.length, 26);
+      local.writeUInt16LE(0, 28);
+      const cd = Buffer.alloc(46);
+      cd.writeUInt32LE(0x02014b50, 0);
+      cd.writeUInt16LE((3 << 8) | 20, 4); // made by: unix, 2.0
+      cd.writeUInt16LE(20, 6);
+      cd.writeUInt16LE(flags, 8);
+      cd.writeUInt16LE(method, 10);
+      cd.writeUInt16LE(DOS_TIME, 12);
+      cd.writeUInt16LE(DOS_DATE, 14);
+      cd.writeUInt32LE(crc, 16);
+      cd.writeUInt32LE(compressedSize, 20);
+      cd.writeUInt32LE(uncompressedSize, 24);
+      cd.writeUInt16LE(name.length, 28);
+      cd.writeUInt32LE((0o100644 << 16) >>> 0, 38); // external attributes: regular file rw-r--r--
+      cd.writeUInt32LE(offset, 42);
+      central.push(cd, name);
+      await write(local);
+      await write(name);
+      for (const c of payload) await write(c);
+    }
+    const cdStart = offset;
+    for (const c of central) await write(c);
+    const cdSize = offset - cdStart;
+    const count = Object.keys(arrays).length;
+    if (count > 0xfffe || cdStart > 0xfffffffe) throw new Error(`${file}: archive too large for a non-zip64 archive`);
+    const eocd = Buffer.alloc(22);
+    eocd.writeUInt32LE(0x06054b50, 0);
+    eocd.writeUInt16LE(count, 8);
+    eocd.writeUInt16LE(count, 10);
+    eocd.writeUInt32LE(cdSize, 12);
+    eocd.writeUInt32LE(cdStart, 16);
+    await write(eocd);
+    await fh.close();
+    await fsp.rename(tmp, file);
+    ok = true;
+  } finally {
+    if (!ok) {
+      await fh.close().catch(() => undefined);
+      await fsp.rm(tmp, { force: true }).catch(() => undefined);
+    }
+  }
+}
