@@ -1,4 +1,171 @@
-/** `bench gate` sub-command (placeholder until its issue lands). */
-import type { Command } from 'commander';
+/**
+ * `bench gate`: regression gate for CI (docs/gate.md).
+ *   bench gate <run-dir> --baseline <file> [thresholds] [--markdown out.md] [--json out.json]
+ *   bench gate --update-baseline <run-dir> --baseline <file> [--time-reference <variant>]
+ * Exit codes: 0 pass, 1 regression, 2 usage or data error (bad option, unreadable run or baseline, metric mismatch).
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { InvalidArgumentError, type Command } from 'commander';
+import { buildBaseline, GateDataError, readBaseline, writeBaseline } from '../gate/baseline.js';
+import { compareRun, DEFAULT_GATE_OPTIONS } from '../gate/compare.js';
+import { renderMarkdown } from '../gate/markdown.js';
+import { readRun, type RunData } from '../results/store.js';
 
-export function register(_program: Command): void {}
+export const EXIT_PASS = 0;
+export const EXIT_REGRESSION = 1;
+export const EXIT_USAGE = 2;
+
+function nonNegative(name: string) {
+  return (s: string): number => {
+    const x = Number(s);
+    if (s.trim() === '' || !Number.isFinite(x) || x < 0) throw new InvalidArgumentError(`${name}: expected a number >= 0, found "${s}"`);
+    return x;
+  };
+}
+function positive(name: string) {
+  return (s: string): number => {
+    const x = Number(s);
+    if (s.trim() === '' || !Number.isFinite(x) || x <= 0) throw new InvalidArgumentError(`${name}: expected a number > 0, found "${s}"`);
+    return x;
+  };
+}
+function fraction(s: string): number {
+  const x = Number(s);
+  if (s.trim() === '' || !(x > 0 && x < 1)) throw new InvalidArgumentError(`--confidence: expected a number in (0, 1), found "${s}"`);
+  return x;
+}
+function count(s: string): number {
+  const x = Number(s);
+  if (!Number.isInteger(x) || x < 0) throw new InvalidArgumentError(`--worst: expected an integer >= 0, found "${s}"`);
+  return x;
+}
+
+interface GateCliOptions {
+  baseline?: string;
+  updateBaseline?: string;
+  timeReference?: string;
+  average: 'modality' | 'case';
+  maxDscDrop: number;
+  maxNsdDrop: number;
+  maxTimeRatio: number;
+  confidence: number;
+  allowMissing?: boolean;
+  allowFailures?: boolean;
+  allowMetricMismatch?: boolean;
+  referenceAbsoluteTime?: boolean;
+  skipTime?: boolean;
+  worst: number;
+  markdown?: string;
+  json?: string;
+  quiet?: boolean;
+}
+
+function readRunOrThrow(dir: string): RunData {
+  try {
+    return readRun(dir);
+  } catch (e) {
+    throw new GateDataError((e as Error).message);
+  }
+}
+
+function writeOut(file: string, text: string): void {
+  mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  writeFileSync(file, text);
+}
+
+/** Run the gate command; returns the exit code (never throws for expected errors). */
+export async function gateCommand(runDir: string | undefined, o: GateCliOptions): Promise<number> {
+  try {
+    if (!o.baseline) throw new GateDataError('--baseline <file> is required');
+    if (o.updateBaseline) {
+      if (runDir && path.resolve(runDir) !== path.resolve(o.updateBaseline))
+        throw new GateDataError(`give the run folder once: either --update-baseline ${o.updateBaseline} or the positional ${runDir}`);
+      const run = readRunOrThrow(o.updateBaseline);
+      const b = buildBaseline(run, { timeReference: o.timeReference, averageKind: o.average });
+      writeBaseline(o.baseline, b);
+      const nCases = Object.values(b.variants).reduce((s, v) => s + Object.keys(v.cases).length, 0);
+      const nFailed = Object.values(b.variants).reduce((s, v) => s + Object.values(v.cases).filter((c) => c.status === 'failed').length, 0);
+      console.log(
+        `wrote baseline ${o.baseline} from run ${b.run.run_id}: ${Object.keys(b.variants).length} variant(s) ` +
+          `(${Object.keys(b.variants).join(', ')}), ${nCases} variant x case rows, time reference "${b.time_reference}", ` +
+          `metrics ${b.metrics.mode} / tolerance ${b.metrics.tolerance_mm} mm / spacing ${b.metrics.spacing_order}`,
+      );
+      if (nFailed > 0) console.error(`warning: the baseline holds ${nFailed} failed case(s) (DSC 0 / NSD 0)`);
+      return EXIT_PASS;
+    }
+    if (!runDir) throw new GateDataError('missing <run-dir> (or --update-baseline <run-dir>)');
+    const baseline = readBaseline(o.baseline);
+    const run = readRunOrThrow(runDir);
+    const verdict = compareRun(
+      run,
+      baseline,
+      {
+        maxDscDrop: o.maxDscDrop,
+        maxNsdDrop: o.maxNsdDrop,
+        maxTimeRatio: o.maxTimeRatio,
+        timeReference: o.timeReference,
+        confidence: o.confidence,
+        allowMissing: !!o.allowMissing,
+        allowFailures: !!o.allowFailures,
+        allowMetricMismatch: !!o.allowMetricMismatch,
+        referenceAbsoluteTime: !!o.referenceAbsoluteTime,
+        skipTime: !!o.skipTime,
+        worst: o.worst,
+      },
+      o.baseline,
+    );
+    const md = renderMarkdown(verdict);
+    if (!o.quiet) process.stdout.write(md);
+    if (o.markdown) writeOut(o.markdown, md);
+    if (o.json) writeOut(o.json, JSON.stringify(verdict, null, 2) + '\n');
+    return verdict.exit_code;
+  } catch (e) {
+    if (e instanceof GateDataError) {
+      console.error(`bench gate: ${e.message}`);
+      return EXIT_USAGE;
+    }
+    console.error(`bench gate: ${(e as Error).stack ?? String(e)}`);
+    return EXIT_USAGE;
+  }
+}
+
+export function register(program: Command): void {
+  const d = DEFAULT_GATE_OPTIONS;
+  const cmd = program
+    .command('gate')
+    .description(
+      'Regression gate for CI: compare a results folder with a baseline file; exit 0 pass, 1 regression, 2 usage or data error. ' +
+        'Fails when a modality mean (or the Average) of DSC/NSD drops beyond the threshold, when a variant is slower ' +
+        'with statistical support (sign-test CI of the median paired time ratio entirely above --max-time-ratio), ' +
+        'or when cases are missing or failed. See docs/gate.md.',
+    )
+    .argument('[run-dir]', 'results folder written by "bench run" (results/<run-id>)')
+    .option('--baseline <file>', 'baseline JSON file (read; or written with --update-baseline)')
+    .option('--update-baseline <run-dir>', 'write --baseline from this results folder instead of gating')
+    .option('--time-reference <variant>', 'variant whose per-case time divides the others (default: the baseline\'s; on update: the run\'s first variant)')
+    .option('--average <kind>', 'with --update-baseline: Average = mean of modality means (modality) or of all cases (case)', (s: string) => {
+      if (s !== 'modality' && s !== 'case') throw new InvalidArgumentError(`--average: expected "modality" or "case", found "${s}"`);
+      return s;
+    }, 'modality')
+    .option('--max-dsc-drop <x>', 'largest allowed drop of a modality mean / the Average of DSC', nonNegative('--max-dsc-drop'), d.maxDscDrop)
+    .option('--max-nsd-drop <x>', 'largest allowed drop of a modality mean / the Average of NSD', nonNegative('--max-nsd-drop'), d.maxNsdDrop)
+    .option('--max-time-ratio <x>', 'slowdown factor judged against the CI of the median paired time ratio', positive('--max-time-ratio'), d.maxTimeRatio)
+    .option('--confidence <p>', 'confidence of the sign-test interval', fraction, d.confidence)
+    .option('--allow-missing', 'do not fail on baseline cases missing from the run (they are left out and listed)')
+    .option('--allow-failures', 'do not fail on failed cases (they are left out of the accuracy comparison and listed)')
+    .option('--allow-metric-mismatch', 'compare even when metric mode, tolerance or spacing convention differ')
+    .option('--reference-absolute-time', 'judge the time reference variant on absolute time (same machine only)')
+    .option('--skip-time', 'report time ratios but never fail on time')
+    .option('--worst <n>', 'number of worst cases listed per variant', count, d.worst)
+    .option('--markdown <file>', 'also write the Markdown summary to this file')
+    .option('--json <file>', 'write the JSON verdict to this file')
+    .option('--quiet', 'do not print the Markdown summary to stdout')
+    .action(async (runDir: string | undefined, o: GateCliOptions) => {
+      process.exitCode = await gateCommand(runDir, o);
+    });
+  // usage errors (unknown option, bad number) exit 2, not commander's default 1 (1 means "regression")
+  cmd.exitOverride((err) => {
+    process.exit(err.exitCode === 0 ? 0 : EXIT_USAGE);
+  });
+}
