@@ -32,8 +32,13 @@ export const OnnxVariantSchema = z.object({
   /** Paths relative to the variants file's folder's parent (the repository root) or absolute. */
   encoder: z.string(),
   decoder: z.string(),
-  /** Expected sha256 of each model file; verified at load. */
-  sha256: z.record(z.string(), z.string().regex(/^[0-9a-f]{64}$/)).optional(),
+  /** Expected sha256 (lowercase hex) of each model file, keys `encoder` / `decoder`; verified at load. */
+  sha256: z
+    .strictObject({
+      encoder: z.string().regex(/^[0-9a-f]{64}$/).optional(),
+      decoder: z.string().regex(/^[0-9a-f]{64}$/).optional(),
+    })
+    .optional(),
   tensors: z
     .object({
       image: z.string().default('image'),
