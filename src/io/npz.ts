@@ -35,17 +35,21 @@ const INFLATE_CHUNK = 1 << 20;
 /** Largest single member we accept (node Buffer limit). */
 const MAX_MEMBER_BYTES = 2 ** 32 - 1;
 
-/** Facts about one member of an `.npz`, from its central-directory entry and `.npy` header. */
+/**
+ * Facts about one member of an `.npz`, from its central-directory entry and `.npy` header. When the header cannot
+ * be used (object/pickle or unsupported dtype, corrupt member), `error` is set and dtype/shape are absent.
+ */
 export interface NpzMemberInfo {
   key: string;
-  dtype: NpyHeader['dtype'];
-  shape: number[];
-  descr: string;
-  fortranOrder: boolean;
+  dtype?: NpyHeader['dtype'];
+  shape?: number[];
+  descr?: string;
+  fortranOrder?: boolean;
   /** 0 = stored, 8 = deflated. */
   compressionMethod: number;
   compressedSize: number;
   uncompressedSize: number;
+  error?: NpyFormatError;
 }
 
 function openZip(file: string): Promise<yauzl.ZipFile> {
@@ -74,22 +78,50 @@ async function listEntries(zip: yauzl.ZipFile, file: string): Promise<Map<string
   return entries;
 }
 
-function openMemberStream(zip: yauzl.ZipFile, entry: yauzl.Entry, where: string): Promise<Readable> {
-  if (entry.isEncrypted()) return Promise.reject(new NpyFormatError(where, 'encrypted zip member is not supported'));
+interface MemberStream {
+  /** Decoded bytes (the raw stream itself for stored members). */
+  stream: Readable;
+  /** The raw (compressed) stream from yauzl. */
+  raw: Readable;
+}
+
+function checkMethod(entry: yauzl.Entry, where: string): void {
+  if (entry.isEncrypted()) throw new NpyFormatError(where, 'encrypted zip member is not supported');
   if (entry.compressionMethod !== 0 && entry.compressionMethod !== 8) {
-    return Promise.reject(
-      new NpyFormatError(where, `unsupported zip compression method ${entry.compressionMethod}`, '0 (stored) or 8 (deflate)', String(entry.compressionMethod)),
-    );
+    throw new NpyFormatError(where, `unsupported zip compression method ${entry.compressionMethod}`, '0 (stored) or 8 (deflate)', String(entry.compressionMethod));
   }
+}
+
+function openRaw(zip: yauzl.ZipFile, entry: yauzl.Entry, where: string, range?: { start: number; end: number }): Promise<Readable> {
   return new Promise((resolve, reject) => {
-    zip.openReadStream(entry, { decodeFileData: false }, (err, raw) => {
-      if (err || !raw) return reject(new NpyFormatError(where, `cannot read zip member: ${err?.message ?? 'unknown error'}`));
-      if (entry.compressionMethod === 0) return resolve(raw);
-      const inflate = zlib.createInflateRaw({ chunkSize: INFLATE_CHUNK });
-      raw.on('error', (e) => inflate.destroy(e));
-      inflate.on('close', () => raw.destroy());
-      resolve(raw.pipe(inflate));
+    zip.openReadStream(entry, { decodeFileData: false, ...(range ?? {}) }, (err, raw) => {
+      if (err || !raw) reject(new NpyFormatError(where, `cannot read zip member: ${err?.message ?? 'unknown error'}`));
+      else resolve(raw);
     });
+  });
+}
+
+async function openMemberStream(zip: yauzl.ZipFile, entry: yauzl.Entry, where: string): Promise<MemberStream> {
+  checkMethod(entry, where);
+  const raw = await openRaw(zip, entry, where);
+  if (entry.compressionMethod === 0) return { stream: raw, raw };
+  const inflate = zlib.createInflateRaw({ chunkSize: INFLATE_CHUNK });
+  raw.on('error', (e) => inflate.destroy(e));
+  return { stream: raw.pipe(inflate), raw };
+}
+
+/**
+ * Lets yauzl's raw stream run to its end. yauzl's fd-backed streams must not be destroyed while a read is queued
+ * (its fd-slicer then dereferences a released context and throws), so on any error we drain instead of destroy.
+ */
+function drainRaw(raw: Readable): Promise<void> {
+  if (raw.readableEnded || raw.destroyed) return Promise.resolve();
+  return new Promise((resolve) => {
+    raw.once('end', resolve);
+    raw.once('close', resolve);
+    raw.once('error', () => resolve());
+    raw.unpipe();
+    raw.resume();
   });
 }
 
@@ -100,20 +132,25 @@ async function readMember(zip: yauzl.ZipFile, entry: yauzl.Entry, where: string)
   const buf = Buffer.allocUnsafeSlow(size);
   let filled = 0;
   let crc = 0;
-  const stream = await openMemberStream(zip, entry, where);
+  const { stream, raw } = await openMemberStream(zip, entry, where);
   try {
-    for await (const chunk of stream as AsyncIterable<Buffer>) {
-      if (filled + chunk.length > size) {
-        throw new NpyFormatError(where, 'zip member inflates to more bytes than its directory entry says', `${size} bytes`, `more than ${size} bytes`);
-      }
-      buf.set(chunk, filled);
-      crc = zlib.crc32(chunk, crc);
-      filled += chunk.length;
-    }
-  } catch (e) {
-    stream.destroy();
-    if (e instanceof NpyFormatError) throw e;
-    throw new NpyFormatError(where, `corrupt or truncated zip member: ${(e as Error).message}`);
+    await new Promise<void>((resolve, reject) => {
+      let failed: Error | undefined;
+      stream.on('data', (chunk: Buffer) => {
+        if (failed) return;
+        if (filled + chunk.length > size) {
+          failed = new NpyFormatError(where, 'zip member inflates to more bytes than its directory entry says', `${size} bytes`, `more than ${size} bytes`);
+          return;
+        }
+        buf.set(chunk, filled);
+        crc = zlib.crc32(chunk, crc);
+        filled += chunk.length;
+      });
+      stream.once('end', () => (failed ? reject(failed) : resolve()));
+      stream.once('error', (e: Error) => reject(e instanceof NpyFormatError ? e : new NpyFormatError(where, `corrupt or truncated zip member: ${e.message}`)));
+    });
+  } finally {
+    await drainRaw(raw);
   }
   if (filled !== size) {
     throw new NpyFormatError(where, 'truncated zip member', `${size} bytes`, `${filled} bytes`);
@@ -126,26 +163,38 @@ async function readMember(zip: yauzl.ZipFile, entry: yauzl.Entry, where: string)
   return decodeNpyData(header, view.subarray(header.dataOffset), where);
 }
 
-/** Reads just the `.npy` header of a member (inflating only its first bytes). */
-async function readMemberHeader(zip: yauzl.ZipFile, entry: yauzl.Entry, where: string): Promise<NpyHeader> {
-  const stream = await openMemberStream(zip, entry, where);
+async function readAll(raw: Readable, where: string): Promise<Buffer> {
   const chunks: Buffer[] = [];
-  let have = 0;
   try {
-    for await (const chunk of stream as AsyncIterable<Buffer>) {
-      chunks.push(chunk);
-      have += chunk.length;
-      const head = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
-      const len = npyHeaderLength(head, where);
-      if (len !== undefined && have >= len) return parseNpyHeader(head, where);
-    }
+    for await (const c of raw as AsyncIterable<Buffer>) chunks.push(c);
   } catch (e) {
-    if (e instanceof NpyFormatError) throw e;
-    throw new NpyFormatError(where, `corrupt or truncated zip member: ${(e as Error).message}`);
-  } finally {
-    stream.destroy();
+    throw new NpyFormatError(where, `cannot read zip member: ${(e as Error).message}`);
   }
-  return parseNpyHeader(Buffer.concat(chunks), where); // throws "truncated .npy header"
+  return Buffer.concat(chunks);
+}
+
+/**
+ * Reads just the `.npy` header of a member: the first compressed bytes of the member (a bounded range, so the
+ * stream ends by itself) are inflated with a sync flush, which decodes a prefix without needing the rest.
+ */
+async function readMemberHeader(zip: yauzl.ZipFile, entry: yauzl.Entry, where: string): Promise<NpyHeader> {
+  checkMethod(entry, where);
+  for (const want of [1024, 65536, 1 << 22]) {
+    const end = Math.min(entry.compressedSize, want);
+    const raw = await readAll(await openRaw(zip, entry, where, { start: 0, end }), where);
+    let head: Buffer;
+    if (entry.compressionMethod === 0) head = raw;
+    else {
+      try {
+        head = zlib.inflateRawSync(raw, { finishFlush: zlib.constants.Z_SYNC_FLUSH });
+      } catch (e) {
+        throw new NpyFormatError(where, `corrupt zip member: ${(e as Error).message}`);
+      }
+    }
+    const len = npyHeaderLength(head, where);
+    if ((len !== undefined && head.length >= len) || end === entry.compressedSize) return parseNpyHeader(head, where);
+  }
+  throw new NpyFormatError(where, '.npy header longer than 4 MiB of compressed data');
 }
 
 function missingKey(file: string, key: string, found: string[]): NpyFormatError {
@@ -181,8 +230,9 @@ export async function readNpz(file: string, keys?: string[]): Promise<Record<str
 
 /**
  * Lists the members of an `.npz` with dtype and shape, inflating only each member's `.npy` header (fast even for
- * large volumes).
- * @throws NpyFormatError naming the file (and key) as {@link readNpz}.
+ * large volumes). A member whose header is unusable (object/pickle, unsupported dtype, corrupt) is listed with
+ * `error` set instead of failing the whole listing.
+ * @throws NpyFormatError naming the file when the archive itself cannot be read (not a zip, truncated).
  */
 export async function readNpzInfo(file: string): Promise<NpzMemberInfo[]> {
   const zip = await openZip(file);
@@ -190,17 +240,19 @@ export async function readNpzInfo(file: string): Promise<NpzMemberInfo[]> {
     const entries = await listEntries(zip, file);
     const out: NpzMemberInfo[] = [];
     for (const [key, entry] of entries) {
-      const h = await readMemberHeader(zip, entry, `${file}: key '${key}'`);
-      out.push({
+      const base = {
         key,
-        dtype: h.dtype,
-        shape: h.shape,
-        descr: h.descr,
-        fortranOrder: h.fortranOrder,
         compressionMethod: entry.compressionMethod,
         compressedSize: entry.compressedSize,
         uncompressedSize: entry.uncompressedSize,
-      });
+      };
+      try {
+        const h = await readMemberHeader(zip, entry, `${file}: key '${key}'`);
+        out.push({ ...base, dtype: h.dtype, shape: h.shape, descr: h.descr, fortranOrder: h.fortranOrder });
+      } catch (e) {
+        if (!(e instanceof NpyFormatError)) throw e;
+        out.push({ ...base, error: e });
+      }
     }
     return out;
   } finally {
