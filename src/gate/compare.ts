@@ -329,7 +329,7 @@ export function compareRun(run: RunData, baseline: Baseline, options: Partial<Ga
     if (basis === 'none') {
       time = {
         basis, reference, n: 0, median: NaN, lower: NaN, upper: NaN, coverage: NaN, geomean: NaN, status: 'skipped',
-        note: `time reference: its relative time is 1 by definition; not judged (pass --reference-absolute-time to judge its absolute time, meaningful only on the same machine)`,
+        note: `not judged: "${v}" is the time reference (its relative time is 1 by definition); pass --reference-absolute-time to judge its absolute time, meaningful only on the same machine`,
       };
     } else {
       const vals = [...ratios.values()];
