@@ -1,0 +1,60 @@
+/**
+ * Surfel area tables: the official marching-cubes area per 2x2x2 neighbour code (3D and the 2D one-voxel slab) and
+ * DeepMind's 2D contour-length table (strict mode, true 2D contour NSD).
+ */
+import { fma } from './numeric.js';
+import { SURFEL_NORMALS } from './surfel-normals.js';
+
+/**
+ * Area (mm^2) of the surfels of each neighbour code 0..255 at `spacing` = [s0, s1, s2] (array-axis order):
+ * `area[code] = sum_t ||(n_t0*s1*s2, n_t1*s0*s2, n_t2*s0*s1)||_2`, products left to right, the norm as
+ * np.linalg.norm evaluates it here (sqrt(fma(x2,x2,fma(x1,x1,x0*x0))), OpenBLAS ddot), summed sequentially from 0
+ * like the official Python loop. area[0] = area[255] = 0.
+ * Source: official SurfaceDice.compute_surface_distances (../shared/docs/METRICS.md section 5.1).
+ * @param spacing three positive finite float64 values.
+ * @returns Float64Array(256).
+ */
+export function surfelAreaTable(spacing: readonly number[]): Float64Array {
+  const [s0, s1, s2] = spacing as [number, number, number];
+  const out = new Float64Array(256);
+  for (let code = 0; code < 256; code++) {
+    let sum = 0;
+    for (const n of SURFEL_NORMALS[code]!) {
+      const x0 = n[0] * s1 * s2;
+      const x1 = n[1] * s0 * s2;
+      const x2 = n[2] * s0 * s1;
+      sum += Math.sqrt(fma(x2, x2, fma(x1, x1, x0 * x0)));
+    }
+    out[code] = sum;
+  }
+  return out;
+}
+
+/**
+ * Contour length of each 2x2 neighbour code 0..15 at 2D spacing [s0, s1] (DeepMind surface-distance HEAD
+ * `create_table_neighbour_code_to_contour_length`; code = 8*p[i-1,j-1] + 4*p[i-1,j] + 2*p[i,j-1] + p[i,j]).
+ * Used only by strict mode's true 2D contour NSD.
+ * @returns Float64Array(16); entries 0 and 15 are 0.
+ */
+export function contourLengthTable(spacing: readonly number[]): Float64Array {
+  const [s0, s1] = spacing as [number, number];
+  const vertical = s0;
+  const horizontal = s1;
+  const diag = 0.5 * Math.sqrt(s0 ** 2 + s1 ** 2);
+  const t = new Float64Array(16);
+  t[0b0001] = diag;
+  t[0b0010] = diag;
+  t[0b0011] = horizontal;
+  t[0b0100] = diag;
+  t[0b0101] = vertical;
+  t[0b0110] = 2 * diag;
+  t[0b0111] = diag;
+  t[0b1000] = diag;
+  t[0b1001] = 2 * diag;
+  t[0b1010] = vertical;
+  t[0b1011] = diag;
+  t[0b1100] = horizontal;
+  t[0b1101] = diag;
+  t[0b1110] = diag;
+  return t;
+}

@@ -1,0 +1,216 @@
+/**
+ * Per-case DSC and NSD in two documented semantics:
+ *
+ * - `official` (default): exactly the challenge's compute_metrics.py (bowang-lab/MedSAM LiteMedSAM, commit b0fab47):
+ *   labels 1..gt.max() in gt's dtype, NaN propagation, case NSD only when the float64 mean DSC > 0.2, 2D as a
+ *   one-voxel slab with spacing [1,1,1], 3D spacing applied verbatim to array axes. ../shared/docs/METRICS.md.
+ * - `strict`: evaluated labels = labels present in gt or seg (or `labels` given, e.g. the case's box list); labels
+ *   empty in both are excluded and counted; no 0.2 gate; 2D cases use the true 2D contour NSD; 3D spacing is applied
+ *   in array-axis order according to `spacingOrder` (`xyz`: the file stores (x, y, z) next to (z, y, x) arrays, as
+ *   the challenge files do, so it is reversed; `zyx` / `as-stored`: used verbatim).
+ */
+import type { Dim, MetricMode, NdArray, SpacingOrder } from '../types.js';
+import { surfelAreaTable } from './area.js';
+import { countLabels, maxLabel, MAX_LABEL_ID, officialLabelRange, toLabelData } from './labels.js';
+import { npMean } from './numeric.js';
+import { labelContour2d, labelSurface3d, type LabelData, type SurfaceSummary } from './surface.js';
+
+/** Default NSD tolerance (mm; pixels for 2D cases), as the challenge. */
+export const DEFAULT_TOLERANCE_MM = 2.0;
+
+/** Options of {@link computeCaseMetrics}. */
+export interface CaseMetricsOptions {
+  /** 2 or 3, as the challenge decides it from the file name (`3D` prefix -> 3). */
+  dim: Dim;
+  /** 3D: the `spacing` stored in the gts file (mm), as stored. Ignored for 2D. Required for 3D. */
+  spacing?: readonly number[];
+  /** `official` (default) or `strict`. */
+  mode?: MetricMode;
+  /** How the file stores `spacing` (strict mode only; official always uses it verbatim). Default `as-stored`. */
+  spacingOrder?: SpacingOrder;
+  /** NSD tolerance in mm (default 2.0). */
+  tolerance_mm?: number;
+  /** Strict mode: labels to evaluate (e.g. the ids of the case's boxes) instead of the labels present. */
+  labels?: readonly number[];
+  /**
+   * `all` (default): surface figures for every evaluated label even when the official gate fails (golden.json does
+   * the same); `gated`: only when the case NSD needs them (faster for failing cases).
+   */
+  surfaces?: 'all' | 'gated';
+  /** Where the arrays came from, for error messages (e.g. the gts file name). */
+  where?: string;
+  /** Cross-check switch: exact EDT for every distance instead of the bounded search. */
+  forceEdt?: boolean;
+}
+
+/** One evaluated label. */
+export interface LabelMetrics {
+  label: number;
+  gt_voxels: number;
+  seg_voxels: number;
+  intersection: number;
+  /** 2|G∩S|/(|G|+|S|); NaN when both are empty (official). */
+  dsc: number;
+  /** compute_surface_dice_at_tolerance for this label (NaN when both empty, or null when not computed). */
+  nsd: number | null;
+  /** Surface summary (null when not computed, see `surfaces`). */
+  surface: SurfaceSummary | null;
+}
+
+/** Result of {@link computeCaseMetrics}. */
+export interface CaseMetrics {
+  /** Case DSC (official: np.mean of per-label DSC, NaN propagates). */
+  dsc: number;
+  /** Case NSD (official: 0.0 unless dsc > 0.2). */
+  nsd: number;
+  /** Official: `dsc > 0.2`; strict: true when at least one label was evaluated. */
+  nsdComputed: boolean;
+  mode: MetricMode;
+  dim: Dim;
+  /** Per evaluated label, ascending. */
+  labels: LabelMetrics[];
+  /** Labels evaluated (official: 1..gt.max(); strict: present/given minus empty-in-both). */
+  labelsEvaluated: number[];
+  /** Strict: labels excluded because they are empty in both gt and seg. Official: always []. */
+  labelsEmptyInBoth: number[];
+  /** Spacing as stored in the gts file (3D) or null (2D). */
+  spacingStored: number[] | null;
+  /** Spacing applied to array axes 0,1,2 (official 2D: [1,1,1]; strict 2D: [1,1]). */
+  spacingUsed: number[];
+  spacingOrder: SpacingOrder;
+  /** What the NSD is: the official one-voxel slab (2D), 3D surfels, or the true 2D contour (strict 2D). */
+  nsdKind: 'slab2d' | '3d' | 'contour2d';
+  toleranceMm: number;
+  /** Warnings (numpy RuntimeWarnings the official code would raise, conventions applied, ...). */
+  warnings: string[];
+}
+
+function as3d(shape: readonly number[]): [number, number, number] {
+  return shape.length === 2 ? [shape[0]!, shape[1]!, 1] : [shape[0]!, shape[1]!, shape[2]!];
+}
+
+/**
+ * DSC and NSD of one case (gts vs segs label arrays).
+ * @param gts label array (2D (H, W) or 3D (D, H, W)), integer or bool dtype.
+ * @param segs label array of the same shape, any numeric dtype.
+ * @throws Error (naming `opts.where`) on shape mismatch, wrong dimensionality, float gts, missing/invalid 3D spacing,
+ *   or labels beyond {@link MAX_LABEL_ID}: cases the official code crashes on.
+ */
+export function computeCaseMetrics(gts: NdArray, segs: NdArray, opts: CaseMetricsOptions): CaseMetrics {
+  const mode: MetricMode = opts.mode ?? 'official';
+  const where = opts.where ?? 'case';
+  const tol = opts.tolerance_mm ?? DEFAULT_TOLERANCE_MM;
+  const spacingOrder: SpacingOrder = opts.spacingOrder ?? 'as-stored';
+  const dim = opts.dim;
+  const warnings: string[] = [];
+  if (mode !== 'official' && mode !== 'strict') throw new Error(`${where}: unknown metrics mode '${String(mode)}'; expected official or strict`);
+  if (mode === 'official' && spacingOrder !== 'as-stored') {
+    throw new Error(`${where}: spacingOrder '${spacingOrder}' applies to strict mode only; the official metric uses the stored spacing verbatim`);
+  }
+  if (!(tol >= 0)) throw new Error(`${where}: tolerance_mm must be a non-negative number, got ${tol}`);
+  if (gts.shape.length !== dim) {
+    throw new Error(`${where}: key 'gts' has ${gts.shape.length} dimensions (shape (${gts.shape.join(', ')})); a ${dim}D case needs ${dim}`);
+  }
+  if (segs.shape.length !== gts.shape.length || segs.shape.some((d, k) => d !== gts.shape[k])) {
+    throw new Error(`${where}: segs shape (${segs.shape.join(', ')}) differs from gts shape (${gts.shape.join(', ')})`);
+  }
+  let spacingStored: number[] | null = null;
+  let spacingUsed: number[];
+  if (dim === 3) {
+    if (!opts.spacing) throw new Error(`${where}: a 3D case needs the 'spacing' stored in the gts file`);
+    spacingStored = Array.from(opts.spacing, Number);
+    if (spacingStored.length !== 3 || spacingStored.some((s) => !(s > 0) || !Number.isFinite(s))) {
+      throw new Error(`${where}: key 'spacing' must hold 3 positive finite values, got [${spacingStored.join(', ')}]`);
+    }
+    spacingUsed = mode === 'strict' && spacingOrder === 'xyz' ? [...spacingStored].reverse() : [...spacingStored];
+    if (mode === 'strict' && spacingOrder === 'as-stored' && new Set(spacingStored).size > 1) {
+      warnings.push('spacing applied verbatim to array axes (spacingOrder as-stored); declare xyz or zyx for physical values');
+    }
+  } else {
+    spacingUsed = mode === 'official' ? [1, 1, 1] : [1, 1];
+  }
+  const gt = toLabelData(gts, 'gts', where);
+  const seg = toLabelData(segs, 'segs', where);
+  const shape3 = as3d(gts.shape);
+
+  // Which labels.
+  let K: number;
+  let candidates: number[];
+  if (mode === 'official') {
+    const r = officialLabelRange(maxLabel(gt), gts.dtype, where);
+    K = r.K;
+    warnings.push(...r.warnings);
+    candidates = Array.from({ length: K }, (_, k) => k + 1);
+  } else {
+    if (opts.labels) {
+      candidates = [...new Set(opts.labels)].sort((a, b) => a - b);
+      for (const L of candidates) {
+        if (!Number.isInteger(L) || L < 1 || L > MAX_LABEL_ID) throw new Error(`${where}: label ${L} is not an integer in 1..${MAX_LABEL_ID}`);
+      }
+      K = candidates.length ? candidates[candidates.length - 1]! : 0;
+    } else {
+      const mx = Math.max(maxLabel(gt), maxLabel(seg), 0);
+      if (mx > MAX_LABEL_ID) throw new Error(`${where}: label ${mx} exceeds ${MAX_LABEL_ID}`);
+      K = mx;
+      candidates = [];
+    }
+  }
+  const counts = countLabels(gt, seg, shape3, K);
+  if (mode === 'strict' && !opts.labels) {
+    for (let L = 1; L <= K; L++) if (counts.gt[L]! > 0 || counts.seg[L]! > 0) candidates.push(L);
+  }
+  const labelsEmptyInBoth: number[] = [];
+  const evaluated: number[] = [];
+  for (const L of candidates) {
+    if (mode === 'strict' && counts.gt[L]! + counts.seg[L]! === 0) labelsEmptyInBoth.push(L);
+    else evaluated.push(L);
+  }
+  if (labelsEmptyInBoth.length) warnings.push(`labels empty in both gt and seg excluded: ${labelsEmptyInBoth.join(', ')}`);
+
+  const rows: LabelMetrics[] = evaluated.map((L) => {
+    const g = counts.gt[L]!;
+    const s = counts.seg[L]!;
+    const i = counts.inter[L]!;
+    return { label: L, gt_voxels: g, seg_voxels: s, intersection: i, dsc: g + s === 0 ? NaN : (2 * i) / (g + s), nsd: null, surface: null };
+  });
+  const dsc = npMean(rows.map((r) => r.dsc));
+  if (rows.length === 0) warnings.push(mode === 'official' ? 'Mean of empty slice: no label in range(1, gt.max()+1); DSC is NaN' : 'no label to evaluate; DSC and NSD are NaN');
+  else if (Number.isNaN(dsc)) warnings.push('a label in 1..gt.max() is empty in both gt and seg: DSC is NaN (official semantics)');
+  const nsdComputed = mode === 'official' ? dsc > 0.2 : rows.length > 0;
+
+  const nsdKind: CaseMetrics['nsdKind'] = dim === 3 ? '3d' : mode === 'official' ? 'slab2d' : 'contour2d';
+  const wantSurfaces = (opts.surfaces ?? 'all') === 'all' || nsdComputed;
+  if (wantSurfaces) {
+    const areaTable = nsdKind === 'contour2d' ? null : surfelAreaTable(spacingUsed.length === 3 ? spacingUsed : [1, 1, 1]);
+    for (const row of rows) {
+      const bbox = counts.bbox(row.label);
+      const sopts = { toleranceMm: tol, forceEdt: opts.forceEdt ?? false };
+      const surface =
+        nsdKind === 'contour2d'
+          ? labelContour2d(gt as LabelData, seg as LabelData, shape3, row.label, row.label, bbox, spacingUsed, sopts)
+          : labelSurface3d(gt as LabelData, seg as LabelData, shape3, row.label, row.label, bbox, spacingUsed, areaTable!, sopts);
+      row.surface = surface;
+      row.nsd = surface.nsd;
+    }
+  }
+  let nsd: number;
+  if (mode === 'official') nsd = nsdComputed ? npMean(rows.map((r) => r.nsd!)) : 0.0;
+  else nsd = rows.length ? npMean(rows.map((r) => r.nsd!)) : NaN;
+
+  return {
+    dsc,
+    nsd,
+    nsdComputed,
+    mode,
+    dim,
+    labels: rows,
+    labelsEvaluated: evaluated,
+    labelsEmptyInBoth,
+    spacingStored,
+    spacingUsed,
+    spacingOrder,
+    nsdKind,
+    toleranceMm: tol,
+    warnings,
+  };
+}

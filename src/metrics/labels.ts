@@ -1,0 +1,228 @@
+/**
+ * Label handling: normalising gts/segs arrays to plain-number label arrays, the official label range
+ * `range(1, gt.max() + 1)` computed in gt's dtype (numpy >= 2 wraps at the dtype maximum), and one counting pass
+ * that gives, per label, the voxel counts of gt, seg and their intersection and the union bounding box.
+ */
+import type { DType, NdArray } from '../types.js';
+import type { BBox, LabelData } from './surface.js';
+
+/** Largest label id the dense per-label arrays accept. */
+export const MAX_LABEL_ID = 10_000_000;
+
+const DTYPE_MAX: Partial<Record<DType, number>> = {
+  int8: 127,
+  uint8: 255,
+  int16: 32767,
+  uint16: 65535,
+  int32: 2147483647,
+  uint32: 4294967295,
+};
+
+/**
+ * Converts a gts/segs array to a label array of plain numbers.
+ * bool -> 0/1; integers as they are (int64/uint64 must fit int32, else Error); floats: only for `role` 'segs'
+ * (official `seg == i` compares values: integral floats match their label, others match nothing and become -1).
+ * @throws Error naming `where` when gts is float (the official code raises TypeError in `range`) or an int64 label
+ *   does not fit 32 bits.
+ */
+export function toLabelData(arr: NdArray, role: 'gts' | 'segs', where: string): LabelData {
+  const d = arr.data;
+  switch (arr.dtype) {
+    case 'bool':
+    case 'uint8':
+    case 'int8':
+    case 'uint16':
+    case 'int16':
+    case 'int32':
+    case 'uint32':
+      return d as LabelData;
+    case 'int64':
+    case 'uint64': {
+      const src = d as BigInt64Array | BigUint64Array;
+      const out = new Int32Array(src.length);
+      for (let i = 0; i < src.length; i++) {
+        const v = src[i]!;
+        if (v >= -2147483648n && v <= 2147483647n) out[i] = Number(v);
+        else if (role === 'segs') out[i] = -1;
+        else throw new Error(`${where}: key 'gts' holds label ${v} (${arr.dtype}); expected labels that fit 32 bits`);
+      }
+      return out;
+    }
+    case 'float32':
+    case 'float64': {
+      if (role === 'gts') {
+        throw new Error(
+          `${where}: key 'gts' has dtype ${arr.dtype}; expected an integer or bool label array (the official scorer fails with TypeError in range(1, gt.max()+1))`,
+        );
+      }
+      const src = d as Float32Array | Float64Array;
+      const out = new Int32Array(src.length);
+      for (let i = 0; i < src.length; i++) {
+        const v = src[i]!;
+        out[i] = Number.isInteger(v) && v >= -2147483648 && v <= 2147483647 ? v : -1;
+      }
+      return out;
+    }
+    default:
+      throw new Error(`${where}: unsupported dtype ${String(arr.dtype)} for key '${role}'`);
+  }
+}
+
+/** Largest value of a label array (-Infinity when empty). */
+export function maxLabel(data: LabelData): number {
+  let m = -Infinity;
+  if (data instanceof Uint8Array && data.byteOffset % 4 === 0) {
+    const w = new Uint32Array(data.buffer, data.byteOffset, data.length >>> 2);
+    for (let i = 0; i < w.length; i++) {
+      const v = w[i]!;
+      if (v === 0) continue;
+      const b = Math.max(v & 0xff, (v >>> 8) & 0xff, (v >>> 16) & 0xff, v >>> 24);
+      if (b > m) m = b;
+    }
+    for (let i = w.length << 2; i < data.length; i++) if (data[i]! > m) m = data[i]!;
+    if (m === -Infinity && data.length > 0) m = 0;
+    return m;
+  }
+  for (let i = 0; i < data.length; i++) if (data[i]! > m) m = data[i]!;
+  return m;
+}
+
+/**
+ * The labels the official scorer evaluates: `range(1, gt.max() + 1)` with `gt.max() + 1` computed in gt's dtype
+ * (numpy >= 2, NEP 50): at the dtype maximum (uint8 255, uint16 65535, int8 127, ...) it wraps and the range is empty.
+ * bool gt: [1] when any voxel is True.
+ * Source: official compute_metrics.py (../shared/docs/METRICS.md sections 2 and 9).
+ * @returns the last label K (labels 1..K; K = 0 means none) and warnings as numpy would raise them.
+ * @throws Error when gt is empty (np.max of an empty array raises) or K exceeds {@link MAX_LABEL_ID}.
+ */
+export function officialLabelRange(gtMax: number, dtype: DType, where: string): { K: number; warnings: string[] } {
+  if (gtMax === -Infinity) throw new Error(`${where}: key 'gts' is an empty array; expected at least one voxel`);
+  if (dtype === 'bool') return { K: gtMax >= 1 ? 1 : 0, warnings: [] };
+  const dmax = DTYPE_MAX[dtype];
+  if (dmax !== undefined && gtMax === dmax) {
+    return { K: 0, warnings: [`overflow encountered in scalar add: gt.max() = ${gtMax} is the ${dtype} maximum, range(1, gt.max()+1) is empty (numpy >= 2)`] };
+  }
+  if (gtMax < 1) return { K: 0, warnings: [] };
+  if (gtMax > MAX_LABEL_ID) throw new Error(`${where}: gt.max() = ${gtMax} would evaluate ${gtMax} labels; at most ${MAX_LABEL_ID} are supported`);
+  return { K: gtMax, warnings: [] };
+}
+
+/** Per-label voxel counts and union bounding boxes, index = label id (0 unused). */
+export interface LabelCounts {
+  K: number;
+  gt: Float64Array;
+  seg: Float64Array;
+  inter: Float64Array;
+  /** Union bounding box of gt == L or seg == L; null when both are empty. */
+  bbox(label: number): BBox | null;
+}
+
+/**
+ * One pass over gt and seg (same C-order shape (n0, n1, n2)) counting, for labels 1..K, |G_L|, |S_L|, |G_L ∩ S_L|
+ * and the union bounding box. Values outside 1..K are ignored. Uint8 arrays skip all-zero and uniform 4-voxel words.
+ */
+export function countLabels(gt: LabelData, seg: LabelData, shape: readonly [number, number, number], K: number): LabelCounts {
+  const [n0, n1, n2] = shape;
+  const G = new Float64Array(K + 1);
+  const S = new Float64Array(K + 1);
+  const I = new Float64Array(K + 1);
+  const lo = new Int32Array(3 * (K + 1)).fill(2147483647);
+  const hi = new Int32Array(3 * (K + 1)).fill(-1);
+  const rowMark = new Int32Array(K + 1).fill(-1);
+  let i = 0;
+  let j = 0;
+  let r = 0;
+  const touchRow = (L: number): void => {
+    rowMark[L] = r;
+    const b = 3 * L;
+    if (i < lo[b]!) lo[b] = i;
+    if (i > hi[b]!) hi[b] = i;
+    if (j < lo[b + 1]!) lo[b + 1] = j;
+    if (j > hi[b + 1]!) hi[b + 1] = j;
+  };
+  const fast = gt instanceof Uint8Array && seg instanceof Uint8Array && n2 % 4 === 0 && gt.byteOffset % 4 === 0 && seg.byteOffset % 4 === 0;
+  const g32 = fast ? new Uint32Array(gt.buffer, gt.byteOffset, gt.length >>> 2) : null;
+  const s32 = fast ? new Uint32Array(seg.buffer, seg.byteOffset, seg.length >>> 2) : null;
+  const wordsPerRow = n2 >>> 2;
+  const voxel = (base: number, x: number): void => {
+    const g = gt[base + x]!;
+    const s = seg[base + x]!;
+    if (g === s) {
+      if (g >= 1 && g <= K) {
+        I[g]!++;
+        G[g]!++;
+        S[g]!++;
+        if (rowMark[g] !== r) touchRow(g);
+        const b = 3 * g + 2;
+        if (x < lo[b]!) lo[b] = x;
+        if (x > hi[b]!) hi[b] = x;
+      }
+      return;
+    }
+    if (g >= 1 && g <= K) {
+      G[g]!++;
+      if (rowMark[g] !== r) touchRow(g);
+      const b = 3 * g + 2;
+      if (x < lo[b]!) lo[b] = x;
+      if (x > hi[b]!) hi[b] = x;
+    }
+    if (s >= 1 && s <= K) {
+      S[s]!++;
+      if (rowMark[s] !== r) touchRow(s);
+      const b = 3 * s + 2;
+      if (x < lo[b]!) lo[b] = x;
+      if (x > hi[b]!) hi[b] = x;
+    }
+  };
+  for (i = 0; i < n0; i++) {
+    for (j = 0; j < n1; j++) {
+      r = i * n1 + j;
+      const base = r * n2;
+      if (g32 && s32) {
+        const w0 = base >>> 2;
+        for (let w = 0; w < wordsPerRow; w++) {
+          const gw = g32[w0 + w]!;
+          const sw = s32[w0 + w]!;
+          if ((gw | sw) === 0) continue;
+          const L = gw & 0xff;
+          if (gw === sw && L * 0x01010101 === gw) {
+            if (L <= K) {
+              I[L]! += 4;
+              G[L]! += 4;
+              S[L]! += 4;
+              if (rowMark[L] !== r) touchRow(L);
+              const b = 3 * L + 2;
+              const x = w << 2;
+              if (x < lo[b]!) lo[b] = x;
+              if (x + 3 > hi[b]!) hi[b] = x + 3;
+            }
+            continue;
+          }
+          const x = w << 2;
+          voxel(base, x);
+          voxel(base, x + 1);
+          voxel(base, x + 2);
+          voxel(base, x + 3);
+        }
+      } else {
+        for (let x = 0; x < n2; x++) {
+          const g = gt[base + x]!;
+          const s = seg[base + x]!;
+          if (g === 0 && s === 0) continue;
+          voxel(base, x);
+        }
+      }
+    }
+  }
+  return {
+    K,
+    gt: G,
+    seg: S,
+    inter: I,
+    bbox(L: number): BBox | null {
+      const b = 3 * L;
+      if (L < 1 || L > K || hi[b]! < 0) return null;
+      return { lo: [lo[b]!, lo[b + 1]!, lo[b + 2]!], hi: [hi[b]!, hi[b + 1]!, hi[b + 2]!] };
+    },
+  };
+}
