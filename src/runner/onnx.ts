@@ -1,0 +1,278 @@
+/**
+ * The `onnx` variant kind: an encoder/decoder ONNX pair run in-process with onnxruntime-node on the CPU, driving the
+ * LiteMedSAM pipeline of ./pipeline.ts (../shared/docs/PIPELINE.md).
+ *
+ * Sessions are created once in prepare() (model files read once, sha256 verified against the variant definition,
+ * tensor names checked) and reused for every case. Thread counts are explicit: intra-op threads from the runner
+ * options, else the variant's `threads`, else os.availableParallelism(); inter-op 1, sequential execution.
+ * Timing: `modelTimeS` is the time spent awaiting `session.run` (inside onnxruntime incl. its tensor marshalling);
+ * `details.preS`/`postS` the harness's own pre-/post-processing; `details.readS`/`writeS` npz I/O.
+ */
+import { createHash } from 'node:crypto';
+import { promises as fsp } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import * as ort from 'onnxruntime-node';
+import { readNpz, writeNpz } from '../io/npz.js';
+import type { NdArray } from '../types.js';
+import { predictCase, type Box4, type SegModel } from './pipeline.js';
+import { CaseRunError, type CaseRunContext, type CaseRunOutcome, type VariantRunner } from './types.js';
+import type { OnnxVariant } from './variants.js';
+
+/** Options of an in-process runner that override the variant definition. */
+export interface OnnxRunnerOptions {
+  /** onnxruntime intra-op threads (default: variant.threads, else os.availableParallelism()). */
+  threads?: number;
+  /** 3D embedding cache (default: variant.embeddingCache, true). */
+  embeddingCache?: boolean;
+  /** Upper bound of the 3D embedding cache in bytes (default 1 GiB). */
+  embeddingCacheMaxBytes?: number;
+  /** Record the prompts used per case in `details.trace` (tests). */
+  trace?: boolean;
+}
+
+/** Peak resident set size of this process so far, MiB. */
+export function peakRssMb(): number {
+  return process.resourceUsage().maxRSS / 1024;
+}
+
+/** sha256 hex of a buffer. */
+export function sha256Hex(buf: Uint8Array): string {
+  return createHash('sha256').update(buf).digest('hex');
+}
+
+interface Sessions {
+  encoder: ort.InferenceSession;
+  decoder: ort.InferenceSession;
+}
+
+/** The ONNX encoder/decoder pair as a {@link SegModel}, counting seconds inside onnxruntime. */
+export class OnnxSegModel implements SegModel<ort.Tensor> {
+  modelTimeS = 0;
+  encoderTimeS = 0;
+  decoderTimeS = 0;
+  private readonly extraFeeds: Record<string, ort.Tensor> = {};
+  constructor(
+    private readonly s: Sessions,
+    private readonly v: OnnxVariant,
+  ) {
+    // SAM official decoder exports take these besides the prompt; give them their "no mask" values when declared.
+    const inputs = new Set(s.decoder.inputNames);
+    if (v.boxEncoding.type === 'points') {
+      if (inputs.has('mask_input')) this.extraFeeds.mask_input = new ort.Tensor('float32', new Float32Array(256 * 256), [1, 1, 256, 256]);
+      if (inputs.has('has_mask_input')) this.extraFeeds.has_mask_input = new ort.Tensor('float32', new Float32Array(1), [1]);
+      if (inputs.has('orig_im_size')) this.extraFeeds.orig_im_size = new ort.Tensor('float32', Float32Array.from([256, 256]), [2]);
+    }
+  }
+
+  async encode(image: Float32Array): Promise<ort.Tensor> {
+    const feeds = { [this.v.tensors.image]: new ort.Tensor('float32', image, [1, 3, 256, 256]) };
+    const t = performance.now();
+    const out = await this.s.encoder.run(feeds);
+    const dt = (performance.now() - t) / 1000;
+    this.modelTimeS += dt;
+    this.encoderTimeS += dt;
+    const e = out[this.v.tensors.embeddings];
+    if (!e) throw new Error(`encoder returned no output "${this.v.tensors.embeddings}"`);
+    return e as ort.Tensor;
+  }
+
+  async decode(embedding: ort.Tensor, box: Box4): Promise<Float32Array> {
+    const feeds: Record<string, ort.Tensor> = { ...this.extraFeeds, [this.v.tensors.decoderEmbeddings]: embedding };
+    const be = this.v.boxEncoding;
+    if (be.type === 'boxes') {
+      feeds[be.input] = new ort.Tensor('float32', Float32Array.from(box), [1, 1, 4]);
+    } else {
+      feeds[be.coordsInput] = new ort.Tensor('float32', Float32Array.from(box), [1, 2, 2]);
+      feeds[be.labelsInput] = new ort.Tensor('float32', Float32Array.from([2, 3]), [1, 2]);
+    }
+    const t = performance.now();
+    const out = await this.s.decoder.run(feeds, [this.v.tensors.masks]);
+    const dt = (performance.now() - t) / 1000;
+    this.modelTimeS += dt;
+    this.decoderTimeS += dt;
+    const m = out[this.v.tensors.masks] as ort.Tensor | undefined;
+    if (!m || m.type !== 'float32' || m.data.length !== 256 * 256) {
+      throw new Error(
+        `decoder output "${this.v.tensors.masks}": expected float32 [1,1,256,256], found ` +
+          (m ? `${m.type} [${m.dims.join(',')}]` : 'nothing'),
+      );
+    }
+    return m.data as Float32Array;
+  }
+}
+
+/** An `onnx` variant: see the module docstring. */
+export class OnnxVariantRunner implements VariantRunner {
+  readonly kind = 'onnx' as const;
+  readonly name: string;
+  private sessions: Sessions | null = null;
+  readonly threads: number;
+  readonly embeddingCache: boolean;
+
+  constructor(
+    readonly variant: OnnxVariant,
+    private readonly opts: OnnxRunnerOptions = {},
+  ) {
+    this.name = variant.name;
+    this.threads = opts.threads ?? variant.threads ?? os.availableParallelism();
+    this.embeddingCache = opts.embeddingCache ?? variant.embeddingCache ?? true;
+    if (!Number.isInteger(this.threads) || this.threads < 1) {
+      throw new Error(`variant "${variant.name}": threads must be a positive integer, found ${this.threads}`);
+    }
+  }
+
+  /**
+   * Read both model files, verify their sha256 (when the variant lists them, keys `encoder` / `decoder`), create the
+   * two sessions and check the declared tensor names.
+   * @throws Error naming the variant and file: missing/unreadable file, sha256 mismatch, ONNX load failure, missing
+   *   input/output names (listing the names the model has).
+   */
+  async prepare(): Promise<{ loadTimeS: number; facts?: Record<string, unknown> }> {
+    const t0 = performance.now();
+    const v = this.variant;
+    const models: { role: string; path: string; sha256: string; bytes: number }[] = [];
+    const load = async (role: 'encoder' | 'decoder', file: string): Promise<ort.InferenceSession> => {
+      let buf: Buffer;
+      try {
+        buf = await fsp.readFile(file);
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        throw new Error(
+          `variant "${v.name}": ${role} model file ${code === 'ENOENT' ? 'not found' : 'unreadable'}: ${file}` +
+            (code === 'ENOENT' ? ' (expected an ONNX file; see models/README.md)' : ` (${(e as Error).message})`),
+        );
+      }
+      const hash = sha256Hex(buf);
+      const want = v.sha256?.[role];
+      if (want && want !== hash) {
+        throw new Error(`variant "${v.name}": ${role} model ${file}: sha256 mismatch: expected ${want}, found ${hash}`);
+      }
+      models.push({ role, path: file, sha256: hash, bytes: buf.length });
+      try {
+        return await ort.InferenceSession.create(buf, {
+          intraOpNumThreads: this.threads,
+          interOpNumThreads: 1,
+          executionMode: 'sequential',
+          graphOptimizationLevel: 'all',
+        });
+      } catch (e) {
+        throw new Error(`variant "${v.name}": ${role} model ${file}: onnxruntime cannot load it: ${(e as Error).message}`);
+      }
+    };
+    const encoder = await load('encoder', v.encoder);
+    const decoder = await load('decoder', v.decoder);
+    const check = (role: string, file: string, kind: 'input' | 'output', have: readonly string[], need: [string, string][]) => {
+      for (const [name, field] of need) {
+        if (!have.includes(name)) {
+          throw new Error(
+            `variant "${v.name}": ${role} model ${file}: no ${kind} named "${name}" (${field}); ` +
+              `the model's ${kind}s are: ${have.map((h) => `"${h}"`).join(', ')}`,
+          );
+        }
+      }
+    };
+    check('encoder', v.encoder, 'input', encoder.inputNames, [[v.tensors.image, 'tensors.image']]);
+    check('encoder', v.encoder, 'output', encoder.outputNames, [[v.tensors.embeddings, 'tensors.embeddings']]);
+    const be = v.boxEncoding;
+    check('decoder', v.decoder, 'input', decoder.inputNames, [
+      [v.tensors.decoderEmbeddings, 'tensors.decoderEmbeddings'],
+      ...(be.type === 'boxes'
+        ? ([[be.input, 'boxEncoding.input']] as [string, string][])
+        : ([
+            [be.coordsInput, 'boxEncoding.coordsInput'],
+            [be.labelsInput, 'boxEncoding.labelsInput'],
+          ] as [string, string][])),
+    ]);
+    check('decoder', v.decoder, 'output', decoder.outputNames, [[v.tensors.masks, 'tensors.masks']]);
+    this.sessions = { encoder, decoder };
+    const loadTimeS = (performance.now() - t0) / 1000;
+    return {
+      loadTimeS,
+      facts: {
+        models: models.map(({ path: p, sha256, bytes, role }) => ({ role, path: p, sha256, bytes })),
+        threads: { intra_op: this.threads, inter_op: 1 },
+        embedding_cache: this.embeddingCache,
+        box_encoding: be,
+        tensors: v.tensors,
+        onnxruntime: ort.env.versions,
+        deviations: ['segs uint16 when a case has more than 255 boxes'].concat(
+          this.embeddingCache ? ['3D embedding cache: each slice encoded once per case (identical masks)'] : [],
+        ),
+      },
+    };
+  }
+
+  /**
+   * Predict one case: read `imgs`/`boxes` from `imgsPath`, run the pipeline, write `segs` to `outPath`
+   * (savez_compressed layout; uint8, uint16 when more than 255 boxes).
+   * @throws CaseRunError naming the file/key/box for invalid input or a model failure (partial outcome attached).
+   */
+  async runCase(imgsPath: string, outPath: string, ctx: CaseRunContext): Promise<CaseRunOutcome> {
+    if (!this.sessions) throw new CaseRunError(`variant "${this.name}": prepare() was not called`);
+    const model = new OnnxSegModel(this.sessions, this.variant);
+    const t0 = performance.now();
+    let readS = 0;
+    let writeS = 0;
+    let phase = 'read';
+    try {
+      const arrays: Record<string, NdArray> = await readNpz(imgsPath, ['imgs', 'boxes']);
+      readS = (performance.now() - t0) / 1000;
+      phase = 'predict';
+      const caseName = ctx.caseName || path.basename(imgsPath, '.npz');
+      const r = await predictCase(caseName, arrays.imgs!, arrays.boxes!, model, {
+        embeddingCache: this.embeddingCache,
+        embeddingCacheMaxBytes: this.opts.embeddingCacheMaxBytes,
+        trace: this.opts.trace,
+        where: imgsPath,
+      });
+      phase = 'write';
+      const tw = performance.now();
+      await fsp.mkdir(path.dirname(outPath), { recursive: true });
+      await writeNpz(outPath, { segs: r.segs }, { compress: true });
+      writeS = (performance.now() - tw) / 1000;
+      const timeS = (performance.now() - t0) / 1000;
+      return {
+        timeS,
+        encoderCalls: r.encoderCalls,
+        decoderCalls: r.decoderCalls,
+        peakRssMb: peakRssMb(),
+        modelTimeS: model.modelTimeS,
+        details: {
+          dim: r.dim,
+          shape: r.segs.shape,
+          n_boxes: r.nBoxes,
+          segs_dtype: r.segs.dtype,
+          encoder_time_s: model.encoderTimeS,
+          decoder_time_s: model.decoderTimeS,
+          pre_s: r.preS,
+          post_s: r.postS,
+          read_s: readS,
+          write_s: writeS,
+          own_s: timeS - model.modelTimeS - readS - writeS,
+          unique_slices_encoded: r.uniqueSlicesEncoded,
+          embedding_cache_hits: r.embeddingCacheHits,
+          embedding_cache: this.embeddingCache,
+          threads: this.threads,
+          trace: r.trace,
+        },
+      };
+    } catch (e) {
+      const msg = (e as Error).message;
+      throw new CaseRunError(`${phase === 'write' ? `${outPath}: cannot write segs: ` : ''}${msg}`, {
+        timeS: (performance.now() - t0) / 1000,
+        modelTimeS: model.modelTimeS,
+        peakRssMb: peakRssMb(),
+      });
+    }
+  }
+
+  async dispose(): Promise<void> {
+    const s = this.sessions;
+    this.sessions = null;
+    if (s) {
+      await s.encoder.release();
+      await s.decoder.release();
+    }
+  }
+}

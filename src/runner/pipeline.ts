@@ -1,0 +1,381 @@
+/**
+ * The LiteMedSAM box-prompted inference pipeline for 2D and 3D challenge cases (../shared/docs/PIPELINE.md, i.e.
+ * `CVPR24_LiteMedSAM_infer.py` on branch LiteMedSAM of bowang-lab/MedSAM), over an abstract encoder/decoder
+ * ({@link SegModel}) so the same code drives ONNX sessions, the oracle models and tests.
+ *
+ * Documented deviations (all leave masks of valid cases identical to the reference):
+ * - `segs` is uint16 when a case has more than 255 boxes (uint32 above 65535); the reference's uint8 wraps.
+ * - 3D: with more than 255 boxes the previous-slice mask used for the propagation prompt holds min(i, 255).
+ * - 3D embedding cache (option, on by default in the runner): each slice is encoded once per case and its embedding
+ *   reused by every box that visits it; with it off the encoder is called once per slice visit, as the reference.
+ * - Cases the reference crashes on (image height 1, a side that would resize to 0, z_min >= z_max, z_middle outside
+ *   the volume) get a {@link CaseInputError} naming the case, key and box.
+ */
+import type { NdArray } from '../types.js';
+import {
+  bbox256FromMask,
+  box256,
+  FRAME,
+  longestSideSize,
+  normalizePad,
+  postprocessMask,
+  resizeLongestSide,
+  type Image8,
+} from './imageops.js';
+
+/** x_min, y_min, x_max, y_max in the FRAME x FRAME padded frame. */
+export type Box4 = [number, number, number, number];
+
+/**
+ * An encoder/decoder pair. `E` is the embedding as the implementation keeps it (opaque to the pipeline).
+ * encode: image float32 [1,3,256,256] (normalised, padded, channel first) -> embedding ([1,256,64,64] for LiteMedSAM).
+ * decode: embedding + box in the 256 frame -> logits float32 [1,1,256,256] (row-major, 65536 values).
+ */
+export interface SegModel<E = unknown> {
+  encode(image: Float32Array): Promise<E>;
+  decode(embedding: E, box: Box4): Promise<Float32Array>;
+}
+
+/** A case that fails validation or hits a condition the reference crashes on. */
+export class CaseInputError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'CaseInputError';
+  }
+}
+
+export interface PipelineOptions {
+  /** 3D: encode each slice once and reuse its embedding across boxes (identical masks). Default true. */
+  embeddingCache?: boolean;
+  /** Upper bound of cached embeddings in bytes (least recently used evicted). Default 1 GiB (256 LiteMedSAM slices). */
+  embeddingCacheMaxBytes?: number;
+  /** Bytes of one embedding, for the cache bound. Default 256*64*64*4. */
+  embeddingBytes?: number;
+  /** Record the boxes used (the golden e2e/trace format). */
+  trace?: boolean;
+  /** Name used in error messages (e.g. the imgs file). */
+  where?: string;
+}
+
+export interface TraceStep {
+  z: number;
+  pass: 'up' | 'down';
+  source: 'mid' | 'prev' | 'fallback';
+  box256: number[];
+  mask_pixels: number;
+}
+export interface TraceBox {
+  box_index: number;
+  box: number[];
+  box256?: number[];
+  mask_pixels?: number;
+  z_middle?: number;
+  mid_box256?: number[];
+  steps?: TraceStep[];
+}
+
+export interface PipelineResult {
+  /** (H,W) for 2D, (D,H,W) for 3D; uint8, or uint16 when more than 255 boxes. */
+  segs: NdArray;
+  /** Boxes in the case. */
+  nBoxes: number;
+  encoderCalls: number;
+  decoderCalls: number;
+  /** 3D: distinct slices encoded. */
+  uniqueSlicesEncoded?: number;
+  /** 3D: slice visits served from the embedding cache. */
+  embeddingCacheHits?: number;
+  /** Seconds in pre-processing (resize + normalise), post-processing (bilinear + threshold + writes) and prompts. */
+  preS: number;
+  postS: number;
+  trace?: TraceBox[];
+}
+
+/** The challenge's dimensionality rule: file-name prefix `2DBox_` / `3DBox_`; else the boxes' width (4 or 6). */
+export function caseDim(caseName: string, boxes?: NdArray): 2 | 3 {
+  const base = caseName.replace(/^.*[\\/]/, '');
+  if (base.startsWith('2D')) return 2;
+  if (base.startsWith('3D')) return 3;
+  const w = boxes?.shape[1];
+  if (boxes?.shape.length === 2 && (w === 4 || w === 6)) return w === 4 ? 2 : 3;
+  throw new CaseInputError(
+    `${caseName}: cannot tell 2D from 3D: the name has no 2DBox_/3DBox_ prefix and boxes has shape ` +
+      `${boxes ? `(${boxes.shape.join(', ')})` : 'unknown'} (expected (N,4) or (N,6))`,
+  );
+}
+
+/** Convert imgs to uint8 (values must be 0..255: the reference asserts max < 256). */
+function imgsAsUint8(imgs: NdArray, where: string): Uint8Array {
+  if (imgs.dtype === 'uint8') return imgs.data as Uint8Array;
+  if (imgs.dtype === 'bool' || imgs.dtype.startsWith('float')) {
+    throw new CaseInputError(`${where}: key 'imgs': expected dtype uint8, found ${imgs.dtype}`);
+  }
+  const d = imgs.data;
+  const out = new Uint8Array(d.length);
+  for (let i = 0; i < d.length; i++) {
+    const v = Number(d[i]);
+    if (v < 0 || v > 255) {
+      throw new CaseInputError(
+        `${where}: key 'imgs': value ${v} at flat index ${i} outside 0..255 (the reference asserts max < 256; dtype ${imgs.dtype})`,
+      );
+    }
+    out[i] = v;
+  }
+  return out;
+}
+
+/** Boxes as rows of numbers; validates (N, width) shape and finiteness. */
+function boxRows(boxes: NdArray, width: number, where: string): number[][] {
+  const s = boxes.shape;
+  if (!((s.length === 2 && s[1] === width) || (s.length === 1 && s[0] === width) || (s.length === 2 && s[0] === 0))) {
+    throw new CaseInputError(`${where}: key 'boxes': expected shape (N, ${width}), found (${s.join(', ')})`);
+  }
+  if (boxes.dtype === 'bool') throw new CaseInputError(`${where}: key 'boxes': expected a numeric dtype, found bool`);
+  const n = s.length === 1 ? 1 : s[0]!;
+  const rows: number[][] = [];
+  for (let r = 0; r < n; r++) {
+    const row: number[] = [];
+    for (let c = 0; c < width; c++) {
+      const v = Number(boxes.data[r * width + c]);
+      if (!Number.isFinite(v)) throw new CaseInputError(`${where}: key 'boxes': box ${r + 1} has a non-finite value ${v}`);
+      row.push(v);
+    }
+    rows.push(row);
+  }
+  return rows;
+}
+
+function segsArray(shape: number[], nBoxes: number): NdArray {
+  const n = shape.reduce((a, b) => a * b, 1);
+  if (nBoxes <= 255) return { dtype: 'uint8', shape, data: new Uint8Array(n) };
+  if (nBoxes <= 65535) return { dtype: 'uint16', shape, data: new Uint16Array(n) };
+  return { dtype: 'uint32', shape, data: new Uint32Array(n) };
+}
+
+const now = () => performance.now() / 1000;
+
+/**
+ * 2D case: imgs (H,W,3) (or (H,W), repeated to 3 channels) uint8, boxes (N,4) = x_min, y_min, x_max, y_max (pixels,
+ * inclusive). One encoder call; one decoder call per box in file order; later boxes overwrite earlier ones.
+ * @returns segs (H,W) uint8 (uint16 when N > 255) and call counts.
+ * @throws CaseInputError for a wrong shape/dtype, image height 1 or a side that would resize to 0.
+ */
+export async function predict2D<E>(
+  imgs: NdArray,
+  boxes: NdArray,
+  model: SegModel<E>,
+  opts: PipelineOptions = {},
+): Promise<PipelineResult> {
+  const where = opts.where ?? 'case';
+  const s = imgs.shape;
+  if (!(s.length === 3 && s[2] === 3) && s.length !== 2) {
+    throw new CaseInputError(`${where}: key 'imgs': expected a 2D image of shape (H, W, 3), found (${s.join(', ')})`);
+  }
+  const [H, W] = s as [number, number];
+  if (H < 2 || W < 1) {
+    throw new CaseInputError(`${where}: key 'imgs': image of size ${H}x${W} (height 1 crashes the reference; need H >= 2, W >= 1)`);
+  }
+  const rows = boxRows(boxes, 4, where);
+  const data = imgsAsUint8(imgs, where);
+  let t = now();
+  let newH: number;
+  let newW: number;
+  try {
+    [newH, newW] = longestSideSize(H, W);
+  } catch (e) {
+    throw new CaseInputError(`${where}: ${(e as Error).message}`);
+  }
+  const img: Image8 = { data, height: H, width: W, channels: s.length === 3 ? 3 : 1 };
+  const x = normalizePad(resizeLongestSide(img));
+  let preS = now() - t;
+  const emb = await model.encode(x);
+  const segs = segsArray([H, W], rows.length);
+  const out = segs.data as Uint8Array | Uint16Array | Uint32Array;
+  const trace: TraceBox[] | undefined = opts.trace ? [] : undefined;
+  let postS = 0;
+  for (let i = 1; i <= rows.length; i++) {
+    t = now();
+    const b = box256(rows[i - 1]!, H, W) as Box4;
+    preS += now() - t;
+    const logits = await model.decode(emb, b);
+    t = now();
+    const n = postprocessMask(logits, newH, newW, H, W, out, i);
+    postS += now() - t;
+    trace?.push({ box_index: i, box: rows[i - 1]!, box256: b, mask_pixels: n });
+  }
+  return { segs, nBoxes: rows.length, encoderCalls: 1, decoderCalls: rows.length, preS, postS, trace };
+}
+
+/** LRU map of slice embeddings bounded by a count. */
+class EmbeddingCache<E> {
+  private readonly map = new Map<number, E>();
+  constructor(private readonly maxEntries: number) {}
+  get(z: number): E | undefined {
+    const e = this.map.get(z);
+    if (e !== undefined) {
+      this.map.delete(z);
+      this.map.set(z, e);
+    }
+    return e;
+  }
+  set(z: number, e: E): void {
+    if (this.maxEntries <= 0) return;
+    this.map.set(z, e);
+    while (this.map.size > this.maxEntries) this.map.delete(this.map.keys().next().value as number);
+  }
+}
+
+/**
+ * 3D case: imgs (D,H,W) uint8, boxes (N,6) = x_min, y_min, z_min, x_max, y_max, z_max. Per box (file order): z_middle
+ * = int((z_max - z_min)/2 + z_min); upward pass z_middle..min(z_max, D-1), downward pass z_middle-1..max(z_min, 0)
+ * (both inclusive). Prompt: box256 of the 2D box on z_middle; elsewhere the previous slice's mask (same pass) resized
+ * by INTER_AREA as {0, min(i,255)} -> tight box + 3 px clamped to [0,256], or box256 of the 2D box when that resized
+ * mask is empty. segs[mask] = i, later boxes overwrite earlier ones.
+ * @returns segs (D,H,W) uint8 (uint16 when N > 255), encoder/decoder calls, unique slices encoded.
+ * @throws CaseInputError for a wrong shape/dtype, image height 1, a side resizing to 0, z_min >= z_max,
+ *   z_middle outside [0, D), or non-integer z values.
+ */
+export async function predict3D<E>(
+  imgs: NdArray,
+  boxes: NdArray,
+  model: SegModel<E>,
+  opts: PipelineOptions = {},
+): Promise<PipelineResult> {
+  const where = opts.where ?? 'case';
+  const s = imgs.shape;
+  if (s.length !== 3) throw new CaseInputError(`${where}: key 'imgs': expected a 3D volume (D, H, W), found (${s.join(', ')})`);
+  const [D, H, W] = s as [number, number, number];
+  if (H < 2 || W < 1 || D < 1) {
+    throw new CaseInputError(`${where}: key 'imgs': volume of size ${D}x${H}x${W} (slice height 1 crashes the reference)`);
+  }
+  const rows = boxRows(boxes, 6, where);
+  const data = imgsAsUint8(imgs, where);
+  let newH: number;
+  let newW: number;
+  try {
+    [newH, newW] = longestSideSize(H, W);
+  } catch (e) {
+    throw new CaseInputError(`${where}: ${(e as Error).message}`);
+  }
+  const plane = H * W;
+  const segs = segsArray([D, H, W], rows.length);
+  const out = segs.data as Uint8Array | Uint16Array | Uint32Array;
+  const useCache = opts.embeddingCache ?? true;
+  const embBytes = opts.embeddingBytes ?? 256 * 64 * 64 * 4;
+  const cache = new EmbeddingCache<E>(useCache ? Math.floor((opts.embeddingCacheMaxBytes ?? 2 ** 30) / embBytes) : 0);
+  const encodedSlices = new Set<number>();
+  let encoderCalls = 0;
+  let decoderCalls = 0;
+  let cacheHits = 0;
+  let preS = 0;
+  let postS = 0;
+  const x = new Float32Array(3 * FRAME * FRAME);
+  const embedding = async (z: number): Promise<E> => {
+    if (useCache) {
+      const e = cache.get(z);
+      if (e !== undefined) {
+        cacheHits++;
+        return e;
+      }
+    }
+    const t = now();
+    const slice: Image8 = { data: data.subarray(z * plane, (z + 1) * plane), height: H, width: W, channels: 1 };
+    normalizePad(resizeLongestSide(slice), x);
+    preS += now() - t;
+    const e = await model.encode(x);
+    encoderCalls++;
+    encodedSlices.add(z);
+    if (useCache) cache.set(z, e);
+    return e;
+  };
+  const trace: TraceBox[] | undefined = opts.trace ? [] : undefined;
+  // Per-slice mask of the current box holding k = min(i,255) (the reference's tmp[z] as uint8).
+  const mask = new Uint8Array(plane);
+  const midMask = new Uint8Array(plane);
+  const prevMask = new Uint8Array(plane);
+  for (let i = 1; i <= rows.length; i++) {
+    const [x0, y0, z0, x1, y1, z1] = rows[i - 1]! as [number, number, number, number, number, number];
+    if (!Number.isInteger(z0) || !Number.isInteger(z1)) {
+      throw new CaseInputError(`${where}: key 'boxes': box ${i} has non-integer z values (z_min ${z0}, z_max ${z1})`);
+    }
+    if (!(z0 < z1)) {
+      throw new CaseInputError(`${where}: key 'boxes': box ${i} has z_min ${z0} >= z_max ${z1} (the reference asserts z_min < z_max)`);
+    }
+    const zMid = Math.trunc((z1 - z0) / 2 + z0);
+    if (zMid < 0 || zMid >= D) {
+      throw new CaseInputError(
+        `${where}: key 'boxes': box ${i} has z_middle ${zMid} outside the volume's ${D} slices (z_min ${z0}, z_max ${z1})`,
+      );
+    }
+    const mid2d = [x0, y0, x1, y1];
+    const midBox = box256(mid2d, H, W) as Box4;
+    const k = Math.min(i, 255);
+    const tb: TraceBox | undefined = trace ? { box_index: i, box: rows[i - 1]!, z_middle: zMid, mid_box256: midBox, steps: [] } : undefined;
+    trace?.push(tb!);
+    const step = async (z: number, pass: 'up' | 'down', prev: Uint8Array | null): Promise<void> => {
+      let b: Box4 = midBox;
+      let source: TraceStep['source'] = 'mid';
+      if (prev) {
+        const t = now();
+        const pb = bbox256FromMask(prev, H, W);
+        preS += now() - t;
+        if (pb) {
+          b = pb as Box4;
+          source = 'prev';
+        } else source = 'fallback';
+      }
+      const e = await embedding(z);
+      const logits = await model.decode(e, b);
+      decoderCalls++;
+      const t = now();
+      mask.fill(0);
+      const n = postprocessMask(logits, newH, newW, H, W, mask, k);
+      if (n > 0) {
+        const o = z * plane;
+        for (let p = 0; p < plane; p++) if (mask[p] !== 0) out[o + p] = i;
+      }
+      postS += now() - t;
+      tb?.steps!.push({ z, pass, source, box256: b, mask_pixels: n });
+    };
+    const zTop = Math.min(z1, D - 1);
+    for (let z = zMid; z <= zTop; z++) {
+      await step(z, 'up', z === zMid ? null : prevMask);
+      if (z === zMid) midMask.set(mask);
+      prevMask.set(mask);
+    }
+    prevMask.set(midMask);
+    const zBottom = Math.max(z0, 0);
+    for (let z = zMid - 1; z >= zBottom; z--) {
+      await step(z, 'down', prevMask);
+      prevMask.set(mask);
+    }
+  }
+  return {
+    segs,
+    nBoxes: rows.length,
+    encoderCalls,
+    decoderCalls,
+    uniqueSlicesEncoded: encodedSlices.size,
+    embeddingCacheHits: cacheHits,
+    preS,
+    postS,
+    trace,
+  };
+}
+
+/**
+ * Predict one case (2D or 3D by {@link caseDim}) from its `imgs` and `boxes` arrays.
+ * @throws CaseInputError for invalid input (naming `opts.where`, the key and the box).
+ */
+export async function predictCase<E>(
+  caseName: string,
+  imgs: NdArray,
+  boxes: NdArray,
+  model: SegModel<E>,
+  opts: PipelineOptions = {},
+): Promise<PipelineResult & { dim: 2 | 3 }> {
+  const dim = caseDim(caseName, boxes);
+  const o = { where: caseName, ...opts };
+  const r = dim === 2 ? await predict2D(imgs, boxes, model, o) : await predict3D(imgs, boxes, model, o);
+  return { ...r, dim };
+}
