@@ -1,4 +1,53 @@
-/** `bench report` sub-command (placeholder until its issue lands). */
+/**
+ * `bench report <run-dir> [--formats md,csv,tex,html,png] [--out <dir>] [--average modality|case] [--percent]`:
+ * render the tables and charts of a results folder (src/reports, docs/reports.md).
+ */
 import type { Command } from 'commander';
+import { InvalidArgumentError } from 'commander';
+import { REPORT_FORMATS, renderReport, terminalTables, type ReportFormat } from '../reports/index.js';
+import type { AverageKind } from '../results/aggregate.js';
 
-export function register(_program: Command): void {}
+function parseFormats(value: string): ReportFormat[] {
+  const list = value.split(',').map((s) => s.trim()).filter(Boolean);
+  const bad = list.filter((f) => !REPORT_FORMATS.includes(f as ReportFormat));
+  if (bad.length || !list.length) {
+    throw new InvalidArgumentError(`expected a comma list of ${REPORT_FORMATS.join(', ')}; found "${value}"`);
+  }
+  return list as ReportFormat[];
+}
+
+function parseAverage(value: string): AverageKind {
+  if (value !== 'modality' && value !== 'case') throw new InvalidArgumentError(`expected "modality" or "case"; found "${value}"`);
+  return value;
+}
+
+export function register(program: Command): void {
+  program
+    .command('report')
+    .description(
+      'Render the accuracy table (per-modality DSC/NSD per variant), the running-time table (per case), charts and ' +
+        'an HTML report from a results folder written by "bench run".',
+    )
+    .argument('<run-dir>', 'results folder (results/<run-id>) with run.json and cases.csv')
+    .option('--formats <list>', `comma list of ${REPORT_FORMATS.join(', ')}`, parseFormats, [...REPORT_FORMATS])
+    .option('--out <dir>', 'output folder (default: <run-dir>/report)')
+    .option(
+      '--average <kind>',
+      'Average row: "modality" = mean of modality means (as the paper), "case" = mean over all cases',
+      parseAverage,
+      'modality' as AverageKind,
+    )
+    .option('--percent', 'print DSC/NSD in percent (0-100) instead of fractions (0-1)', false)
+    .option('--quiet', 'do not print the tables to the terminal', false)
+    .action(async (runDir: string, o: { formats: ReportFormat[]; out?: string; average: AverageKind; percent: boolean; quiet: boolean }) => {
+      try {
+        const opts = { formats: o.formats, outDir: o.out, average: o.average, percent: o.percent };
+        if (!o.quiet) process.stdout.write(terminalTables(runDir, opts) + '\n');
+        const { files } = await renderReport(runDir, opts);
+        process.stdout.write(`Report files (${files.length}):\n${files.map((f) => `  ${f}`).join('\n')}\n`);
+      } catch (e) {
+        process.stderr.write(`bench report: ${(e as Error).message}\n`);
+        process.exitCode = 1;
+      }
+    });
+}

@@ -1,0 +1,338 @@
+/**
+ * PNG charts rendered server-side with chart.js 4 on @napi-rs/canvas (prebuilt Skia binary, no compilation; see
+ * docs/reports.md "Why @napi-rs/canvas"). White background, title, axis titles with units, legend, 1200x700 px.
+ *
+ * Charts (../shared/docs/TABLES.md "Charts"):
+ * - `accuracy_dsc.png`, `accuracy_nsd.png`: grouped bars, one group per modality (+ Average), one bar per variant;
+ * - `time_per_case.png`: grouped bars, one group per case (3D first), one bar per variant; log scale when the spread
+ *   of the times (max/min) exceeds LOG_SCALE_RATIO;
+ * - `accuracy_vs_time.png`: one point per variant, Average DSC vs mean time per case (ok cases).
+ */
+import { createCanvas, type SKRSContext2D } from '@napi-rs/canvas';
+import { Chart, registerables, type ChartConfiguration, type Plugin } from 'chart.js';
+import type { ReportModel, Metric } from './model.js';
+import { METRIC_TITLE } from './model.js';
+import { fixedHalfEven } from './format.js';
+
+Chart.register(...registerables);
+
+/** Time axes switch to a logarithmic scale when max/min of the plotted times exceeds this ratio. */
+export const LOG_SCALE_RATIO = 20;
+export const CHART_WIDTH = 1200;
+export const CHART_HEIGHT = 700;
+
+/** Colour-blind-friendly palette (Okabe-Ito, without yellow which is too light on white), repeated when needed. */
+const PALETTE = ['#0072B2', '#E69F00', '#009E73', '#D55E00', '#CC79A7', '#56B4E9', '#000000', '#8C6D31'];
+const colour = (i: number) => PALETTE[i % PALETTE.length]!;
+const FONT = 'DejaVu Sans, Liberation Sans, Arial, sans-serif';
+
+/** One rendered chart. */
+export interface ChartPng {
+  /** File name, e.g. `accuracy_dsc.png`. */
+  file: string;
+  /** Title, also used as the alt text in HTML. */
+  title: string;
+  png: Buffer;
+}
+
+const whiteBackground: Plugin = {
+  id: 'whiteBackground',
+  beforeDraw(chart) {
+    const ctx = chart.ctx;
+    ctx.save();
+    ctx.globalCompositeOperation = 'destination-over';
+    ctx.fillStyle = '#ffffff';
+    ctx.fillRect(0, 0, chart.width, chart.height);
+    ctx.restore();
+  },
+};
+
+/**
+ * Draws `n/a` at the foot of bars whose value is null, `0` on bars of value zero (so they do not look missing), and
+ * `failed` above bars listed in `failed`. Keys are `<dataset index>:<data index>`.
+ */
+function barNotes(missing: Set<string>, failed: Set<string>, zero: Set<string> = new Set()): Plugin {
+  return {
+    id: 'barNotes',
+    afterDatasetsDraw(chart) {
+      const ctx = chart.ctx;
+      ctx.save();
+      ctx.font = `12px ${FONT}`;
+      ctx.textAlign = 'center';
+      chart.data.datasets.forEach((ds, di) => {
+        const meta = chart.getDatasetMeta(di);
+        if (meta.hidden) return;
+        meta.data.forEach((el, i) => {
+          const key = `${di}:${i}`;
+          const { x, y, base } = el.getProps(['x', 'y', 'base'], true) as { x: number; y: number; base: number };
+          if (missing.has(key)) {
+            ctx.fillStyle = '#555555';
+            ctx.save();
+            ctx.translate(x, chart.chartArea.bottom - 6);
+            ctx.rotate(-Math.PI / 2);
+            ctx.textAlign = 'left';
+            ctx.textBaseline = 'middle';
+            ctx.fillText('n/a', 0, 0);
+            ctx.restore();
+          } else if (zero.has(key)) {
+            ctx.fillStyle = '#555555';
+            ctx.textBaseline = 'bottom';
+            ctx.fillText('0', x, base - 3);
+          } else if (failed.has(key)) {
+            ctx.fillStyle = '#B00020';
+            ctx.textBaseline = 'bottom';
+            ctx.fillText('failed', x, Math.min(y, base) - 3);
+          }
+        });
+        void ds;
+      });
+      ctx.restore();
+    },
+  };
+}
+
+/** Labels each scatter point with its dataset label. */
+const pointLabels: Plugin = {
+  id: 'pointLabels',
+  afterDatasetsDraw(chart) {
+    const ctx = chart.ctx;
+    ctx.save();
+    ctx.font = `bold 14px ${FONT}`;
+    ctx.textBaseline = 'middle';
+    chart.data.datasets.forEach((ds, di) => {
+      const meta = chart.getDatasetMeta(di);
+      meta.data.forEach((el) => {
+        const { x, y } = el.getProps(['x', 'y'], true) as { x: number; y: number };
+        const text = String(ds.label ?? '');
+        const w = ctx.measureText(text).width;
+        const right = x + 14 + w < chart.chartArea.right;
+        ctx.textAlign = right ? 'left' : 'right';
+        ctx.fillStyle = (ds.borderColor as string) ?? '#000';
+        ctx.fillText(text, right ? x + 14 : x - 14, y);
+      });
+    });
+    ctx.restore();
+  },
+};
+
+async function render(config: ChartConfiguration, plugins: Plugin[] = []): Promise<Buffer> {
+  const canvas = createCanvas(CHART_WIDTH, CHART_HEIGHT);
+  const ctx = canvas.getContext('2d') as SKRSContext2D;
+  const cfg: ChartConfiguration = {
+    ...config,
+    options: { ...config.options, responsive: false, animation: false, devicePixelRatio: 1 },
+    plugins: [whiteBackground, ...plugins, ...(config.plugins ?? [])],
+  };
+  // chart.js accepts any CanvasRenderingContext2D-like object; Skia's context implements the API it uses.
+  const chart = new Chart(ctx as unknown as ConstructorParameters<typeof Chart>[0], cfg);
+  try {
+    return await canvas.encode('png');
+  } finally {
+    chart.destroy();
+  }
+}
+
+function commonOptions(title: string, subtitle: string, pointLegend = false) {
+  return {
+    layout: { padding: { top: 8, right: 24, bottom: 8, left: 8 } },
+    plugins: {
+      title: { display: true, text: title, font: { size: 22, weight: 'bold' as const, family: FONT }, color: '#111' },
+      subtitle: { display: true, text: subtitle, font: { size: 13, family: FONT }, color: '#444', padding: { bottom: 10 } },
+      legend: { display: true, position: 'top' as const, labels: { font: { size: 14, family: FONT }, color: '#222', boxWidth: 22, usePointStyle: pointLegend } },
+      tooltip: { enabled: false },
+    },
+  };
+}
+
+const axisTitle = (text: string) => ({ display: true, text, font: { size: 15, family: FONT }, color: '#222' });
+const ticks = (size = 13) => ({ font: { size, family: FONT }, color: '#333' });
+
+/** Whether values with this spread (max/min of the positive ones) get a log axis. */
+export function useLogScale(values: number[]): boolean {
+  const pos = values.filter((v) => Number.isFinite(v) && v > 0);
+  if (pos.length < 2) return false;
+  return Math.max(...pos) / Math.min(...pos) > LOG_SCALE_RATIO;
+}
+
+/** Nice log-axis bounds: the 1-2-5 x 10^k values just below half the minimum and just above the maximum. */
+export function logBounds(values: number[]): { min: number; max: number } | undefined {
+  const pos = values.filter((v) => Number.isFinite(v) && v > 0);
+  if (!pos.length) return undefined;
+  const steps = [1, 2, 5, 10];
+  const lo = Math.min(...pos) / 2; // one step of room below the smallest bar, so it stays visible
+  const hi = Math.max(...pos);
+  const kLo = Math.floor(Math.log10(lo));
+  const kHi = Math.floor(Math.log10(hi));
+  const min = Math.max(...steps.map((s) => s * 10 ** kLo).filter((x) => x <= lo * (1 + 1e-12)));
+  const max = Math.min(...steps.map((s) => s * 10 ** kHi).filter((x) => x >= hi * (1 - 1e-12)));
+  return { min: Number(min.toPrecision(1)), max: Number(max.toPrecision(1)) };
+}
+
+/** Grid colour of a log axis: visible at labelled 1-2-5 ticks, faint elsewhere. */
+const logGrid = (ctx: { tick?: { value: number } }) => (ctx.tick && logTick(ctx.tick.value) ? '#d9d9d9' : '#f3f3f3');
+
+/** Tick labels of a log axis: only 1-2-5 x 10^k, in plain decimals. */
+function logTick(value: number | string): string {
+  const v = Number(value);
+  const mant = v / 10 ** Math.floor(Math.log10(v) + 1e-9);
+  if (![1, 2, 5].some((x) => Math.abs(mant - x) < 1e-6)) return '';
+  return v >= 1 ? String(Math.round(v)) : String(Number(v.toPrecision(1)));
+}
+
+function runSubtitle(m: ReportModel): string {
+  const mt = m.meta.metrics;
+  return `run ${m.meta.run_id} · metric mode ${mt?.mode ?? 'n/a'} · NSD tolerance ${mt?.tolerance_mm ?? 'n/a'} mm · spacing ${mt?.spacing_order ?? 'n/a'}`;
+}
+
+async function accuracyChart(m: ReportModel, metric: Metric): Promise<ChartPng> {
+  const scale = m.percent ? 100 : 1;
+  const rows = m.accuracyRows;
+  const labels = rows.map((r) => (r.kind === 'average' ? ['Average', m.averageKind === 'modality' ? '(of modalities)' : '(of cases)'] : [r.name, `n=${r.nCases}`]));
+  const missing = new Set<string>();
+  const zero = new Set<string>();
+  const datasets = m.variants.map((v, di) => ({
+    label: v.title,
+    data: rows.map((r, i) => {
+      const x = r.values[metric][v.name]!;
+      if (Number.isNaN(x)) {
+        missing.add(`${di}:${i}`);
+        return null;
+      }
+      if (x === 0) zero.add(`${di}:${i}`);
+      return x * scale;
+    }),
+    backgroundColor: colour(di),
+    borderColor: colour(di),
+    borderWidth: 0,
+  }));
+  const unit = m.percent ? '%' : 'fraction, 0–1';
+  const title = `${METRIC_TITLE[metric]} per modality and variant`;
+  const png = await render(
+    {
+      type: 'bar',
+      data: { labels, datasets },
+      options: {
+        ...commonOptions(title, `${runSubtitle(m)} · bars: mean over the modality's cases (n = cases), failed cases count 0`),
+        scales: {
+          x: { title: axisTitle('Modality'), ticks: ticks(14), grid: { display: false } },
+          y: { min: 0, max: scale, title: axisTitle(`${METRIC_TITLE[metric]} (${unit})`), ticks: ticks(), grid: { color: '#e5e5e5' } },
+        },
+      },
+    },
+    [barNotes(missing, new Set(), zero)],
+  );
+  return { file: `accuracy_${metric}.png`, title, png };
+}
+
+async function timeChart(m: ReportModel): Promise<ChartPng> {
+  const rows = m.timeRows;
+  const all = rows.flatMap((r) => m.variants.map((v) => r.time[v.name]!));
+  const log = useLogScale(all);
+  const missing = new Set<string>();
+  const failed = new Set<string>();
+  const datasets = m.variants.map((v, di) => ({
+    label: v.title,
+    data: rows.map((r, i) => {
+      const t = r.time[v.name]!;
+      if (r.status[v.name] === 'failed') failed.add(`${di}:${i}`);
+      if (!Number.isFinite(t) || (log && t <= 0)) {
+        missing.add(`${di}:${i}`);
+        return null;
+      }
+      return t;
+    }),
+    backgroundColor: colour(di),
+    borderColor: colour(di),
+    borderWidth: 0,
+  }));
+  const title = 'Running time per case and variant';
+  const includes = m.variants.length ? [...new Set(m.variants.map((v) => v.kind))].map((k) => `${k}: ${m.meta.timing?.includes?.[k] ?? 'n/a'}`).join(' · ') : '';
+  const png = await render(
+    {
+      type: 'bar',
+      data: { labels: rows.map((r) => `${r.case}`), datasets },
+      options: {
+        ...commonOptions(title, `wall-clock seconds per case, 3D cases first · ${includes}`),
+        scales: {
+          x: { title: axisTitle('Case (3D first, then 2D)'), ticks: { ...ticks(12), maxRotation: 40, minRotation: 40, autoSkip: false }, grid: { display: false } },
+          y: log
+            ? {
+                type: 'logarithmic',
+                ...logBounds(all),
+                title: axisTitle('Time per case (s, log scale)'),
+                ticks: { ...ticks(), callback: logTick, autoSkip: false },
+                grid: { color: logGrid },
+              }
+            : { type: 'linear', min: 0, title: axisTitle('Time per case (s)'), ticks: ticks(), grid: { color: '#e5e5e5' } },
+        },
+      },
+    },
+    [barNotes(missing, failed)],
+  );
+  return { file: 'time_per_case.png', title, png };
+}
+
+async function tradeoffChart(m: ReportModel): Promise<ChartPng> {
+  const scale = m.percent ? 100 : 1;
+  const avg = m.accuracyRows.find((r) => r.kind === 'average')!;
+  const meanRow = m.timeSummary.find((s) => s.name === 'Mean')!;
+  const points = m.variants
+    .map((v, di) => ({ v, di, x: meanRow.time[v.name]!, y: avg.values.dsc[v.name]! * scale }))
+    .filter((p) => Number.isFinite(p.x) && Number.isFinite(p.y) && p.x > 0);
+  const log = useLogScale(points.map((p) => p.x));
+  const datasets = points.map((p) => ({
+    label: p.v.title,
+    data: [{ x: p.x, y: p.y }],
+    backgroundColor: colour(p.di),
+    borderColor: colour(p.di),
+    pointRadius: 9,
+    pointHoverRadius: 9,
+    clip: false as const,
+  }));
+  const xs = points.map((p) => p.x);
+  const ys = points.map((p) => p.y);
+  const unit = m.percent ? '%' : 'fraction, 0–1';
+  const avgText = m.averageKind === 'modality' ? 'mean of modality means' : 'mean over cases';
+  const title = 'Accuracy vs. running time (one point per variant)';
+  const yMin = ys.length ? Math.max(0, Math.min(...ys) - 0.1 * scale) : 0;
+  const png = await render(
+    {
+      type: 'scatter',
+      data: { datasets },
+      options: {
+        ...commonOptions(title, `${runSubtitle(m)} · up and left is better`, true),
+        layout: { padding: { top: 16, right: 24, bottom: 8, left: 8 } },
+        scales: {
+          x: log
+            ? {
+                type: 'logarithmic',
+                min: xs.length ? 10 ** Math.floor(Math.log10(Math.min(...xs))) : undefined,
+                max: xs.length ? 10 ** Math.ceil(Math.log10(Math.max(...xs))) : undefined,
+                title: axisTitle('Mean time per case, ok cases (s, log scale)'),
+                ticks: { ...ticks(), callback: logTick, autoSkip: false },
+                grid: { color: logGrid },
+              }
+            : { type: 'linear', min: 0, suggestedMax: xs.length ? Math.max(...xs) * 1.15 : 1, title: axisTitle('Mean time per case, ok cases (s)'), ticks: ticks(), grid: { color: '#e5e5e5' } },
+          y: {
+            min: Number(fixedHalfEven(Math.floor((yMin / scale) * 10) / 10 * scale, 2)),
+            // room above the top value so a perfect variant (the oracle) does not sit on the frame; no tick there
+            max: scale * 1.04,
+            title: axisTitle(`DSC, ${avgText} (${unit})`),
+            ticks: { ...ticks(), callback: (v: number | string) => (Number(v) > scale + 1e-9 ? '' : String(Number(Number(v).toFixed(4)))) },
+            grid: { color: '#e5e5e5' },
+          },
+        },
+      },
+    },
+    [pointLabels],
+  );
+  return { file: 'accuracy_vs_time.png', title, png };
+}
+
+/**
+ * Render every chart of the report as PNG (1200x700, white background).
+ * @returns the charts in display order; never throws for empty runs (charts are then simply empty)
+ */
+export async function renderCharts(m: ReportModel): Promise<ChartPng[]> {
+  return [await accuracyChart(m, 'dsc'), await accuracyChart(m, 'nsd'), await timeChart(m), await tradeoffChart(m)];
+}

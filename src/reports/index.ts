@@ -1,0 +1,83 @@
+/**
+ * Reports of a results folder (docs/results-format.md): the paper's accuracy table (Table 3) and running-time table
+ * (Table 4) as Markdown, CSV, LaTeX, terminal text and one self-contained HTML page, plus PNG charts
+ * (../shared/docs/TABLES.md, docs/reports.md).
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { RunData } from '../results/store.js';
+import { buildModel, type ReportOptions } from './model.js';
+import { reportMarkdown } from './markdown.js';
+import { accuracyWideCsv, casesLongCsv, labelsLongCsv, timeWideCsv } from './csv.js';
+import { accuracyLatex, timeLatex } from './latex.js';
+import { renderCharts, type ChartPng } from './charts.js';
+import { reportHtml } from './html.js';
+import { terminalText } from './terminal.js';
+
+export { buildModel, type ReportModel, type ReportOptions } from './model.js';
+export { renderCharts } from './charts.js';
+
+/** Output formats of `renderReport`. */
+export type ReportFormat = 'md' | 'csv' | 'tex' | 'html' | 'png';
+export const REPORT_FORMATS: ReportFormat[] = ['md', 'csv', 'tex', 'html', 'png'];
+
+/** Options of `renderReport`. */
+export interface RenderReportOptions extends ReportOptions {
+  /** Formats to write (default: all). */
+  formats?: ReportFormat[];
+  /** Output folder (default `<runDir>/report`), created when missing. */
+  outDir?: string;
+}
+
+/**
+ * Write the report files of a results folder.
+ *
+ * Files (in `outDir`): `report.md` (both tables + notes); `cases_long.csv`, `labels_long.csv` (tidy),
+ * `accuracy_wide.csv`, `time_wide.csv` (paper layouts); `accuracy.tex`, `time.tex` (booktabs floats);
+ * `report.html` (self-contained, charts embedded); `accuracy_dsc.png`, `accuracy_nsd.png`, `time_per_case.png`,
+ * `accuracy_vs_time.png` (1200x700).
+ * @param runDir results folder written by `bench run`
+ * @returns absolute paths of the files written, in the order above
+ * @throws Error naming the file when run.json is missing/invalid (from readRun), or an unknown format is asked for
+ */
+export async function renderReport(runDir: string, opts: RenderReportOptions = {}): Promise<{ files: string[] }> {
+  const formats = opts.formats ?? REPORT_FORMATS;
+  for (const f of formats) {
+    if (!REPORT_FORMATS.includes(f)) throw new Error(`unknown report format "${f}"; expected one of ${REPORT_FORMATS.join(', ')}`);
+  }
+  const model = buildModel(runDir, opts);
+  const outDir = path.resolve(opts.outDir ?? path.join(runDir, 'report'));
+  mkdirSync(outDir, { recursive: true });
+  const files: string[] = [];
+  const write = (name: string, content: string | Buffer) => {
+    const p = path.join(outDir, name);
+    writeFileSync(p, content);
+    files.push(p);
+  };
+  if (formats.includes('md')) write('report.md', reportMarkdown(model));
+  if (formats.includes('csv')) {
+    write('cases_long.csv', casesLongCsv(model));
+    write('labels_long.csv', labelsLongCsv(model));
+    write('accuracy_wide.csv', accuracyWideCsv(model));
+    write('time_wide.csv', timeWideCsv(model));
+  }
+  if (formats.includes('tex')) {
+    write('accuracy.tex', accuracyLatex(model));
+    write('time.tex', timeLatex(model));
+  }
+  let charts: ChartPng[] | undefined;
+  if (formats.includes('html') || formats.includes('png')) charts = await renderCharts(model);
+  if (formats.includes('html')) write('report.html', reportHtml(model, charts!));
+  if (formats.includes('png')) for (const c of charts!) write(c.file, c.png);
+  return { files };
+}
+
+/**
+ * Plain-text tables for the terminal: per-modality DSC/NSD per variant, per-case running time, and the notes
+ * (metric mode, tolerance, spacing, what times include). No ANSI codes; best value marked `*`; lines fit `width`
+ * columns (default 120) where the content allows (variant columns are split into blocks).
+ * @param run results folder path or already read RunData (what `bench run` holds at the end)
+ */
+export function terminalTables(run: string | RunData, opts: ReportOptions & { width?: number } = {}): string {
+  return terminalText(buildModel(run, opts), opts.width ?? 120);
+}

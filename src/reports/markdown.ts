@@ -1,0 +1,76 @@
+/**
+ * GitHub Markdown tables: the paper's Table 3 (per-modality DSC/NSD per variant) and Table 4 (running time per case).
+ */
+import type { ReportModel } from './model.js';
+import { METRICS, METRIC_TITLE } from './model.js';
+import { escapeMarkdown as esc } from './format.js';
+
+function mdTable(header: string[], align: ('l' | 'r')[], rows: string[][]): string {
+  const sep = align.map((a) => (a === 'r' ? '---:' : ':---'));
+  return [header, sep, ...rows].map((r) => `| ${r.join(' | ')} |`).join('\n');
+}
+
+const bold = (s: string, on: boolean) => (on ? `**${s}**` : s);
+const notesMd = (notes: string[]) => notes.map((n) => `- ${esc(n)}`).join('\n');
+
+/** Markdown of the accuracy table with its notes (title line, table, bullet notes). */
+export function accuracyMarkdown(m: ReportModel): string {
+  const header = ['Modality', 'N'];
+  for (const v of m.variants) for (const metric of METRICS) header.push(`${esc(v.title)} ${METRIC_TITLE[metric]} ${m.unitSuffix}`);
+  const rows = m.accuracyRows.map((r) => {
+    const cells = [r.kind === 'average' ? `**${m.averageTitle}**` : esc(r.name), String(r.nCases)];
+    for (const v of m.variants) for (const metric of METRICS) cells.push(bold(r.text[metric][v.name]!, r.best[metric].includes(v.name)));
+    return cells;
+  });
+  const align = header.map((_, i) => (i === 0 ? 'l' : 'r') as 'l' | 'r');
+  return [
+    `### Accuracy per modality: DSC and NSD ${m.percent ? 'in percent' : 'as fractions'}, ${m.averageTitle}`,
+    '',
+    mdTable(header, align, rows),
+    '',
+    notesMd([m.contextLine, ...m.accuracyNotes]),
+  ].join('\n');
+}
+
+/** Markdown of the running-time table (seconds per case per variant, 3D first, mean/median rows) with its notes. */
+export function timeMarkdown(m: ReportModel): string {
+  const header = ['Case ID', 'Size', 'Num. Objects', ...m.variants.map((v) => `${esc(v.title)} (s)`)];
+  const rows = m.timeRows.map((r) => [
+    esc(r.case),
+    r.shape,
+    String(r.nObjects),
+    ...m.variants.map((v) => bold(r.text[v.name]!, r.fastest.includes(v.name))),
+  ]);
+  for (const s of m.timeSummary) {
+    rows.push([`**${s.name}**`, '', '', ...m.variants.map((v) => bold(s.text[v.name]!, s.fastest.includes(v.name)))]);
+  }
+  const align = header.map((_, i) => (i < 2 ? 'l' : 'r') as 'l' | 'r');
+  return [
+    '### Running time per case (seconds)',
+    '',
+    mdTable(header, align, rows),
+    '',
+    notesMd([m.contextLine, ...m.timeNotes]),
+  ].join('\n');
+}
+
+/** Both tables as one Markdown document (`report.md`). */
+export function reportMarkdown(m: ReportModel): string {
+  const variants = m.variants.map((v) => `- \`${v.name}\` (${v.kind}): ${esc(v.title)}`).join('\n');
+  return [
+    `# Benchmark report: run ${esc(m.meta.run_id)}`,
+    '',
+    'Variants:',
+    '',
+    variants,
+    '',
+    'Run:',
+    '',
+    notesMd(m.runNotes),
+    '',
+    accuracyMarkdown(m),
+    '',
+    timeMarkdown(m),
+    '',
+  ].join('\n');
+}

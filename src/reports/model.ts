@@ -1,0 +1,333 @@
+/**
+ * The report model: everything the table and chart renderers print, computed once from a results folder
+ * (docs/results-format.md). Aggregation is `modalityTable` from src/results/aggregate.ts (fixed modality order, failed
+ * cases count 0, NaN cases left out, NaN mean = `n/a`); this module only adds display text, best-variant marks, the
+ * running-time table (the paper's Table 4) and the notes every table carries (metric mode, tolerance, spacing,
+ * what the times include).
+ */
+import { readRun, type CaseRow, type RunData, type RunMeta } from '../results/store.js';
+import { modalityTable, type AverageKind, type ModalityTable } from '../results/aggregate.js';
+import type { CaseStatus, Dim } from '../types.js';
+import { formatMetric, formatSeconds, mean, median, NA } from './format.js';
+
+/** Options shared by every renderer. */
+export interface ReportOptions {
+  /** `modality`: Average = mean of the modality means (the paper, default); `case`: mean over all cases. */
+  average?: AverageKind;
+  /** Print DSC/NSD in percent (0-100, 2 decimals) instead of fractions (0-1, 4 decimals, default). */
+  percent?: boolean;
+}
+
+export type Metric = 'dsc' | 'nsd';
+export const METRICS: Metric[] = ['dsc', 'nsd'];
+export const METRIC_TITLE: Record<Metric, string> = { dsc: 'DSC', nsd: 'NSD' };
+
+/** One variant as shown in the report. */
+export interface VariantInfo {
+  /** Variant name (results key, CSV value). */
+  name: string;
+  /** Column title: run.json `label`, else the name. */
+  title: string;
+  kind: string;
+  models: { path: string; sha256: string }[];
+  /** Seconds spent in prepare() (model load / image load), never part of the case times; NaN when unknown. */
+  loadTimeS: number;
+  warmupTimeS: number;
+  /** Case rows present for this variant. */
+  nCases: number;
+}
+
+/** One row of the accuracy table (a modality, or `Average`). */
+export interface AccuracyRow {
+  kind: 'modality' | 'average';
+  /** Modality token (e.g. `CT`, `X-Ray`) or `Average`. */
+  name: string;
+  /** Distinct cases of the modality in the run (over all variants); for `Average`, all distinct cases. */
+  nCases: number;
+  /** Mean per metric per variant; NaN = no valid value (`n/a`). */
+  values: Record<Metric, Record<string, number>>;
+  /** Printed text per metric per variant (`n/a` for NaN). */
+  text: Record<Metric, Record<string, string>>;
+  /** Variants with the best printed value of the row (ties at printed precision all count); empty when < 2 values. */
+  best: Record<Metric, string[]>;
+}
+
+/** One row of the running-time table (one case). */
+export interface TimeRow {
+  case: string;
+  modality: string;
+  dim: Dim;
+  /** imgs shape as numpy prints it, e.g. `(30, 101, 122)`. */
+  shape: string;
+  nObjects: number;
+  /** Seconds per variant (NaN when the variant has no row or no time). */
+  time: Record<string, number>;
+  status: Record<string, CaseStatus | 'missing'>;
+  /** Printed seconds; failed cases carry a dagger (`†`), missing rows `n/a`. */
+  text: Record<string, string>;
+  /** Fastest variant(s) among the ok ones (printed precision); empty when < 2 ok values. */
+  fastest: string[];
+}
+
+/** Mean or median row of the running-time table, over each variant's ok cases. */
+export interface TimeSummaryRow {
+  name: 'Mean' | 'Median';
+  time: Record<string, number>;
+  text: Record<string, string>;
+  /** ok cases that went into the statistic, per variant. */
+  n: Record<string, number>;
+  fastest: string[];
+}
+
+/** What a report renderer needs. */
+export interface ReportModel {
+  run: RunData;
+  meta: RunMeta;
+  variants: VariantInfo[];
+  averageKind: AverageKind;
+  percent: boolean;
+  /** `%` or `fraction`, as written in headers. */
+  unit: '%' | 'fraction';
+  /** Header unit suffix, e.g. `(%)` or `(0-1)`. */
+  unitSuffix: string;
+  table: ModalityTable;
+  accuracyRows: AccuracyRow[];
+  /** Title of the Average row, e.g. `Average (mean of modality means)`. */
+  averageTitle: string;
+  timeRows: TimeRow[];
+  timeSummary: TimeSummaryRow[];
+  /** Run-level facts: metric mode, tolerance, spacing, timing definition, load times, machine. */
+  runNotes: string[];
+  /** One line every table carries: metric mode, tolerance, spacing convention, what the times include. */
+  contextLine: string;
+  accuracyNotes: string[];
+  timeNotes: string[];
+}
+
+/** Sort key for case ids: 3D first, then 2D, each by name (numeric-aware), as the paper's Table 4. */
+export function compareCases(a: { dim: Dim; case: string }, b: { dim: Dim; case: string }): number {
+  return b.dim - a.dim || a.case.localeCompare(b.case, 'en', { numeric: true });
+}
+
+function pickBest(text: Record<string, string>, names: string[], better: (a: number, b: number) => boolean): string[] {
+  const vals = names.map((n) => ({ n, v: text[n] === undefined || text[n] === NA ? NaN : Number.parseFloat(text[n]!) }));
+  const valid = vals.filter((x) => !Number.isNaN(x.v));
+  if (valid.length < 2) return [];
+  let best = valid[0]!.v;
+  for (const x of valid) if (better(x.v, best)) best = x.v;
+  return valid.filter((x) => x.v === best).map((x) => x.n);
+}
+
+const SPACING_TEXT: Record<string, string> = {
+  'as-stored': "as-stored (the case file's spacing vector applied verbatim to the array axes, as the official scorer)",
+  xyz: 'xyz (spacing stored as (x, y, z), applied to the (z, y, x) array axes)',
+  zyx: 'zyx (spacing stored in array-axis order (z, y, x))',
+};
+
+function contextLine(meta: RunMeta, variants: VariantInfo[]): string {
+  const m = meta.metrics ?? ({} as RunMeta['metrics']);
+  const tol = m.tolerance_mm ?? NaN;
+  const kinds = [...new Set(variants.map((v) => v.kind))];
+  const times = kinds.map((k) => `${k} variants: ${meta.timing?.includes?.[k] ?? 'not stated in run.json'}`).join('; ');
+  return (
+    `Run ${meta.run_id}: metric mode ${m.mode ?? 'not stated'}; NSD tolerance ${tol} mm (3D; ${tol} pixels in 2D); ` +
+    `spacing convention ${m.spacing_order ?? 'not stated'}; times per case include: ${times}.`
+  );
+}
+
+function runNotes(meta: RunMeta, variants: VariantInfo[]): string[] {
+  const notes: string[] = [];
+  const m = meta.metrics ?? ({} as RunMeta['metrics']);
+  const tol = m.tolerance_mm ?? NaN;
+  const modeText =
+    m.mode === 'official'
+      ? 'official (compute_metrics.py semantics)'
+      : m.mode === 'strict'
+        ? 'strict (documented physical variant, not the official numbers)'
+        : String(m.mode ?? 'not stated in run.json');
+  notes.push(
+    `Metric mode: ${modeText}; NSD tolerance: ${tol} mm for 3D cases (${tol} pixels for 2D cases, evaluated at unit ` +
+      `spacing); spacing convention: ${SPACING_TEXT[m.spacing_order] ?? String(m.spacing_order ?? 'not stated')}.`,
+  );
+  const t = meta.timing ?? ({ repeat: 1, warmup: 0, includes: {} } as RunMeta['timing']);
+  const rep = t.repeat > 1 ? `median of ${t.repeat} timed repeats` : 'one timed run';
+  const warm = t.warmup > 0 ? ` after ${t.warmup} warm-up run${t.warmup > 1 ? 's' : ''}` : ', no warm-up';
+  notes.push(`Times: wall-clock seconds per case, ${rep}${warm}.`);
+  const kinds = [...new Set(variants.map((v) => v.kind))];
+  for (const k of kinds) {
+    const names = variants.filter((v) => v.kind === k).map((v) => v.name).join(', ');
+    notes.push(`Times of ${k} variants (${names}) include: ${t.includes?.[k] ?? 'not stated in run.json'}.`);
+  }
+  const loads = variants.filter((v) => !Number.isNaN(v.loadTimeS));
+  if (loads.length) {
+    notes.push(
+      `Preparation before timing (model or image load), not in the case times: ` +
+        loads.map((v) => `${v.name} ${formatSeconds(v.loadTimeS)} s`).join(', ') +
+        '.',
+    );
+  }
+  if (typeof t.container_overhead_s === 'number') {
+    notes.push(`Measured container start/stop overhead (empty container): ${formatSeconds(t.container_overhead_s)} s.`);
+  }
+  const mc = meta.machine;
+  if (mc) {
+    const versions = Object.entries(meta.versions ?? {}).map(([k, v]) => `${k} ${v}`).join(', ');
+    notes.push(
+      `Machine: ${mc.cpu_model}, ${mc.cores} cores, ${mc.memory_gb} GB, ${mc.platform}/${mc.arch}; ` +
+        `intra-op threads: ${meta.threads?.intra_op ?? 'n/a'}${versions ? `; ${versions}` : ''}.`,
+    );
+  }
+  if (!meta.finished_at) notes.push('Run not finished (run.json finished_at is null): the tables show the cases written so far.');
+  return notes;
+}
+
+/**
+ * Build the report model of a results folder.
+ * @param run a results folder path (read with `readRun`) or an already read `RunData`
+ * @throws Error from `readRun` (missing or invalid run.json, bad CSV header), naming the file
+ */
+export function buildModel(run: string | RunData, opts: ReportOptions = {}): ReportModel {
+  const data = typeof run === 'string' ? readRun(run) : run;
+  const meta = data.meta;
+  const averageKind: AverageKind = opts.average ?? 'modality';
+  const percent = opts.percent ?? false;
+  const rows = data.cases;
+
+  const metaVariants = meta.variants ?? [];
+  const names = [...new Set([...metaVariants.map((v) => v.name), ...rows.map((r) => r.variant)])];
+  const variants: VariantInfo[] = names.map((name) => {
+    const mv = metaVariants.find((v) => v.name === name);
+    return {
+      name,
+      title: mv?.label ?? name,
+      kind: mv?.kind ?? 'unknown',
+      models: mv?.models ?? [],
+      loadTimeS: typeof mv?.load_time_s === 'number' ? mv.load_time_s : NaN,
+      warmupTimeS: typeof mv?.warmup_time_s === 'number' ? mv.warmup_time_s : NaN,
+      nCases: rows.filter((r) => r.variant === name).length,
+    };
+  });
+
+  const table = modalityTable(rows, averageKind, names);
+  const casesOf = (mod?: string) => new Set(rows.filter((r) => mod === undefined || r.modality === mod).map((r) => r.case)).size;
+  const makeRow = (kind: AccuracyRow['kind'], name: string, nCases: number, get: (metric: Metric, v: string) => number): AccuracyRow => {
+    const values = { dsc: {}, nsd: {} } as AccuracyRow['values'];
+    const text = { dsc: {}, nsd: {} } as AccuracyRow['text'];
+    const best = { dsc: [], nsd: [] } as AccuracyRow['best'];
+    for (const metric of METRICS) {
+      for (const v of names) {
+        values[metric][v] = get(metric, v);
+        text[metric][v] = formatMetric(values[metric][v]!, percent);
+      }
+      best[metric] = pickBest(text[metric], names, (a, b) => a > b);
+    }
+    return { kind, name, nCases, values, text, best };
+  };
+  const accuracyRows: AccuracyRow[] = table.modalities.map((m) =>
+    makeRow('modality', m, casesOf(m), (metric, v) => table.cells[metric][m]?.[v]?.mean ?? NaN),
+  );
+  accuracyRows.push(makeRow('average', 'Average', casesOf(), (metric, v) => table.average[metric][v]?.mean ?? NaN));
+  const averageTitle = averageKind === 'modality' ? 'Average (mean of modality means)' : 'Average (mean over cases)';
+
+  // running-time table
+  const byCase = new Map<string, CaseRow[]>();
+  for (const r of rows) byCase.set(r.case, [...(byCase.get(r.case) ?? []), r]);
+  const timeRows: TimeRow[] = [...byCase.entries()]
+    .map(([c, rs]) => {
+      const first = rs[0]!;
+      const time: Record<string, number> = {};
+      const status: TimeRow['status'] = {};
+      const text: Record<string, string> = {};
+      for (const v of names) {
+        const r = rs.find((x) => x.variant === v);
+        time[v] = r ? r.time_s : NaN;
+        status[v] = r ? r.status : 'missing';
+        text[v] = formatSeconds(time[v]!) + (r?.status === 'failed' && !Number.isNaN(time[v]!) ? '\u2020' : '');
+      }
+      const okText = Object.fromEntries(names.filter((v) => status[v] === 'ok').map((v) => [v, text[v]!]));
+      const fastest = pickBest(okText, Object.keys(okText), (a, b) => a < b);
+      return { case: c, modality: first.modality, dim: first.dim, shape: first.shape, nObjects: first.n_objects, time, status, text, fastest };
+    })
+    .sort(compareCases);
+  const timeSummary: TimeSummaryRow[] = (['Mean', 'Median'] as const).map((name) => {
+    const time: Record<string, number> = {};
+    const text: Record<string, string> = {};
+    const n: Record<string, number> = {};
+    for (const v of names) {
+      const ok = timeRows.filter((r) => r.status[v] === 'ok' && Number.isFinite(r.time[v]!)).map((r) => r.time[v]!);
+      n[v] = ok.length;
+      time[v] = name === 'Mean' ? mean(ok) : median(ok);
+      text[v] = formatSeconds(time[v]!);
+    }
+    return { name, time, text, n, fastest: pickBest(text, names, (a, b) => a < b) };
+  });
+
+  // notes
+  const unitText = percent ? 'in percent (0-100)' : 'as fractions (0-1)';
+  const accuracyNotes: string[] = [
+    `Cells: mean over the modality's cases of the per-case DSC and NSD, ${unitText}; N: number of cases.`,
+    averageKind === 'modality'
+      ? 'Average: mean of the modality means (each modality weighs the same, as the paper); modalities with n/a are left out.'
+      : 'Average: mean over all cases (each case weighs the same; the paper averages the modality means instead).',
+    'n/a: no valid value (every case NaN, e.g. an empty ground truth under official semantics). Bold: best variant per row.',
+  ];
+  const failed = rows.filter((r) => r.status === 'failed');
+  if (failed.length) {
+    accuracyNotes.push(
+      `Failed cases count as DSC 0 and NSD 0 (a missing prediction, as the challenge): ` +
+        failed.map((r) => `${r.variant} on ${r.case}`).join(', ') +
+        '.',
+    );
+  }
+  for (const metric of METRICS) {
+    const parts: string[] = [];
+    for (const m of table.modalities) {
+      const byN = new Map<string, string[]>();
+      for (const v of names) {
+        const cell = table.cells[metric][m]?.[v];
+        if (cell && cell.n_nan > 0) {
+          const key = `${cell.n_nan} of ${cell.n}`;
+          byN.set(key, [...(byN.get(key) ?? []), v]);
+        }
+      }
+      for (const [k, vs] of byN) parts.push(`${m} ${k} case${k.endsWith(' 1') ? '' : 's'} (${vs.length === names.length ? 'all variants' : vs.join(', ')})`);
+    }
+    if (parts.length) accuracyNotes.push(`NaN ${METRIC_TITLE[metric]} values left out of the means: ${parts.join('; ')}.`);
+  }
+  const allCases = casesOf();
+  const incomplete = variants.filter((v) => v.nCases < allCases);
+  if (incomplete.length) {
+    accuracyNotes.push(
+      'Variants without a result for every case (means are over the cases they have): ' +
+        incomplete.map((v) => `${v.name} ${v.nCases} of ${allCases}`).join(', ') +
+        '.',
+    );
+  }
+  const timeNotes: string[] = [
+    'Size: imgs shape as stored (3D cases first, then 2D); Num. Objects: number of boxes. Bold: fastest ok variant per row.',
+    'Mean and Median: over each variant\'s cases with status ok.',
+  ];
+  if (timeRows.some((r) => Object.values(r.text).some((t) => t.endsWith('\u2020')))) {
+    timeNotes.push('\u2020 failed case: time until the failure, left out of Mean and Median.');
+  }
+  if (timeRows.some((r) => Object.values(r.status).includes('missing'))) timeNotes.push('n/a: no result for this variant and case.');
+
+  return {
+    run: data,
+    meta,
+    variants,
+    averageKind,
+    percent,
+    unit: percent ? '%' : 'fraction',
+    unitSuffix: percent ? '(%)' : '(0-1)',
+    table,
+    accuracyRows,
+    averageTitle,
+    timeRows,
+    timeSummary,
+    runNotes: runNotes(meta, variants),
+    contextLine: contextLine(meta, variants),
+    accuracyNotes,
+    timeNotes,
+  };
+}

@@ -1,0 +1,131 @@
+/**
+ * Plain-text tables for the terminal (what `bench run` prints at the end, and `bench report` without --quiet).
+ * No colours or escape codes; the best value of a row carries a `*`. Tables are kept within `width` columns (default
+ * 120) by splitting the variant columns over several blocks when needed.
+ */
+import type { ReportModel } from './model.js';
+import { METRICS, METRIC_TITLE } from './model.js';
+
+interface Col {
+  head: string[]; // header lines (top to bottom)
+  cells: string[];
+  align: 'l' | 'r';
+}
+
+function renderCols(cols: Col[], sepAfter: number[] = []): string {
+  const nHead = Math.max(...cols.map((c) => c.head.length));
+  const widths = cols.map((c) => Math.max(...c.head.map((h) => h.length), ...c.cells.map((x) => x.length)));
+  const pad = (s: string, w: number, a: 'l' | 'r') => (a === 'l' ? s.padEnd(w) : s.padStart(w));
+  const lines: string[] = [];
+  for (let h = 0; h < nHead; h++) {
+    lines.push(cols.map((c, i) => pad(c.head[h - (nHead - c.head.length)] ?? '', widths[i]!, c.align)).join('  ').trimEnd());
+  }
+  const rule = widths.map((w) => '-'.repeat(w)).join('  ');
+  lines.push(rule);
+  const nRows = cols[0]?.cells.length ?? 0;
+  for (let r = 0; r < nRows; r++) {
+    if (sepAfter.includes(r)) lines.push(rule);
+    lines.push(cols.map((c, i) => pad(c.cells[r] ?? '', widths[i]!, c.align)).join('  ').trimEnd());
+  }
+  return lines.join('\n');
+}
+
+/** Split `n` variant columns into blocks whose rendered width stays within `width`. */
+function chunkVariants<T>(items: T[], fixedWidth: number, itemWidth: (t: T) => number, width: number): T[][] {
+  const blocks: T[][] = [];
+  let cur: T[] = [];
+  let w = fixedWidth;
+  for (const it of items) {
+    const iw = itemWidth(it) + 2;
+    if (cur.length > 0 && w + iw > width) {
+      blocks.push(cur);
+      cur = [];
+      w = fixedWidth;
+    }
+    cur.push(it);
+    w += iw;
+  }
+  if (cur.length) blocks.push(cur);
+  return blocks;
+}
+
+function wrap(text: string, width: number, indent = '  '): string {
+  const words = text.split(/\s+/);
+  const lines: string[] = [];
+  let cur = '';
+  for (const w of words) {
+    if (cur && cur.length + 1 + w.length > width) {
+      lines.push(cur);
+      cur = indent + w;
+    } else cur = cur ? `${cur} ${w}` : w;
+  }
+  if (cur) lines.push(cur);
+  return lines.join('\n');
+}
+
+/** The accuracy table as plain text (variant names as column titles). */
+export function accuracyText(m: ReportModel, width = 120): string {
+  const rows = m.accuracyRows;
+  const first: Col = { head: ['', 'Modality'], cells: rows.map((r) => (r.kind === 'average' ? m.averageTitle : r.name)), align: 'l' };
+  const nCol: Col = { head: ['', 'N'], cells: rows.map((r) => String(r.nCases)), align: 'r' };
+  const fixed = Math.max(...first.cells.map((c) => c.length), 8) + 2 + 3 + 2;
+  const metricWidth = (v: string) => Math.max(...rows.map((r) => r.text.dsc[v]!.length + 1), 4);
+  const blocks = chunkVariants(m.variants, fixed, (v) => Math.max(v.name.length, 2 * metricWidth(v.name) + 2), width);
+  const parts = blocks.map((block) => {
+    const cols: Col[] = [first, nCol];
+    for (const v of block) {
+      for (const [i, metric] of METRICS.entries()) {
+        cols.push({
+          head: [i === 0 ? v.name : '', `${METRIC_TITLE[metric]}`],
+          cells: rows.map((r) => r.text[metric][v.name]! + (r.best[metric].includes(v.name) ? '*' : ' ')),
+          align: 'r',
+        });
+      }
+    }
+    return renderCols(cols, [rows.length - 1]);
+  });
+  return [
+    `Accuracy per modality: DSC and NSD ${m.percent ? 'in percent' : 'as fractions (0-1)'}, * = best per row`,
+    ...parts,
+  ].join('\n\n');
+}
+
+/** The running-time table as plain text (seconds; 3D first; Mean/Median rows over ok cases). */
+export function timeText(m: ReportModel, width = 120): string {
+  const rows = m.timeRows;
+  const summary = m.timeSummary;
+  const first: Col = { head: ['Case ID'], cells: [...rows.map((r) => r.case), ...summary.map((s) => s.name)], align: 'l' };
+  const size: Col = { head: ['Size'], cells: [...rows.map((r) => r.shape), ...summary.map(() => '')], align: 'l' };
+  const objs: Col = { head: ['Objects'], cells: [...rows.map((r) => String(r.nObjects)), ...summary.map(() => '')], align: 'r' };
+  const fixed = [first, size, objs].reduce((s, c) => s + Math.max(...c.cells.map((x) => x.length), ...c.head.map((h) => h.length)) + 2, 0);
+  type V = (typeof m.variants)[number];
+  const cellsOf = (v: V) => [
+    ...rows.map((r) => r.text[v.name]! + (r.fastest.includes(v.name) ? '*' : r.text[v.name]!.endsWith('\u2020') ? '' : ' ')),
+    ...summary.map((s) => s.text[v.name]! + (s.fastest.includes(v.name) ? '*' : ' ')),
+  ];
+  const blocks = chunkVariants<V>(m.variants, fixed, (v) => Math.max(`${v.name} (s)`.length, ...cellsOf(v).map((c) => c.length)), width);
+  const parts = blocks.map((block) =>
+    renderCols(
+      [first, size, objs, ...block.map((v): Col => ({ head: [`${v.name} (s)`], cells: cellsOf(v), align: 'r' }))],
+      [rows.length],
+    ),
+  );
+  return ['Running time per case (seconds), * = fastest ok variant per row', ...parts].join('\n\n');
+}
+
+/** Both tables and all notes as plain text, lines within `width` columns where the content allows. */
+export function terminalText(m: ReportModel, width = 120): string {
+  // the notes speak of bold (Markdown/LaTeX/HTML); the terminal marks with `*`
+  const notes = [...m.accuracyNotes, ...m.timeNotes, ...m.runNotes].map((n) => n.replace(/Bold: /g, '* marks the '));
+  return [
+    `Run ${m.meta.run_id}`,
+    '',
+    accuracyText(m, width),
+    '',
+    timeText(m, width),
+    '',
+    'Notes:',
+    ...notes.map((n) => wrap(`- ${n}`, width)),
+    '',
+  ].join('\n');
+}
