@@ -1,0 +1,192 @@
+/**
+ * `command` variant kind: runs any predictor (a Python script, a C++ binary, another harness ...) as a subprocess under
+ * the challenge's folder protocol (../shared/docs/PROTOCOL.md): per case a fresh temporary `inputs/` holding only that
+ * case and an empty `outputs/`; argv with `{inputs}` / `{outputs}` substituted (also env `INPUTS_DIR` / `OUTPUTS_DIR`);
+ * a timeout that kills the whole process tree; stdout/stderr saved to `<logDir>/<variant>/<case>.{stdout,stderr}.log`;
+ * wall time and peak resident memory of the process tree; `outputs/<case>.npz` validated and moved to `outPath`.
+ *
+ * Case time = spawn to exit of the predictor (copying the case in and validating the output are excluded), the
+ * subprocess analogue of the challenge's timed `docker container run`.
+ */
+import { accessSync, constants, statSync } from 'node:fs';
+import path from 'node:path';
+import { execa } from 'execa';
+import { TreeMemorySampler, killTree } from './proctree.js';
+import {
+  caseFailure,
+  caseLogPaths,
+  collectOutput,
+  imgsSpatialShape,
+  makeCaseWorkDir,
+  removeCaseWorkDir,
+} from './external.js';
+import type { CommandVariant } from './variants.js';
+import type { CaseRunContext, CaseRunOutcome, VariantRunner } from './types.js';
+
+/** Result of one subprocess run (see {@link runProcessTree}). */
+export interface ProcessRunResult {
+  /** Wall seconds from spawn to exit (or to the kill on timeout). */
+  timeS: number;
+  /** Exit code; undefined when killed by a signal or when the spawn failed. */
+  exitCode?: number;
+  /** Signal name when the process died of a signal (e.g. `SIGKILL` after a timeout). */
+  signal?: string;
+  timedOut: boolean;
+  /** Spawn error message (command not found, not executable ...). */
+  spawnError?: string;
+  /** Peak resident memory of the process tree, MiB (sampled from /proc every 50 ms plus each process's VmHWM). */
+  peakRssMb?: number;
+  /** Distinct processes seen in the tree. */
+  processes: number;
+}
+
+/**
+ * Spawns `argv` detached (its own process group), samples the tree's memory, kills the whole tree with SIGKILL after
+ * `timeoutS` seconds, and also kills any process of the group still alive once the main process exits.
+ * stdout/stderr go to the given files (truncated), stdin is closed.
+ * Never throws for a failing predictor: the outcome is in the result.
+ */
+export async function runProcessTree(
+  argv: readonly string[],
+  opts: { cwd?: string; env?: Record<string, string>; timeoutS: number; stdoutFile: string; stderrFile: string },
+): Promise<ProcessRunResult> {
+  const [file, ...args] = argv;
+  const t0 = process.hrtime.bigint();
+  const child = execa(file!, args, {
+    cwd: opts.cwd,
+    env: opts.env,
+    extendEnv: true,
+    stdin: 'ignore',
+    stdout: { file: opts.stdoutFile },
+    stderr: { file: opts.stderrFile },
+    detached: true,
+    reject: false,
+    cleanup: false,
+  });
+  const pid = child.pid;
+  const sampler = pid !== undefined ? new TreeMemorySampler(pid).start() : undefined;
+  let timedOut = false;
+  let killedAt: bigint | undefined;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    killedAt = process.hrtime.bigint();
+    sampler?.sample();
+    killTree(pid);
+  }, opts.timeoutS * 1000);
+  const result = await child;
+  const end = process.hrtime.bigint();
+  clearTimeout(timer);
+  const peakRssMb = sampler?.stop();
+  // stragglers that kept running after the main process exited (background children)
+  if (pid !== undefined) killTree(pid);
+  const timeS = Number((timedOut && killedAt !== undefined ? killedAt : end) - t0) / 1e9;
+  const spawnFailed = pid === undefined || (result.exitCode === undefined && !result.signal && !timedOut);
+  return {
+    timeS,
+    exitCode: result.exitCode,
+    signal: result.signal,
+    timedOut,
+    spawnError: spawnFailed ? (result.originalMessage || result.shortMessage || 'spawn failed') : undefined,
+    peakRssMb,
+    processes: sampler?.processCount() ?? 0,
+  };
+}
+
+/** True when `cmd` names an executable file (a path, or a name found on PATH). */
+function findExecutable(cmd: string, cwd: string | undefined, envPath: string | undefined): string | undefined {
+  const isFile = (p: string) => {
+    try {
+      if (!statSync(p).isFile()) return false;
+      accessSync(p, constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  if (cmd.includes('/')) {
+    const p = path.resolve(cwd ?? process.cwd(), cmd);
+    return isFile(p) ? p : undefined;
+  }
+  for (const dir of (envPath ?? '').split(path.delimiter)) {
+    if (dir && isFile(path.join(dir, cmd))) return path.join(dir, cmd);
+  }
+  return undefined;
+}
+
+/** Runner of a `command` variant (see the module comment for the protocol). */
+export class CommandRunner implements VariantRunner {
+  readonly kind = 'command' as const;
+  readonly name: string;
+
+  constructor(readonly variant: CommandVariant) {
+    this.name = variant.name;
+  }
+
+  /**
+   * Checks that `cwd` exists and that `command[0]` is an executable file (path or PATH lookup). Nothing to load.
+   * @throws Error naming the variant and what is missing.
+   */
+  async prepare(): Promise<{ loadTimeS: number; facts?: Record<string, unknown> }> {
+    const v = this.variant;
+    if (v.cwd !== undefined) {
+      let ok = false;
+      try {
+        ok = statSync(v.cwd).isDirectory();
+      } catch {
+        ok = false;
+      }
+      if (!ok) throw new Error(`variant "${v.name}": cwd ${v.cwd} is not a folder`);
+    }
+    const envPath = v.env?.PATH ?? process.env.PATH;
+    const exe = findExecutable(v.command[0]!, v.cwd, envPath);
+    if (!exe) {
+      throw new Error(`variant "${v.name}": command "${v.command[0]}" is not an executable file${v.command[0]!.includes('/') ? '' : ' on PATH'}`);
+    }
+    return { loadTimeS: 0, facts: { command: v.command, executable: exe, cwd: v.cwd ?? null, timeout_s: v.timeoutS } };
+  }
+
+  /**
+   * Runs the predictor on one case. Case time: spawn to exit of the process tree.
+   * @throws CaseRunError with `outcome.details.failure`: 'timeout' (tree killed after timeoutS), 'nonzero-exit'
+   *   (exit code or signal), 'spawn-error', 'no-output', 'bad-output' (see collectOutput), 'bad-input'.
+   */
+  async runCase(imgsPath: string, outPath: string, ctx: CaseRunContext): Promise<CaseRunOutcome> {
+    const v = this.variant;
+    const expectedShape = await imgsSpatialShape(imgsPath, ctx.caseName);
+    const logs = await caseLogPaths(ctx.logDir, v.name, ctx.caseName);
+    const dir = await makeCaseWorkDir(imgsPath, ctx.caseName, v.name);
+    try {
+      const sub = (s: string) => s.replaceAll('{inputs}', dir.inputs).replaceAll('{outputs}', dir.outputs);
+      const r = await runProcessTree(v.command.map(sub), {
+        cwd: v.cwd,
+        env: { ...(v.env ?? {}), INPUTS_DIR: dir.inputs, OUTPUTS_DIR: dir.outputs },
+        timeoutS: v.timeoutS,
+        stdoutFile: logs.stdout,
+        stderrFile: logs.stderr,
+      });
+      const outcome: CaseRunOutcome = {
+        timeS: r.timeS,
+        peakRssMb: r.peakRssMb,
+        exitCode: r.exitCode,
+        details: { processes: r.processes, signal: r.signal ?? null, stdout_log: logs.stdout, stderr_log: logs.stderr },
+      };
+      const logHint = `(see ${path.relative(ctx.logDir, logs.stderr) || logs.stderr})`;
+      if (r.timedOut) {
+        throw caseFailure('timeout', `timeout: predictor exceeded ${v.timeoutS} s and its process tree was killed ${logHint}`, outcome);
+      }
+      if (r.spawnError !== undefined) {
+        throw caseFailure('spawn-error', `cannot start predictor "${v.command[0]}": ${r.spawnError}`, outcome);
+      }
+      if (r.exitCode !== 0) {
+        const how = r.signal ? `was killed by ${r.signal}` : `exited with code ${r.exitCode}`;
+        throw caseFailure('nonzero-exit', `predictor ${how} ${logHint}`, outcome);
+      }
+      await collectOutput(dir, expectedShape, outPath, outcome);
+      return outcome;
+    } finally {
+      await removeCaseWorkDir(dir);
+    }
+  }
+
+  async dispose(): Promise<void> {}
+}
