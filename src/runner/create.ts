@@ -2,6 +2,8 @@
  * Factory of variant runners: one {@link VariantRunner} per variant definition (src/runner/variants.ts), created
  * once per variant and reused across cases.
  */
+import { CommandRunner } from './command.js';
+import { DockerRunner } from './docker.js';
 import { OnnxVariantRunner, type OnnxRunnerOptions } from './onnx.js';
 import type { VariantRunner } from './types.js';
 import type { Variant } from './variants.js';
@@ -15,7 +17,8 @@ export interface RunnerOptions extends OnnxRunnerOptions {
 /**
  * Create the runner of a variant.
  * - `onnx`: in-process onnxruntime-node pair ({@link OnnxVariantRunner}).
- * - `command` / `docker`: implemented in ./command.js and ./docker.js.
+ * - `command`: subprocess under the challenge folder protocol ({@link CommandRunner}, ./command.js).
+ * - `docker`: container under the challenge protocol via the local engine ({@link DockerRunner}, ./docker.js).
  * @throws Error for a kind that is not available.
  */
 export function createRunner(variant: Variant, opts: RunnerOptions = {}): VariantRunner {
@@ -23,11 +26,9 @@ export function createRunner(variant: Variant, opts: RunnerOptions = {}): Varian
     case 'onnx':
       return new OnnxVariantRunner(variant, opts);
     case 'command':
-      // TODO(command engineer): replace with `return new CommandVariantRunner(variant, opts)` from ./command.js.
-      throw new Error(`variant "${variant.name}": kind 'command' is not implemented yet (src/runner/command.ts)`);
+      return new CommandRunner(variant);
     case 'docker':
-      // TODO(docker engineer): replace with `return new DockerVariantRunner(variant, opts)` from ./docker.js.
-      throw new Error(`variant "${variant.name}": kind 'docker' is not implemented yet (src/runner/docker.ts)`);
+      return new DockerRunner(variant);
     default: {
       const k: never = variant;
       throw new Error(`unknown variant kind ${JSON.stringify((k as { kind?: unknown }).kind)}`);
