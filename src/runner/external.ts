@@ -89,9 +89,11 @@ export async function imgsSpatialShape(imgsPath: string, caseName: string): Prom
     const info = await readNpzInfo(imgsPath);
     const imgs = info.find((m) => m.key === 'imgs');
     if (!imgs) throw new Error(`key 'imgs' missing (keys found: ${info.map((m) => m.key).join(', ') || 'none'})`);
+    if (imgs.error || !imgs.shape) throw imgs.error ?? new Error(`key 'imgs': unreadable .npy header`);
     shape = imgs.shape;
   } catch (e) {
-    throw caseFailure('bad-input', `${imgsPath}: ${(e as Error).message}`);
+    const msg = (e as Error).message;
+    throw caseFailure('bad-input', msg.includes(imgsPath) ? msg : `${imgsPath}: ${msg}`);
   }
   const is2d = caseName.startsWith('2D') || (!caseName.startsWith('3D') && shape.length === 3 && shape[2] === 3);
   if (is2d) {
