@@ -83,17 +83,26 @@ export function mean(values: number[]): number {
 
 /** Escape text for a LaTeX document body (booktabs tables): \ { } $ & # ^ _ % ~ and a few Unicode signs. */
 export function escapeLatex(s: string): string {
-  return s
-    .replace(/\\/g, '\\textbackslash{}')
-    .replace(/([{}$&#_%])/g, '\\$1')
-    .replace(/\^/g, '\\textasciicircum{}')
-    .replace(/~/g, '\\textasciitilde{}')
-    .replace(/\u2013/g, '--')
-    .replace(/\u2014/g, '---')
-    .replace(/\u00d7/g, '$\\times$')
-    .replace(/\u2020/g, '\\textsuperscript{\\dag}')
-    .replace(/\u2264/g, '$\\le$')
-    .replace(/\u2265/g, '$\\ge$');
+  const map: Record<string, string> = {
+    '\\': '\\textbackslash{}',
+    '{': '\\{',
+    '}': '\\}',
+    $: '\\$',
+    '&': '\\&',
+    '#': '\\#',
+    _: '\\_',
+    '%': '\\%',
+    '^': '\\textasciicircum{}',
+    '~': '\\textasciitilde{}',
+    '\u2013': '--',
+    '\u2014': '---',
+    '\u00d7': '$\\times$',
+    '\u2020': '\\textsuperscript{\\dag}',
+    '\u2264': '$\\le$',
+    '\u2265': '$\\ge$',
+  };
+  // one pass, so the braces of a replacement are never escaped again
+  return s.replace(/[\\{}$&#_%^~\u2013\u2014\u00d7\u2020\u2264\u2265]/g, (c) => map[c]!);
 }
 
 /** Escape text for HTML element content and attribute values. */
