@@ -243,6 +243,7 @@ export function compareRun(run: RunData, baseline: Baseline, options: Partial<Ga
   const rm = run.meta.machine as { cpu_model?: string; cores?: number } | undefined;
   if (bm && rm && (bm.cpu_model !== rm.cpu_model || bm.cores !== rm.cores))
     notes.push(`different machine: baseline ${bm.cpu_model ?? '?'} x${bm.cores ?? '?'}, run ${rm.cpu_model ?? '?'} x${rm.cores ?? '?'} (relative times cancel machine speed)`);
+  if (run.meta.finished_at === null) notes.push(`${runJson}: finished_at is null: the run was killed or is still running`);
   const bRepeat = (baseline.run.timing as { repeat?: number } | null)?.repeat;
   const rRepeat = run.meta.timing?.repeat;
   if (bRepeat !== undefined && rRepeat !== undefined && bRepeat !== rRepeat) notes.push(`timing repeats differ: baseline ${bRepeat}, run ${rRepeat}`);

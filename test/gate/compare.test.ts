@@ -259,3 +259,19 @@ describe('compareRun', () => {
     expect(v.notes.join('\n')).toMatch(/variant "new-v" is not in the baseline/);
   });
 });
+
+describe('NaN semantics (official: a case DSC is NaN when a label is empty in gt and seg)', () => {
+  it('a modality whose only valid value turns NaN fails; a NaN that becomes a number is only noted', () => {
+    // X-Ray of aug-int8: make every case NaN in the current run
+    const base = baselineOf(baseRows(0));
+    const rows = mapRows(baseRows(0), (r) => r.variant === 'aug-int8' && r.modality === 'X-Ray', () => ({ dsc: NaN }));
+    const v = compareRun(run(rows, 'nan-now'), base);
+    const f = v.failures.filter((x) => x.kind === 'accuracy' && x.modality === 'X-Ray');
+    expect(f.map((x) => x.message)).toEqual([expect.stringMatching(/^aug-int8: DSC on X-Ray has no valid value any more \(baseline 0\.\d{4}\)$/)]);
+    // the other way round: a baseline where X-Ray was all NaN, and numbers now
+    const base2 = baselineOf(rows);
+    const v2 = compareRun(run(baseRows(0), 'nan-before'), base2);
+    expect(v2.failures.filter((x) => x.modality === 'X-Ray')).toEqual([]);
+    expect(v2.notes.join('\n')).toMatch(/aug-int8: DSC on X-Ray was n\/a in the baseline and is 0\.\d{4} now/);
+  });
+});
