@@ -1,4 +1,117 @@
-/** `bench predict` sub-command (placeholder until its issue lands). */
+/**
+ * `bench predict --variant <name> --input <imgs dir> --output <segs dir>`: a challenge-style predictor
+ * (../shared/docs/PROTOCOL.md): writes `<output>/<case>.npz` (key `segs`) for every `<input>/*.npz`, continuing past a
+ * bad case and exiting non-zero at the end when any case failed. It needs only dist/, node_modules, the variants file
+ * and the model files it names, so it can be the body of a container's predict.sh.
+ */
+import { readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
 import type { Command } from 'commander';
+import { createRunner } from '../runner/create.js';
+import type { CaseRunOutcome } from '../runner/types.js';
+import { DEFAULT_VARIANTS_FILE, loadVariants, selectVariants } from '../runner/variants.js';
 
-export function register(_program: Command): void {}
+export interface PredictOptions {
+  variant: string;
+  input: string;
+  output: string;
+  variantsFile?: string;
+  threads?: number;
+  /** commander's negatable flag: false when --no-embedding-cache is given. */
+  embeddingCache?: boolean;
+  quiet?: boolean;
+}
+
+export interface PredictSummary {
+  ok: string[];
+  failed: { case: string; error: string }[];
+  loadTimeS: number;
+  outcomes: Record<string, CaseRunOutcome>;
+}
+
+/**
+ * Run one variant over every `*.npz` of `input` (sorted by name), writing `output/<same name>.npz`.
+ * Per-case failures are collected, not thrown.
+ * @throws Error when the variants file, the variant or its models cannot be loaded, or `input` is not a folder.
+ */
+export async function predictFolder(opts: PredictOptions, log: (s: string) => void = () => {}): Promise<PredictSummary> {
+  const file = opts.variantsFile ? path.resolve(opts.variantsFile) : DEFAULT_VARIANTS_FILE;
+  const [variant] = selectVariants(loadVariants(file), opts.variant);
+  if (!variant || opts.variant.includes(',')) throw new Error(`--variant takes one variant name, found "${opts.variant}"`);
+  let files: string[];
+  try {
+    if (!statSync(opts.input).isDirectory()) throw new Error('not a directory');
+    files = readdirSync(opts.input)
+      .filter((f) => f.endsWith('.npz'))
+      .sort();
+  } catch (e) {
+    throw new Error(`--input ${opts.input}: cannot list the imgs folder (${(e as Error).message})`);
+  }
+  const runner = createRunner(variant, {
+    ...(opts.threads !== undefined ? { threads: opts.threads } : {}),
+    ...(opts.embeddingCache === false ? { embeddingCache: false } : {}),
+  });
+  const summary: PredictSummary = { ok: [], failed: [], loadTimeS: 0, outcomes: {} };
+  try {
+    const { loadTimeS } = await runner.prepare();
+    summary.loadTimeS = loadTimeS;
+    log(`variant ${variant.name} (${variant.kind}) loaded in ${loadTimeS.toFixed(2)} s; ${files.length} case(s) in ${opts.input}`);
+    for (const f of files) {
+      const caseName = f.replace(/\.npz$/, '');
+      try {
+        const o = await runner.runCase(path.join(opts.input, f), path.join(opts.output, f), {
+          caseName,
+          logDir: path.join(opts.output, '.logs'),
+        });
+        summary.ok.push(caseName);
+        summary.outcomes[caseName] = o;
+        const calls = o.encoderCalls !== undefined ? ` encoder ${o.encoderCalls} decoder ${o.decoderCalls}` : '';
+        const model = o.modelTimeS !== undefined ? ` (model ${o.modelTimeS.toFixed(3)} s)` : '';
+        log(`ok     ${caseName}  ${o.timeS.toFixed(3)} s${model}${calls}`);
+      } catch (e) {
+        const msg = (e as Error).message;
+        summary.failed.push({ case: caseName, error: msg });
+        log(`FAILED ${caseName}: ${msg}`);
+      }
+    }
+  } finally {
+    await runner.dispose();
+  }
+  return summary;
+}
+
+export function register(program: Command): void {
+  program
+    .command('predict')
+    .description('challenge-style predictor: write <output>/<case>.npz (key segs) for every <input>/*.npz with one variant')
+    .requiredOption('--variant <name>', 'variant name from the variants file')
+    .requiredOption('--input <dir>', 'folder of imgs .npz files')
+    .requiredOption('--output <dir>', 'folder for the segs .npz files (created)')
+    .option('--variants-file <file>', 'variants definition file', DEFAULT_VARIANTS_FILE)
+    .option('--threads <n>', 'onnxruntime intra-op threads (default: variant setting, else os.availableParallelism())', (s) => {
+      const n = Number(s);
+      if (!Number.isInteger(n) || n < 1) throw new Error(`--threads: expected a positive integer, found "${s}"`);
+      return n;
+    })
+    .option('--no-embedding-cache', "encode every 3D slice visit (the reference's encoder call count; masks identical)")
+    .option('--quiet', 'print only failures and the summary')
+    .action(async (o: PredictOptions) => {
+      const log = (s: string) => {
+        if (!o.quiet || s.startsWith('FAILED')) process.stderr.write(`${s}\n`);
+      };
+      let s: PredictSummary;
+      try {
+        s = await predictFolder(o, log);
+      } catch (e) {
+        process.stderr.write(`bench predict: ${(e as Error).message}\n`);
+        process.exitCode = 2;
+        return;
+      }
+      process.stderr.write(
+        `bench predict: ${s.ok.length} ok, ${s.failed.length} failed` +
+          (s.failed.length ? ` (${s.failed.map((f) => f.case).join(', ')})` : '') +
+          '\n',
+      );
+      if (s.failed.length) process.exitCode = 1;
+    });
+}
