@@ -11,7 +11,7 @@
  */
 import type { Dim, MetricMode, NdArray, SpacingOrder } from '../types.js';
 import { surfelAreaTable } from './area.js';
-import { countLabels, maxLabel, MAX_LABEL_ID, officialLabelRange, toLabelData } from './labels.js';
+import { countLabels, maxLabel, MAX_LABEL_ID, officialLabelRange, toLabelData, type LabelCounts } from './labels.js';
 import { npMean } from './numeric.js';
 import { labelContour2d, labelSurface3d, type LabelData, type SurfaceSummary } from './surface.js';
 
@@ -85,6 +85,9 @@ export interface CaseMetrics {
   warnings: string[];
 }
 
+/** dtypes whose whole positive range the counting pass covers (bool: label 1). */
+const SMALL_DTYPE_MAX: Partial<Record<string, number>> = { bool: 1, uint8: 255, int8: 127, uint16: 65535, int16: 32767 };
+
 function as3d(shape: readonly number[]): [number, number, number] {
   return shape.length === 2 ? [shape[0]!, shape[1]!, 1] : [shape[0]!, shape[1]!, shape[2]!];
 }
@@ -133,13 +136,33 @@ export function computeCaseMetrics(gts: NdArray, segs: NdArray, opts: CaseMetric
   const seg = toLabelData(segs, 'segs', where);
   const shape3 = as3d(gts.shape);
 
-  // Which labels.
+  // Which labels. For dtypes of at most 16 bits the counting pass covers the whole dtype range, so gt.max() and the
+  // labels present come from the counts (no separate max pass).
+  if (gt.length === 0) throw new Error(`${where}: key 'gts' is an empty array; expected at least one voxel`);
+  const smallGt = SMALL_DTYPE_MAX[gts.dtype];
+  const smallSeg = SMALL_DTYPE_MAX[segs.dtype];
   let K: number;
   let candidates: number[];
+  let counts: LabelCounts;
   if (mode === 'official') {
-    const r = officialLabelRange(maxLabel(gt), gts.dtype, where);
+    let gtMax: number;
+    if (smallGt !== undefined) {
+      counts = countLabels(gt, seg, shape3, smallGt);
+      gtMax = 0;
+      for (let L = smallGt; L >= 1; L--) {
+        if (counts.gt[L]! > 0) {
+          gtMax = L;
+          break;
+        }
+      }
+    } else {
+      gtMax = maxLabel(gt);
+      counts = null as unknown as LabelCounts;
+    }
+    const r = officialLabelRange(gtMax, gts.dtype, where);
     K = r.K;
     warnings.push(...r.warnings);
+    if (smallGt === undefined) counts = countLabels(gt, seg, shape3, K);
     candidates = Array.from({ length: K }, (_, k) => k + 1);
   } else {
     if (opts.labels) {
@@ -148,16 +171,14 @@ export function computeCaseMetrics(gts: NdArray, segs: NdArray, opts: CaseMetric
         if (!Number.isInteger(L) || L < 1 || L > MAX_LABEL_ID) throw new Error(`${where}: label ${L} is not an integer in 1..${MAX_LABEL_ID}`);
       }
       K = candidates.length ? candidates[candidates.length - 1]! : 0;
+      counts = countLabels(gt, seg, shape3, K);
     } else {
-      const mx = Math.max(maxLabel(gt), maxLabel(seg), 0);
-      if (mx > MAX_LABEL_ID) throw new Error(`${where}: label ${mx} exceeds ${MAX_LABEL_ID}`);
-      K = mx;
+      K = smallGt !== undefined && smallSeg !== undefined ? Math.max(smallGt, smallSeg) : Math.max(maxLabel(gt), maxLabel(seg), 0);
+      if (K > MAX_LABEL_ID) throw new Error(`${where}: label ${K} exceeds ${MAX_LABEL_ID}`);
+      counts = countLabels(gt, seg, shape3, K);
       candidates = [];
+      for (let L = 1; L <= K; L++) if (counts.gt[L]! > 0 || counts.seg[L]! > 0) candidates.push(L);
     }
-  }
-  const counts = countLabels(gt, seg, shape3, K);
-  if (mode === 'strict' && !opts.labels) {
-    for (let L = 1; L <= K; L++) if (counts.gt[L]! > 0 || counts.seg[L]! > 0) candidates.push(L);
   }
   const labelsEmptyInBoth: number[] = [];
   const evaluated: number[] = [];

@@ -107,6 +107,51 @@ export function officialLabelRange(gtMax: number, dtype: DType, where: string): 
   return { K: gtMax, warnings: [] };
 }
 
+interface CountState {
+  G: Float64Array;
+  S: Float64Array;
+  I: Float64Array;
+  lo: Int32Array;
+  hi: Int32Array;
+  rowMark: Int32Array;
+}
+
+/** Extends the bounding box of label L by voxel (i, j, x) of row r. */
+function touch(st: CountState, L: number, r: number, i: number, j: number, x: number): void {
+  const b = 3 * L;
+  const lo = st.lo;
+  const hi = st.hi;
+  if (st.rowMark[L] !== r) {
+    st.rowMark[L] = r;
+    if (i < lo[b]!) lo[b] = i;
+    if (i > hi[b]!) hi[b] = i;
+    if (j < lo[b + 1]!) lo[b + 1] = j;
+    if (j > hi[b + 1]!) hi[b + 1] = j;
+  }
+  if (x < lo[b + 2]!) lo[b + 2] = x;
+  if (x > hi[b + 2]!) hi[b + 2] = x;
+}
+
+function countVoxel(st: CountState, g: number, s: number, K: number, r: number, i: number, j: number, x: number): void {
+  if (g === s) {
+    if (g >= 1 && g <= K) {
+      st.I[g]!++;
+      st.G[g]!++;
+      st.S[g]!++;
+      touch(st, g, r, i, j, x);
+    }
+    return;
+  }
+  if (g >= 1 && g <= K) {
+    st.G[g]!++;
+    touch(st, g, r, i, j, x);
+  }
+  if (s >= 1 && s <= K) {
+    st.S[s]!++;
+    touch(st, s, r, i, j, x);
+  }
+}
+
 /** Per-label voxel counts and union bounding boxes, index = label id (0 unused). */
 export interface LabelCounts {
   K: number;
@@ -129,87 +174,51 @@ export function countLabels(gt: LabelData, seg: LabelData, shape: readonly [numb
   const lo = new Int32Array(3 * (K + 1)).fill(2147483647);
   const hi = new Int32Array(3 * (K + 1)).fill(-1);
   const rowMark = new Int32Array(K + 1).fill(-1);
-  let i = 0;
-  let j = 0;
-  let r = 0;
-  const touchRow = (L: number): void => {
-    rowMark[L] = r;
-    const b = 3 * L;
-    if (i < lo[b]!) lo[b] = i;
-    if (i > hi[b]!) hi[b] = i;
-    if (j < lo[b + 1]!) lo[b + 1] = j;
-    if (j > hi[b + 1]!) hi[b + 1] = j;
-  };
+  const st: CountState = { G, S, I, lo, hi, rowMark };
   const fast = gt instanceof Uint8Array && seg instanceof Uint8Array && n2 % 4 === 0 && gt.byteOffset % 4 === 0 && seg.byteOffset % 4 === 0;
-  const g32 = fast ? new Uint32Array(gt.buffer, gt.byteOffset, gt.length >>> 2) : null;
-  const s32 = fast ? new Uint32Array(seg.buffer, seg.byteOffset, seg.length >>> 2) : null;
-  const wordsPerRow = n2 >>> 2;
-  const voxel = (base: number, x: number): void => {
-    const g = gt[base + x]!;
-    const s = seg[base + x]!;
-    if (g === s) {
-      if (g >= 1 && g <= K) {
-        I[g]!++;
-        G[g]!++;
-        S[g]!++;
-        if (rowMark[g] !== r) touchRow(g);
-        const b = 3 * g + 2;
-        if (x < lo[b]!) lo[b] = x;
-        if (x > hi[b]!) hi[b] = x;
-      }
-      return;
-    }
-    if (g >= 1 && g <= K) {
-      G[g]!++;
-      if (rowMark[g] !== r) touchRow(g);
-      const b = 3 * g + 2;
-      if (x < lo[b]!) lo[b] = x;
-      if (x > hi[b]!) hi[b] = x;
-    }
-    if (s >= 1 && s <= K) {
-      S[s]!++;
-      if (rowMark[s] !== r) touchRow(s);
-      const b = 3 * s + 2;
-      if (x < lo[b]!) lo[b] = x;
-      if (x > hi[b]!) hi[b] = x;
-    }
-  };
-  for (i = 0; i < n0; i++) {
-    for (j = 0; j < n1; j++) {
-      r = i * n1 + j;
-      const base = r * n2;
-      if (g32 && s32) {
-        const w0 = base >>> 2;
+  if (fast) {
+    const g32 = new Uint32Array(gt.buffer, gt.byteOffset, gt.length >>> 2);
+    const s32 = new Uint32Array(seg.buffer, seg.byteOffset, seg.length >>> 2);
+    const wordsPerRow = n2 >>> 2;
+    for (let i = 0; i < n0; i++) {
+      for (let j = 0; j < n1; j++) {
+        const r = i * n1 + j;
+        const w0 = r * wordsPerRow;
+        const base = r * n2;
         for (let w = 0; w < wordsPerRow; w++) {
           const gw = g32[w0 + w]!;
           const sw = s32[w0 + w]!;
           if ((gw | sw) === 0) continue;
           const L = gw & 0xff;
           if (gw === sw && L * 0x01010101 === gw) {
+            // A run of uniform words with the same label in gt and seg.
+            const w1 = w;
+            while (w + 1 < wordsPerRow && g32[w0 + w + 1] === gw && s32[w0 + w + 1] === gw) w++;
             if (L <= K) {
-              I[L]! += 4;
-              G[L]! += 4;
-              S[L]! += 4;
-              if (rowMark[L] !== r) touchRow(L);
-              const b = 3 * L + 2;
-              const x = w << 2;
-              if (x < lo[b]!) lo[b] = x;
-              if (x + 3 > hi[b]!) hi[b] = x + 3;
+              const nv = (w - w1 + 1) << 2;
+              I[L]! += nv;
+              G[L]! += nv;
+              S[L]! += nv;
+              touch(st, L, r, i, j, w1 << 2);
+              touch(st, L, r, i, j, (w << 2) + 3);
             }
             continue;
           }
           const x = w << 2;
-          voxel(base, x);
-          voxel(base, x + 1);
-          voxel(base, x + 2);
-          voxel(base, x + 3);
+          for (let t = 0; t < 4; t++) countVoxel(st, gt[base + x + t]!, seg[base + x + t]!, K, r, i, j, x + t);
         }
-      } else {
+      }
+    }
+  } else {
+    for (let i = 0; i < n0; i++) {
+      for (let j = 0; j < n1; j++) {
+        const r = i * n1 + j;
+        const base = r * n2;
         for (let x = 0; x < n2; x++) {
           const g = gt[base + x]!;
           const s = seg[base + x]!;
           if (g === 0 && s === 0) continue;
-          voxel(base, x);
+          countVoxel(st, g, s, K, r, i, j, x);
         }
       }
     }

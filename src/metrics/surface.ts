@@ -76,7 +76,10 @@ interface OffsetTable {
   values: Float64Array;
   /** Every offset with distance <= radius is in the table. */
   radius: number;
+  /** Largest |offset| per axis. */
+  ext: [number, number, number];
 }
+
 
 const offsetCache = new Map<string, OffsetTable | null>();
 
@@ -128,7 +131,13 @@ function offsetTable(spacing: readonly number[], tol: number, is2d: boolean): Of
       dk[o] = c;
       rank[o] = values.length - 1;
     }
-    table = { di, dj, dk, rank, values: Float64Array.from(values), radius };
+    const ext: [number, number, number] = [0, 0, 0];
+    for (let o = 0; o < n; o++) {
+      ext[0] = Math.max(ext[0], Math.abs(di[o]!));
+      ext[1] = Math.max(ext[1], Math.abs(dj[o]!));
+      ext[2] = Math.max(ext[2], Math.abs(dk[o]!));
+    }
+    table = { di, dj, dk, rank, values: Float64Array.from(values), radius, ext };
   }
   offsetCache.set(key, table);
   return table;
@@ -140,9 +149,9 @@ function offsetTable(spacing: readonly number[], tol: number, is2d: boolean): Of
 /** Border corners of one mask on the corner lattice of a crop. */
 interface Border {
   n: number;
-  ci: Int32Array;
-  cj: Int32Array;
-  ck: Int32Array;
+  /** Corner row index i*c1 + j and position k along axis 2, per border corner (raster order). */
+  row: Int32Array;
+  k: Int32Array;
   code: Uint8Array;
   /** Border bit per lattice corner: rows (ci*c1 + cj), W words each. */
   lattice: Int32Array;
@@ -166,6 +175,19 @@ function geometry(bbox: BBox): Geometry {
   return { m0, m1, m2, c0: m0 + 1, c1: m1 + 1, c2: m2 + 1, W: (m2 + 1 + 31) >>> 5 };
 }
 
+/** Sets bits [x0, x1) of the row starting at word `r`. */
+function setBitRange(bits: Int32Array, r: number, x0: number, x1: number): void {
+  let x = x0;
+  while (x < x1) {
+    const w = x >>> 5;
+    const b0 = x & 31;
+    const b1 = Math.min(32, b0 + (x1 - x));
+    const mask = b1 === 32 ? -1 << b0 : ((1 << b1) - 1) & (-1 << b0);
+    bits[r + w]! |= mask;
+    x += b1 - b0;
+  }
+}
+
 /** Packs `data == label` on the crop into row words (bit x of row (i, j) = voxel (lo0+i, lo1+j, lo2+x)). */
 function packRows(data: LabelData, shape: readonly number[], label: number, bbox: BBox, g: Geometry): { bits: Int32Array; nonEmpty: Uint8Array } {
   const n1 = shape[1]!;
@@ -173,19 +195,39 @@ function packRows(data: LabelData, shape: readonly number[], label: number, bbox
   const { m0, m1, m2, W } = g;
   const bits = new Int32Array(m0 * m1 * W);
   const nonEmpty = new Uint8Array(m0 * m1);
+  const d32 = data instanceof Uint8Array && data.byteOffset % 4 === 0 ? new Uint32Array(data.buffer, data.byteOffset, data.length >>> 2) : null;
+  const pat = label * 0x01010101;
   for (let i = 0; i < m0; i++) {
     for (let j = 0; j < m1; j++) {
       const base = ((bbox.lo[0] + i) * n1 + bbox.lo[1] + j) * n2 + bbox.lo[2];
       const r = (i * m1 + j) * W;
-      let any = 0;
-      for (let w = 0; w < W; w++) {
-        const x0 = w << 5;
-        const x1 = Math.min(m2, x0 + 32);
-        let acc = 0;
-        for (let x = x0; x < x1; x++) if (data[base + x] === label) acc |= 1 << (x - x0);
-        bits[r + w] = acc;
-        any |= acc;
+      let x = 0;
+      if (d32) {
+        // Uint8 labels: whole 4-voxel words (all zero: skip; all `label`: set a run of bits).
+        while (x < m2 && ((base + x) & 3) !== 0) {
+          if (data[base + x] === label) bits[r + (x >>> 5)]! |= 1 << (x & 31);
+          x++;
+        }
+        while (x + 4 <= m2) {
+          const v = d32[(base + x) >>> 2]!;
+          if (v === 0) {
+            x += 4;
+            continue;
+          }
+          if (v === pat) {
+            let x2 = x + 4;
+            while (x2 + 4 <= m2 && d32[(base + x2) >>> 2] === pat) x2 += 4;
+            setBitRange(bits, r, x, x2);
+            x = x2;
+            continue;
+          }
+          for (let t = 0; t < 4; t++) if (data[base + x + t] === label) bits[r + ((x + t) >>> 5)]! |= 1 << ((x + t) & 31);
+          x += 4;
+        }
       }
+      for (; x < m2; x++) if (data[base + x] === label) bits[r + (x >>> 5)]! |= 1 << (x & 31);
+      let any = 0;
+      for (let w = 0; w < W; w++) any |= bits[r + w]!;
       nonEmpty[i * m1 + j] = any !== 0 ? 1 : 0;
     }
   }
@@ -215,9 +257,8 @@ class IntList {
 function borderCorners(bits: Int32Array, nonEmpty: Uint8Array, g: Geometry): Border {
   const { m0, m1, c0, c1, W } = g;
   const lattice = new Int32Array(c0 * c1 * W);
-  const ci = new IntList();
-  const cj = new IntList();
-  const ck = new IntList();
+  const rows = new IntList();
+  const ks = new IntList();
   const codes = new IntList();
   const rowOff = (i: number, j: number): number => (i >= 0 && i < m0 && j >= 0 && j < m1 && nonEmpty[i * m1 + j] ? (i * m1 + j) * W : -1);
   for (let i = 0; i < c0; i++) {
@@ -258,9 +299,8 @@ function borderCorners(bits: Int32Array, nonEmpty: Uint8Array, g: Geometry): Bor
               (((a10 >>> b) & 1) << 2) |
               (((s11 >>> b) & 1) << 1) |
               ((a11 >>> b) & 1);
-            ci.push(i);
-            cj.push(j);
-            ck.push(kb + b);
+            rows.push(i * c1 + j);
+            ks.push(kb + b);
             codes.push(code);
           }
         }
@@ -271,7 +311,7 @@ function borderCorners(bits: Int32Array, nonEmpty: Uint8Array, g: Geometry): Bor
       }
     }
   }
-  return { n: ci.n, ci: ci.done(), cj: cj.done(), ck: ck.done(), code: Uint8Array.from(codes.done()), lattice };
+  return { n: rows.n, row: rows.done(), k: ks.done(), code: Uint8Array.from(codes.done()), lattice };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -300,7 +340,7 @@ function edtDistances(query: Border, target: Border, g: Geometry, spacing: reado
   }
   const sq = squaredEdt(feat, [c0, c1, c2], spacing);
   const out = new Float64Array(query.n);
-  for (let q = 0; q < query.n; q++) out[q] = Math.sqrt(sq[(query.ci[q]! * c1 + query.cj[q]!) * c2 + query.ck[q]!]!);
+  for (let q = 0; q < query.n; q++) out[q] = Math.sqrt(sq[query.row[q]! * c2 + query.k[q]!]!);
   return out;
 }
 
@@ -310,31 +350,36 @@ function sideDistances(query: Border, target: Border, g: Geometry, spacing: read
   if (n === 0) return { rank: new Int32Array(0), values: new Float64Array(0), dist: null };
   if (target.n === 0) return { rank: new Int32Array(n), values: Float64Array.of(Infinity), dist: null };
   if (table && !forceEdt) {
-    const { c0, c1, c2, W } = g;
-    const lat = target.lattice;
-    const { di, dj, dk, rank: orank } = table;
+    const { c0, c1, c2 } = g;
+    const { di, dj, dk, rank: orank, ext } = table;
+    const [e0, e1, e2] = ext;
+    // Bit lattice of the target's border corners, padded by the search extent on every side: no bounds checks.
+    const P1 = c1 + 2 * e1;
+    const Wp = (c2 + 2 * e2 + 31) >>> 5;
+    const lat = new Int32Array((c0 + 2 * e0) * P1 * Wp);
+    for (let t = 0; t < target.n; t++) {
+      const r = target.row[t]!;
+      const i = (r / c1) | 0;
+      const kk = target.k[t]! + e2;
+      lat[((i + e0) * P1 + (r - i * c1) + e1) * Wp + (kk >>> 5)] |= 1 << (kk & 31);
+    }
     const no = di.length;
+    const rowDelta = new Int32Array(no);
+    for (let o = 0; o < no; o++) rowDelta[o] = (di[o]! * P1 + dj[o]!) * Wp;
     const rank = new Int32Array(n);
     let unresolved = 0;
     let aborted = false;
     for (let q = 0; q < n; q++) {
-      const i = query.ci[q]!;
-      const j = query.cj[q]!;
-      const k = query.ck[q]!;
-      let found = -1;
-      for (let o = 0; o < no; o++) {
-        const ti = i + di[o]!;
-        if (ti < 0 || ti >= c0) continue;
-        const tj = j + dj[o]!;
-        if (tj < 0 || tj >= c1) continue;
-        const tk = k + dk[o]!;
-        if (tk < 0 || tk >= c2) continue;
-        if ((lat[(ti * c1 + tj) * W + (tk >>> 5)]! >>> (tk & 31)) & 1) {
-          found = o;
-          break;
-        }
+      const r = query.row[q]!;
+      const i = (r / c1) | 0;
+      const base = ((i + e0) * P1 + (r - i * c1) + e1) * Wp;
+      const kk = query.k[q]! + e2;
+      let o = 0;
+      for (; o < no; o++) {
+        const kt = kk + dk[o]!;
+        if ((lat[base + rowDelta[o]! + (kt >>> 5)]! >>> (kt & 31)) & 1) break;
       }
-      if (found >= 0) rank[q] = orank[found]!;
+      if (o < no) rank[q] = orank[o]!;
       else {
         rank[q] = -1;
         unresolved++;
@@ -345,7 +390,7 @@ function sideDistances(query: Border, target: Border, g: Geometry, spacing: read
       }
     }
     if (unresolved === 0) return { rank, values: table.values, dist: null };
-    // Some corners are farther than the searched ball: exact EDT for them (all of them if we stopped early).
+    // Some corners are farther than the searched ball: exact EDT for them (for all if the search stopped early).
     const edt = edtDistances(query, target, g, spacing);
     if (!aborted) {
       for (let q = 0; q < n; q++) if (rank[q]! >= 0) edt[q] = table.values[rank[q]!]!;
