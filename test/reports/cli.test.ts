@@ -1,0 +1,79 @@
+/**
+ * `bench report` end to end through the built CLI (bin/bench.js -> dist/cli/main.js), on the fixture results folder.
+ * The project is compiled first (tsc emits even when another module in progress has a type error; the test then
+ * only needs dist/cli/report.js and dist/reports/).
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildModel } from '../../src/reports/model.js';
+import { reportMarkdown } from '../../src/reports/markdown.js';
+import { accuracyWideCsv } from '../../src/reports/csv.js';
+import { terminalText } from '../../src/reports/terminal.js';
+
+const ROOT = path.resolve(import.meta.dirname, '..', '..');
+const FIXTURE = path.join(ROOT, 'test', 'fixtures', 'results-small');
+const BENCH = path.join(ROOT, 'bin', 'bench.js');
+
+let out: string;
+beforeAll(() => {
+  try {
+    execFileSync(path.join(ROOT, 'node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'pipe' });
+  } catch {
+    // type errors elsewhere do not stop emit; the existence check below is what matters
+  }
+  if (!existsSync(path.join(ROOT, 'dist', 'cli', 'report.js'))) throw new Error('build did not produce dist/cli/report.js');
+  out = mkdtempSync(path.join(tmpdir(), 'medseg-report-cli-'));
+}, 300_000);
+afterAll(() => rmSync(out, { recursive: true, force: true }));
+
+const bench = (args: string[]) => spawnSync(process.execPath, [BENCH, ...args], { cwd: ROOT, encoding: 'utf8' });
+
+describe('bench report', () => {
+  it('writes every format into --out and prints the terminal tables', () => {
+    const dir = path.join(out, 'all');
+    const r = bench(['report', FIXTURE, '--out', dir]);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(readdirSync(dir).sort()).toEqual([
+      'accuracy.tex', 'accuracy_dsc.png', 'accuracy_nsd.png', 'accuracy_vs_time.png', 'accuracy_wide.csv', 'cases_long.csv',
+      'labels_long.csv', 'report.html', 'report.md', 'time.tex', 'time_per_case.png', 'time_wide.csv',
+    ]);
+    expect(r.stdout.startsWith(terminalText(buildModel(FIXTURE)))).toBe(true);
+    expect(r.stdout).toContain(`Report files (12):`);
+  });
+
+  it('--formats md,csv --percent --average case --quiet', () => {
+    const dir = path.join(out, 'pct');
+    const r = bench(['report', FIXTURE, '--out', dir, '--formats', 'md,csv', '--percent', '--average', 'case', '--quiet']);
+    expect(r.status).toBe(0);
+    expect(r.stdout).not.toContain('Accuracy per modality');
+    expect(readdirSync(dir).sort()).toEqual(['accuracy_wide.csv', 'cases_long.csv', 'labels_long.csv', 'report.md', 'time_wide.csv']);
+    const m = buildModel(FIXTURE, { percent: true, average: 'case' });
+    expect(readFileSync(path.join(dir, 'report.md'), 'utf8')).toBe(reportMarkdown(m));
+    expect(readFileSync(path.join(dir, 'accuracy_wide.csv'), 'utf8')).toBe(accuracyWideCsv(m));
+    expect(readFileSync(path.join(dir, 'report.md'), 'utf8')).toContain('Average (mean over cases)');
+  });
+
+  it('default output folder is <run-dir>/report', () => {
+    const run = path.join(out, 'run-copy');
+    cpSync(FIXTURE, run, { recursive: true });
+    const r = bench(['report', run, '--formats', 'tex', '--quiet']);
+    expect(r.status).toBe(0);
+    expect(readdirSync(path.join(run, 'report')).sort()).toEqual(['accuracy.tex', 'time.tex']);
+  });
+
+  it('bad input: clear message and exit code 1', () => {
+    const missing = bench(['report', path.join(out, 'nope'), '--quiet']);
+    expect(missing.status).toBe(1);
+    expect(missing.stderr).toMatch(/run\.json: not found/);
+    const badFormat = bench(['report', FIXTURE, '--formats', 'md,pdf']);
+    expect(badFormat.status).toBe(1);
+    expect(badFormat.stderr).toMatch(/--formats.*expected a comma list of md, csv, tex, html, png; found "md,pdf"/s);
+    const badAvg = bench(['report', FIXTURE, '--average', 'mean']);
+    expect(badAvg.status).toBe(1);
+    expect(badAvg.stderr).toMatch(/expected "modality" or "case"; found "mean"/);
+  });
+});
