@@ -127,7 +127,8 @@ suite(title, () => {
       await r.dispose();
     }
     // no container is left behind (none auto-removed before inspection, all removed after)
-    const left = await connectDocker().listContainers({ all: true, filters: { label: [CONTAINER_LABEL] } });
+    // (only this file's image: other test files may have containers running concurrently)
+    const left = await connectDocker().listContainers({ all: true, filters: { label: [CONTAINER_LABEL], ancestor: [TAG] } });
     expect(left.map((c) => c.Names)).toEqual([]);
   });
 
