@@ -10,13 +10,34 @@ interface Col {
   head: string[]; // header lines (top to bottom)
   cells: string[];
   align: 'l' | 'r';
+  /** A title over this column and the next `groupSpan - 1` ones (right-aligned over them). */
+  group?: string;
+  groupSpan?: number;
 }
 
 function renderCols(cols: Col[], sepAfter: number[] = []): string {
   const nHead = Math.max(...cols.map((c) => c.head.length));
-  const widths = cols.map((c) => Math.max(...c.head.map((h) => h.length), ...c.cells.map((x) => x.length)));
+  const widths = cols.map((c) => Math.max(0, ...c.head.map((h) => h.length), ...c.cells.map((x) => x.length)));
+  // widen the last column of a group whose title is wider than its columns
+  cols.forEach((c, i) => {
+    if (!c.group) return;
+    const span = c.groupSpan ?? 1;
+    const inner = widths.slice(i, i + span).reduce((a, b) => a + b, 0) + 2 * (span - 1);
+    if (c.group.length > inner) widths[i + span - 1]! += c.group.length - inner;
+  });
   const pad = (s: string, w: number, a: 'l' | 'r') => (a === 'l' ? s.padEnd(w) : s.padStart(w));
   const lines: string[] = [];
+  if (cols.some((c) => c.group)) {
+    let line = '';
+    for (let i = 0; i < cols.length; ) {
+      const c = cols[i]!;
+      const span = c.group ? (c.groupSpan ?? 1) : 1;
+      const w = widths.slice(i, i + span).reduce((a, b) => a + b, 0) + 2 * (span - 1);
+      line += (i > 0 ? '  ' : '') + pad(c.group ?? '', w, 'r');
+      i += span;
+    }
+    lines.push(line.trimEnd());
+  }
   for (let h = 0; h < nHead; h++) {
     lines.push(cols.map((c, i) => pad(c.head[h - (nHead - c.head.length)] ?? '', widths[i]!, c.align)).join('  ').trimEnd());
   }
@@ -24,7 +45,7 @@ function renderCols(cols: Col[], sepAfter: number[] = []): string {
   lines.push(rule);
   const nRows = cols[0]?.cells.length ?? 0;
   for (let r = 0; r < nRows; r++) {
-    if (sepAfter.includes(r)) lines.push(rule);
+    if (r > 0 && sepAfter.includes(r)) lines.push(rule);
     lines.push(cols.map((c, i) => pad(c.cells[r] ?? '', widths[i]!, c.align)).join('  ').trimEnd());
   }
   return lines.join('\n');
@@ -66,8 +87,8 @@ function wrap(text: string, width: number, indent = '  '): string {
 /** The accuracy table as plain text (variant names as column titles). */
 export function accuracyText(m: ReportModel, width = 120): string {
   const rows = m.accuracyRows;
-  const first: Col = { head: ['', 'Modality'], cells: rows.map((r) => (r.kind === 'average' ? m.averageTitle : r.name)), align: 'l' };
-  const nCol: Col = { head: ['', 'N'], cells: rows.map((r) => String(r.nCases)), align: 'r' };
+  const first: Col = { head: ['Modality'], cells: rows.map((r) => (r.kind === 'average' ? m.averageTitle : r.name)), align: 'l' };
+  const nCol: Col = { head: ['N'], cells: rows.map((r) => String(r.nCases)), align: 'r' };
   const fixed = Math.max(...first.cells.map((c) => c.length), 8) + 2 + 3 + 2;
   const metricWidth = (v: string) => Math.max(...rows.map((r) => r.text.dsc[v]!.length + 1), 4);
   const blocks = chunkVariants(m.variants, fixed, (v) => Math.max(v.name.length, 2 * metricWidth(v.name) + 2), width);
@@ -76,7 +97,8 @@ export function accuracyText(m: ReportModel, width = 120): string {
     for (const v of block) {
       for (const [i, metric] of METRICS.entries()) {
         cols.push({
-          head: [i === 0 ? v.name : '', `${METRIC_TITLE[metric]}`],
+          head: [METRIC_TITLE[metric]],
+          ...(i === 0 ? { group: v.name, groupSpan: METRICS.length } : {}),
           cells: rows.map((r) => r.text[metric][v.name]! + (r.best[metric].includes(v.name) ? '*' : ' ')),
           align: 'r',
         });

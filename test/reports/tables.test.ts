@@ -283,3 +283,27 @@ describe('renderReport', () => {
     await expect(renderReport(out, { outDir: out })).rejects.toThrow(/run\.json: not found/);
   });
 });
+
+describe('other shapes of runs', () => {
+  it('six variants with long names: terminal tables split into blocks within 120 columns, every variant shown', () => {
+    const run = readRun(FIXTURE);
+    const names = Array.from({ length: 6 }, (_, i) => `litemedsam-variant-with-a-long-name-${i}`);
+    const cases = names.flatMap((n, i) => run.cases.filter((r) => r.variant === run.meta.variants[i % 3]!.name).map((r) => ({ ...r, variant: n })));
+    const meta = { ...run.meta, variants: names.map((n, i) => ({ ...run.meta.variants[i % 3]!, name: n, label: undefined })) };
+    const text = terminalTables({ ...run, meta, cases });
+    for (const line of text.split('\n')) expect(line.length, line).toBeLessThanOrEqual(120);
+    for (const n of names) expect(text).toContain(n);
+    const m = buildModel({ ...run, meta, cases });
+    expect(accuracyMarkdown(m)).toContain(`${names[5]} NSD (0-1)`);
+  });
+
+  it('a run with no case rows yet (just started) renders n/a everywhere, no NaN, no crash', async () => {
+    const run = readRun(FIXTURE);
+    const empty = { ...run, cases: [], labels: [] };
+    const m = buildModel(empty);
+    expect(m.accuracyRows.map((r) => r.name)).toEqual(['Average']);
+    expect(m.timeRows).toEqual([]);
+    for (const t of [reportMarkdown(m), accuracyLatex(m), timeLatex(m), terminalText(m)]) expect(t).toContain('n/a');
+    for (const t of [accuracyWideCsv(m), timeWideCsv(m)]) expect(t).not.toMatch(/NaN/);
+  });
+});
