@@ -147,6 +147,49 @@ print(json.dumps(r))`,
     );
   });
 
+  it('only requested keys are inflated: a corrupt member does not stop reading another one', async () => {
+    const f = join(dir, 'corrupt_b.npz');
+    python(
+      `import zipfile
+np.savez(sys.argv[1], a=np.arange(10, dtype=np.int16), b=np.arange(1000, dtype=np.int32))
+info = zipfile.ZipFile(sys.argv[1]).getinfo('b.npy')
+d = bytearray(open(sys.argv[1], 'rb').read())
+d[info.header_offset + 30 + len(info.filename) + 20 + 500] ^= 0xFF
+open(sys.argv[1], 'wb').write(bytes(d))`,
+      [f],
+    );
+    const a = await readNpz(f, ['a']);
+    expect(Array.from(a.a!.data as Int16Array)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    await expect(readNpz(f)).rejects.toThrow(/corrupt_b\.npz: key 'b': CRC-32 mismatch/);
+  });
+
+  it('a corrupt deflate stream is reported (not a crash) and the archive stays usable', async () => {
+    const f = join(dir, 'corrupt_deflate.npz');
+    python(
+      `import zipfile
+np.savez_compressed(sys.argv[1], a=np.arange(10, dtype=np.int16), b=(np.arange(3_000_000) % 251).astype(np.uint8))
+info = zipfile.ZipFile(sys.argv[1]).getinfo('b.npy')
+d = bytearray(open(sys.argv[1], 'rb').read())
+start = info.header_offset + 30 + len(info.filename) + 20
+for k in range(0, info.compress_size, 97): d[start + k] ^= 0x5A
+open(sys.argv[1], 'wb').write(bytes(d))`,
+      [f],
+    );
+    await expect(readNpz(f, ['b'])).rejects.toThrow(/corrupt_deflate\.npz: key 'b': (corrupt|CRC|zip member inflates|truncated)/);
+    await expect(readNpz(f, ['a'])).resolves.toHaveProperty('a');
+  });
+
+  it('truncated and non-zip files give an error naming the file', async () => {
+    const f = join(dir, 'trunc.npz');
+    const whole = readFileSync(join(FIX, 'dtypes_deflated.npz'));
+    await writeFile(f, whole.subarray(0, whole.length - 100));
+    await expect(readNpz(f)).rejects.toThrow(/trunc\.npz: not a readable \.npz \(zip\) archive/);
+    const g = join(dir, 'text.npz');
+    await writeFile(g, 'hello');
+    await expect(readNpz(g)).rejects.toThrow(/text\.npz: not a readable \.npz/);
+    await expect(readNpz(join(dir, 'absent.npz'))).rejects.toThrow(/absent\.npz: not a readable .*ENOENT/);
+  });
+
   it('writes atomically: no temp file is left, and a bad array leaves no file', async () => {
     const f = join(dir, 'bad.npz');
     await expect(writeNpz(f, { segs: { dtype: 'uint8', shape: [2, 2], data: new Uint8Array(3) } })).rejects.toThrow(/bad\.npz: key 'segs'.*needs 4 elements/);
