@@ -214,7 +214,8 @@ async function accuracyChart(m: ReportModel, metric: Metric): Promise<ChartPng> 
       options: {
         ...commonOptions(title, `${runSubtitle(m)} · bars: mean over the modality's cases (n = cases), failed cases count 0`),
         scales: {
-          x: { title: axisTitle('Modality'), ticks: ticks(14), grid: { display: false } },
+          // horizontal two-line labels (modality, n); smaller type when many modalities share the width
+          x: { title: axisTitle('Modality'), ticks: { ...ticks(rows.length > 8 ? 12 : 14), maxRotation: 0, minRotation: 0, autoSkip: false }, grid: { display: false } },
           y: { min: 0, max: scale, title: axisTitle(`${METRIC_TITLE[metric]} (${unit})`), ticks: ticks(), grid: { color: '#e5e5e5' } },
         },
       },
