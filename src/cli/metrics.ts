@@ -1,4 +1,94 @@
-/** `bench metrics` sub-command (placeholder until its issue lands). */
-import type { Command } from 'commander';
+/**
+ * `bench metrics`: a drop-in for the official compute_metrics.py. Scores every `*.npz` of --gts against the same
+ * name in --segs and writes the official CSV (`case,dsc,nsd`, sorted by case, rounded half-to-even to 4 decimals,
+ * NaN as an empty field) byte-compatible with the official one, plus optional JSON and per-label CSV. The CSV gets a
+ * sidecar `<csv>.meta.json` with mode and spacing convention. A missing/unreadable seg fails that case only
+ * (DSC 0, NSD 0; listed on stderr and in the JSON/sidecar); the exit code is then 2.
+ */
+import { promises as fsp } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import type { MetricMode, SpacingOrder } from '../types.js';
+import { csvSidecarJson, metricsJson, officialCsv, perLabelCsv, type MetricsRunInfo } from '../metrics/output.js';
+import { scoreFolder } from '../metrics/score.js';
 
-export function register(_program: Command): void {}
+async function writeText(path: string, text: string): Promise<void> {
+  await fsp.mkdir(dirname(resolve(path)), { recursive: true });
+  const tmp = `${path}.tmp-${process.pid}`;
+  await fsp.writeFile(tmp, text);
+  await fsp.rename(tmp, path);
+}
+
+function positiveInt(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`expected a positive integer, got '${v}'`);
+  return n;
+}
+
+function nonNegative(v: string): number {
+  const n = Number(v);
+  if (!(n >= 0) || !Number.isFinite(n)) throw new InvalidArgumentError(`expected a non-negative number, got '${v}'`);
+  return n;
+}
+
+export function register(program: Command): void {
+  program
+    .command('metrics')
+    .description('official DSC and NSD (2 mm) of a segs folder against a gts folder (drop-in for compute_metrics.py)')
+    .requiredOption('--gts <dir>', 'folder of gts/<case>.npz (keys gts and, for 3D, spacing)')
+    .requiredOption('--segs <dir>', 'folder of segs/<case>.npz (key segs)')
+    .option('--csv <file>', 'official CSV case,dsc,nsd (default: printed on stdout when no other output is given)')
+    .option('--json <file>', 'everything: per-case and per-label figures, mode, spacing used, warnings, status')
+    .option('--per-label <file>', 'per-label CSV (dsc, nsd, voxel counts, surfels, areas, mean distances, HD95)')
+    .addOption(new Option('--mode <mode>', 'official (compute_metrics.py semantics) or strict').choices(['official', 'strict']).default('official'))
+    .addOption(
+      new Option('--spacing-order <order>', 'strict mode: how the files store spacing (xyz: challenge files, reversed onto (z,y,x) arrays)')
+        .choices(['as-stored', 'xyz', 'zyx'])
+        .default('as-stored'),
+    )
+    .option('--tolerance-mm <mm>', 'NSD tolerance in mm', nonNegative, 2.0)
+    .option('--workers <n>', 'cases in parallel on worker threads', positiveInt, 1)
+    .option('--quiet', 'no progress on stderr')
+    .action(async (o: { gts: string; segs: string; csv?: string; json?: string; perLabel?: string; mode: MetricMode; spacingOrder: SpacingOrder; toleranceMm: number; workers: number; quiet?: boolean }) => {
+      if (o.mode === 'official' && o.spacingOrder !== 'as-stored') {
+        program.error(`--spacing-order ${o.spacingOrder} applies to --mode strict only (the official metric uses the stored spacing verbatim)`);
+      }
+      const info: MetricsRunInfo = { mode: o.mode, spacingOrder: o.spacingOrder, toleranceMm: o.toleranceMm, gtsDir: o.gts, segsDir: o.segs, workers: o.workers };
+      let done = 0;
+      const t0 = performance.now();
+      let scores;
+      try {
+        scores = await scoreFolder(o.gts, o.segs, {
+          mode: o.mode,
+          spacingOrder: o.spacingOrder,
+          tolerance_mm: o.toleranceMm,
+          workers: o.workers,
+          onCase: (s) => {
+            done++;
+            if (!o.quiet) {
+              const v = s.status === 'ok' ? `dsc ${s.dsc} nsd ${s.nsd}` : `FAILED (${s.error})`;
+              process.stderr.write(`[${done}] ${s.case}: ${v} (${(s.readS + s.computeS).toFixed(3)} s)\n`);
+            }
+          },
+        });
+      } catch (e) {
+        program.error(e instanceof Error ? e.message : String(e));
+      }
+      const csv = officialCsv(scores);
+      if (o.csv) {
+        await writeText(o.csv, csv);
+        await writeText(`${o.csv}.meta.json`, csvSidecarJson(scores, info));
+      }
+      if (o.json) await writeText(o.json, metricsJson(scores, info));
+      if (o.perLabel) await writeText(o.perLabel, perLabelCsv(scores));
+      if (!o.csv && !o.json && !o.perLabel) process.stdout.write(csv);
+      const failed = scores.filter((s) => s.status !== 'ok');
+      if (!o.quiet) {
+        process.stderr.write(
+          `${scores.length} cases, ${failed.length} failed, mode ${o.mode}, spacing order ${o.spacingOrder}, ${((performance.now() - t0) / 1000).toFixed(2)} s\n`,
+        );
+      }
+      for (const f of failed) process.stderr.write(`failed: ${f.case}: ${f.error}\n`);
+      if (failed.length) process.exitCode = 2;
+    });
+}
