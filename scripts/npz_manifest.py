@@ -7,6 +7,9 @@ cross-check). The manifest is checked in (test/io/fixtures/*.manifest.json) and 
 
 usage: scripts/npz_manifest.py OUT.json BASE_DIR SUBDIR [SUBDIR ...]
   paths in the manifest are relative to BASE_DIR, e.g. cases/public/imgs/2DBox_US_0001.npz
+
+The checked-in manifest was made with:
+  python3 scripts/npz_manifest.py test/io/fixtures/shared.manifest.json ../shared cases/public golden/metrics golden/pipeline
 """
 import hashlib
 import json
@@ -26,8 +29,13 @@ def describe(a):
         'fortran_order': bool(a.flags.f_contiguous and not a.flags.c_contiguous),
         'byteorder': '>' if a.dtype.byteorder == '>' else '<',
         'sha256': hashlib.sha256(c.tobytes(order='C')).hexdigest(),
-        'sum': float(c.astype(np.float64).sum()) if c.size else 0.0,
+        'sum': json_number(float(c.astype(np.float64).sum())) if c.size else 0.0,
     }
+
+
+def json_number(x):
+    """JSON has no NaN/Infinity: those sums are written as strings."""
+    return x if np.isfinite(x) else repr(x)
 
 
 def main():
@@ -44,7 +52,7 @@ def main():
                     files[rel] = {k: describe(z[k]) for k in z.files}
     with open(out, 'w') as f:
         json.dump({'generator': 'scripts/npz_manifest.py', 'numpy': np.__version__,
-                   'files': dict(sorted(files.items()))}, f, indent=1)
+                   'files': dict(sorted(files.items()))}, f, indent=1, allow_nan=False)
         f.write('\n')
     print(f'{out}: {len(files)} files')
 
