@@ -40,7 +40,10 @@ cp -a "$REPO/dist" "$REPO/bin" "$REPO/package.json" "$APP/"
 [ -d "$REPO/baselines" ] && cp -a "$REPO/baselines" "$APP/"
 cp -a "$MODELS/." "$APP/models/oracle/"
 # production dependency tree only (npm resolves it from package-lock / node_modules; no network)
-(cd "$REPO" && npm ls --omit=dev --all --parseable 2>/dev/null) | while read -r dir; do
+# (npm ls exits 1 on extraneous/invalid packages yet still lists the tree: keep its output, check it is not empty)
+DEPS="$( (cd "$REPO" && npm ls --omit=dev --all --parseable) 2>/dev/null || true)"
+echo "$DEPS" | grep -q "/node_modules/onnxruntime-node$" || { echo "build-oracle-image: npm ls --omit=dev did not list onnxruntime-node (run npm ci)" >&2; exit 2; }
+echo "$DEPS" | while read -r dir; do
   [ "$dir" = "$REPO" ] && continue
   rel="${dir#"$REPO"/}"
   case "$rel" in node_modules/*) ;; *) continue ;; esac
