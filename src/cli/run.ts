@@ -1,4 +1,124 @@
-/** `bench run` sub-command (placeholder until its issue lands). */
+/**
+ * `bench run`: the main job. With no arguments it runs the bundled demo: cases/demo with every bundled variant.
+ */
+import path from 'node:path';
 import type { Command } from 'commander';
+import cliProgress from 'cli-progress';
+import { defaultOutDir, runBenchmark, type RunEvent } from '../run/orchestrate.js';
+import { DEFAULT_VARIANTS_FILE, loadVariants, REPO_ROOT, selectVariants, type Variant } from '../runner/variants.js';
+import type { MetricMode, SpacingOrder } from '../types.js';
+import { renderReport, terminalTables } from '../reports/index.js';
 
-export function register(_program: Command): void {}
+/** Variants `bench run` uses when --variants is not given: all bundled ones that run in-process. */
+function defaultVariants(all: Variant[]): Variant[] {
+  return all.filter((v) => v.kind === 'onnx');
+}
+
+function positiveInt(name: string) {
+  return (s: string) => {
+    const n = Number(s);
+    if (!Number.isInteger(n) || n < 0) throw new Error(`${name} expects a non-negative integer, got "${s}"`);
+    return n;
+  };
+}
+
+function progressHandler(totalCases: number, variants: number): { onEvent: (e: RunEvent) => void; stop: () => void } {
+  const tty = process.stderr.isTTY && !process.env.CI;
+  const t0 = performance.now();
+  const elapsed = () => `${((performance.now() - t0) / 1e3).toFixed(1)}s`;
+  if (!tty) {
+    return {
+      onEvent: (e) => {
+        if (e.type === 'variant-ready') console.error(`[${elapsed()}] ${e.variant}: loaded in ${e.loadTimeS.toFixed(2)} s`);
+        else if (e.type === 'variant-error') console.error(`[${elapsed()}] ${e.error}`);
+        else if (e.type === 'case-done') {
+          const r = e.row;
+          const what = r.status === 'ok' ? `dsc=${fmt(r.dsc)} nsd=${fmt(r.nsd)} time=${r.time_s.toFixed(3)}s` : `FAILED: ${r.error}`;
+          console.error(`[${elapsed()}] ${r.variant} ${r.case} ${what}${e.warnings.length ? ` (warning: ${e.warnings.join('; ')})` : ''}`);
+        } else if (e.type === 'case-skip') console.error(`[${elapsed()}] ${e.variant} ${e.case}: already done (resume)`);
+      },
+      stop: () => {},
+    };
+  }
+  const bar = new cliProgress.SingleBar(
+    { format: '{bar} {value}/{total} | {variant} {case} | elapsed {duration_formatted} | ETA {eta_formatted}', hideCursor: true, clearOnComplete: false, etaBuffer: 20 },
+    cliProgress.Presets.shades_classic,
+  );
+  bar.start(totalCases * variants, 0, { variant: '', case: '' });
+  return {
+    onEvent: (e) => {
+      if (e.type === 'case-start') bar.update({ variant: e.variant, case: e.case });
+      else if (e.type === 'case-done' || e.type === 'case-skip') bar.increment();
+      else if (e.type === 'variant-error') bar.update({ variant: e.variant, case: 'FAILED TO LOAD' });
+    },
+    stop: () => bar.stop(),
+  };
+}
+
+function fmt(x: number): string {
+  return Number.isNaN(x) ? 'NaN' : x.toFixed(4);
+}
+
+export function register(program: Command): void {
+  program
+    .command('run')
+    .description('run variants x cases: predictions, official DSC/NSD, timing, a results folder, tables (default: the bundled demo)')
+    .option('--cases <dir>', 'case set folder with imgs/ and gts/', path.join(REPO_ROOT, 'cases', 'demo'))
+    .option('--variants <list>', 'comma-separated variant names, or "all" (default: every in-process variant)')
+    .option('--variants-file <file>', 'variant definitions', DEFAULT_VARIANTS_FILE)
+    .option('--out <dir>', 'results folder (default: results/<UTC timestamp>)')
+    .option('--repeat <n>', 'timed runs per case (median, min, max reported)', positiveInt('--repeat'), 1)
+    .option('--warmup <n>', 'untimed runs of the first case per variant before timing', positiveInt('--warmup'), 0)
+    .option('--resume', 'finish an interrupted run in --out: skip cases already done', false)
+    .option('--mode <mode>', 'metric semantics: official (compute_metrics.py) or strict', 'official')
+    .option('--spacing-order <order>', '3D spacing storage: as-stored (official) | xyz | zyx', 'as-stored')
+    .option('--threads <n>', 'onnxruntime intra-op threads (default: the variant\'s setting, else all cores)', positiveInt('--threads'))
+    .option('--no-embedding-cache', 'encode each 3D slice once per box, as the reference does (for timing comparisons)')
+    .option('--filter <pattern>', 'case-name glob(s) or modality token(s), comma-separated (e.g. "3DBox_*" or "CT,MR")')
+    .option('--allow-failures', 'exit 0 even when a case failed', false)
+    .option('--no-report', 'do not write the report files at the end')
+    .action(async (opts) => {
+      const mode = opts.mode as MetricMode;
+      if (mode !== 'official' && mode !== 'strict') throw new Error(`--mode expects official or strict, got "${opts.mode}"`);
+      const spacingOrder = opts.spacingOrder as SpacingOrder;
+      if (!['as-stored', 'xyz', 'zyx'].includes(spacingOrder)) throw new Error(`--spacing-order expects as-stored, xyz or zyx, got "${opts.spacingOrder}"`);
+      if (opts.repeat < 1) throw new Error('--repeat must be at least 1');
+      const all = loadVariants(opts.variantsFile);
+      const variants = opts.variants ? selectVariants(all, opts.variants) : defaultVariants(all);
+      const outDir = path.resolve(opts.out ?? defaultOutDir(process.cwd()));
+      const { listCases } = await import('../run/orchestrate.js');
+      const nCases = listCases(opts.cases, opts.filter).length;
+      console.error(`bench run: ${nCases} cases x ${variants.length} variants (${variants.map((v) => v.name).join(', ')}) -> ${outDir}`);
+      const progress = progressHandler(nCases, variants.length);
+      const t0 = performance.now();
+      let result;
+      try {
+        result = await runBenchmark({
+          casesDir: opts.cases,
+          variants,
+          outDir,
+          repeat: opts.repeat,
+          warmup: opts.warmup,
+          resume: opts.resume,
+          mode,
+          spacingOrder,
+          threads: opts.threads,
+          embeddingCache: opts.embeddingCache,
+          filter: opts.filter,
+          command: ['bench', ...process.argv.slice(2)],
+          onEvent: progress.onEvent,
+        });
+      } finally {
+        progress.stop();
+      }
+      const wall = (performance.now() - t0) / 1e3;
+      console.log(terminalTables(result.dir, {}));
+      if (opts.report) {
+        const { files } = await renderReport(result.dir, {});
+        console.log(`report: ${files.length} files in ${path.join(result.dir, 'report')} (open report.html)`);
+      }
+      for (const w of result.warnings) console.error(`warning: ${w}`);
+      console.log(`results: ${result.dir} (${result.rows.length} rows, ${result.failed} failed, ${wall.toFixed(1)} s)`);
+      if (result.failed > 0 && !opts.allowFailures) process.exitCode = 1;
+    });
+}

@@ -1,0 +1,308 @@
+/**
+ * `bench run`: every selected variant on every case of a case set -> segs, official metrics, timing, results store.
+ * Data flows one way: cases -> runner -> segs -> metrics -> results store -> reports.
+ *
+ * Guarantees: one bad case never stops the others (its row gets status `failed`, DSC 0 / NSD 0 as the challenge counts
+ * a missing prediction, and the error); every finished case is on disk (fsync) before the next starts, so a killed
+ * run loses at most the case in flight; `resume` skips cases whose row is `ok` and whose segs file is readable.
+ */
+import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import picomatch from 'picomatch';
+import type { MetricMode, SpacingOrder } from '../types.js';
+import { readNpz } from '../io/npz.js';
+import { parseCaseName } from '../cases/names.js';
+import { validateCase } from '../cases/validate.js';
+import { createRunner } from '../runner/create.js';
+import type { CaseRunOutcome, VariantRunner } from '../runner/types.js';
+import type { Variant } from '../runner/variants.js';
+import { scoreCase } from '../metrics/score.js';
+import { readRun, RunStore, type CaseRow, type LabelRow, type RunMeta, type RunVariant } from '../results/store.js';
+import { gitCommit, machineFacts, versionFacts } from './machine.js';
+import { summarise } from './timing.js';
+
+/** One case of a case set. */
+export interface CaseEntry {
+  name: string;
+  imgsPath: string;
+  gtsPath: string | null;
+  modality: string;
+  dim: 2 | 3;
+}
+
+export interface RunOptions {
+  casesDir: string;
+  variants: Variant[];
+  outDir: string;
+  repeat: number;
+  warmup: number;
+  resume: boolean;
+  mode: MetricMode;
+  spacingOrder: SpacingOrder;
+  /** onnxruntime intra-op threads; undefined: each variant's own setting, else os.availableParallelism() */
+  threads?: number;
+  embeddingCache: boolean;
+  filter?: string;
+  command: string[];
+  /** called with progress events (the CLI draws a bar or logs lines) */
+  onEvent?: (e: RunEvent) => void;
+}
+
+export type RunEvent =
+  | { type: 'variant-start'; variant: string; cases: number }
+  | { type: 'variant-ready'; variant: string; loadTimeS: number }
+  | { type: 'variant-error'; variant: string; error: string }
+  | { type: 'case-start'; variant: string; case: string; index: number; total: number }
+  | { type: 'case-skip'; variant: string; case: string }
+  | { type: 'case-done'; variant: string; row: CaseRow; warnings: string[] };
+
+export interface RunResult {
+  dir: string;
+  rows: CaseRow[];
+  failed: number;
+  warnings: string[];
+}
+
+/**
+ * List the cases of a case set folder (`imgs/*.npz`, paired by name with `gts/*.npz`), in name order.
+ * `filter` is a glob on the case name (`*CT*`, `2DBox_*`) or a modality token (`CT`, `x-ray`, case-insensitive);
+ * several may be given comma-separated.
+ * @throws Error when the folder has no imgs/ or the filter selects no case.
+ */
+export function listCases(casesDir: string, filter?: string): CaseEntry[] {
+  const imgsDir = path.join(casesDir, 'imgs');
+  if (!existsSync(imgsDir)) throw new Error(`${casesDir}: no imgs/ folder — a case set has imgs/ and gts/ (see PROTOCOL.md)`);
+  const names = readdirSync(imgsDir).filter((f) => f.endsWith('.npz')).sort();
+  let entries: CaseEntry[] = names.map((f) => {
+    const info = parseCaseName(f);
+    const gts = path.join(casesDir, 'gts', f);
+    return { name: info.name, imgsPath: path.join(imgsDir, f), gtsPath: existsSync(gts) ? gts : null, modality: info.modality, dim: info.dim };
+  });
+  if (filter) {
+    const parts = filter.split(',').map((s) => s.trim()).filter(Boolean);
+    const globs = parts.map((p) => picomatch(p.endsWith('.npz') ? p.slice(0, -4) : p, { nocase: true }));
+    entries = entries.filter((c) => parts.some((p, i) => c.modality.toLowerCase() === p.toLowerCase() || globs[i]!(c.name)));
+    if (entries.length === 0) throw new Error(`--filter "${filter}" selects no case of ${casesDir} (cases: ${names.join(', ')})`);
+  }
+  return entries;
+}
+
+/** numpy-style shape text: (30, 101, 122) */
+export function shapeText(shape: number[]): string {
+  return `(${shape.join(', ')}${shape.length === 1 ? ',' : ''})`;
+}
+
+function sha256Facts(v: Variant, facts: Record<string, unknown> | undefined): { path: string; sha256: string }[] | undefined {
+  const models = facts?.models;
+  if (Array.isArray(models)) return models as { path: string; sha256: string }[];
+  return v.kind === 'onnx' ? [{ path: v.encoder, sha256: 'unknown' }, { path: v.decoder, sha256: 'unknown' }] : undefined;
+}
+
+function failedRow(base: Omit<CaseRow, 'status' | 'dsc' | 'nsd' | 'error'>, error: string): CaseRow {
+  return { ...base, status: 'failed', dsc: 0, nsd: 0, error: error.replace(/\s+/g, ' ').slice(0, 2000) };
+}
+
+async function segsReadable(file: string): Promise<boolean> {
+  if (!existsSync(file)) return false;
+  try {
+    await readNpz(file, ['segs']);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Peak resident memory of this process so far, MiB. */
+function processPeakRssMb(): number {
+  return Math.round((process.resourceUsage().maxRSS / 1024) * 10) / 10;
+}
+
+/**
+ * Run the benchmark. Never throws for a failing case or variant (they become `failed` rows); throws only for
+ * usage errors (no cases, unreadable results folder on --resume).
+ */
+export async function runBenchmark(o: RunOptions): Promise<RunResult> {
+  const cases = listCases(o.casesDir, o.filter);
+  const store = new RunStore(o.outDir);
+  const emit = o.onEvent ?? (() => {});
+  let done = new Map<string, CaseRow>();
+  let meta: RunMeta;
+  if (o.resume && existsSync(store.runJson)) {
+    const prev = readRun(store.dir);
+    meta = prev.meta;
+    if (meta.metrics.mode !== o.mode || meta.metrics.spacing_order !== o.spacingOrder) {
+      throw new Error(`--resume: ${store.runJson} was run with mode ${meta.metrics.mode} / spacing ${meta.metrics.spacing_order}, not ${o.mode} / ${o.spacingOrder}`);
+    }
+    for (const r of prev.cases) if (r.status === 'ok' && (await segsReadable(store.segsPath(r.variant, r.case)))) done.set(`${r.variant}\u0000${r.case}`, r);
+    meta.options = { ...(meta.options ?? {}), resumed_at: [...(((meta.options ?? {}) as { resumed_at?: string[] }).resumed_at ?? []), new Date().toISOString()] };
+    meta.finished_at = null;
+  } else {
+    if (o.resume) throw new Error(`--resume: ${store.runJson} not found (give --out <existing results folder>)`);
+    if (existsSync(store.casesCsv)) throw new Error(`${o.outDir} already holds a run: use --resume to finish it or choose another --out`);
+    meta = {
+      run_id: path.basename(store.dir),
+      started_at: new Date().toISOString(),
+      finished_at: null,
+      command: o.command,
+      harness: { name: 'medseg-bench', version: versionFacts()['medseg-bench'] ?? 'unknown', git_commit: gitCommit() },
+      machine: machineFacts(),
+      versions: versionFacts(),
+      threads: { intra_op: o.threads ?? os.availableParallelism() },
+      metrics: { mode: o.mode, tolerance_mm: 2.0, spacing_order: o.spacingOrder },
+      timing: {
+        repeat: o.repeat,
+        warmup: o.warmup,
+        includes: {
+          onnx: 'read imgs npz + preprocess + encoder/decoder inference + postprocess + write segs npz; model load and warm-up excluded (load_time_s, warmup_time_s)',
+          command: 'whole predictor process run for one case (process start, model load, inference, exit)',
+          docker: 'whole container run for one case (create, start incl. model load, inference, exit), as the challenge measured it; image load excluded',
+        },
+      },
+      cases_dir: path.resolve(o.casesDir),
+      options: { embedding_cache: o.embeddingCache, filter: o.filter ?? null },
+      variants: [],
+    };
+  }
+  store.init();
+  store.writeMeta(meta);
+  store.log(`run ${meta.run_id}: ${cases.length} cases x ${o.variants.length} variants (${o.variants.map((v) => v.name).join(', ')})${o.resume ? `, resuming (${done.size} done)` : ''}`);
+
+  // Case facts (shape, objects, validation problems) are read once and shared by all variants.
+  const facts = new Map<string, { shape: string; n_objects: number; problem: string | null }>();
+  for (const c of cases) {
+    let shape = '';
+    let nObjects = 0;
+    let problem: string | null = null;
+    try {
+      const a = await readNpz(c.imgsPath, ['imgs', 'boxes']);
+      shape = shapeText(a.imgs!.shape);
+      nObjects = a.boxes!.shape[0] ?? 0;
+      const problems = (await validateCase(c.imgsPath, c.gtsPath ?? undefined)).filter((p) => p.severity === 'error');
+      if (problems.length) problem = problems.map((p) => `${p.file}: ${p.message}`).join('; ');
+    } catch (e) {
+      problem = (e as Error).message;
+    }
+    if (!c.gtsPath && !problem) problem = `${c.imgsPath}: no ground truth gts/${c.name}.npz to score against`;
+    facts.set(c.name, { shape, n_objects: nObjects, problem });
+  }
+
+  const rows: CaseRow[] = [...done.values()];
+  const warnings: string[] = [];
+  for (const v of o.variants) {
+    emit({ type: 'variant-start', variant: v.name, cases: cases.length });
+    const todo = cases.filter((c) => !done.has(`${v.name}\u0000${c.name}`));
+    for (const c of cases) if (!todo.includes(c)) emit({ type: 'case-skip', variant: v.name, case: c.name });
+    if (todo.length === 0) continue;
+    mkdirSync(path.dirname(store.segsPath(v.name, 'x')), { recursive: true });
+    let runner: VariantRunner | null = null;
+    let variantError: string | null = null;
+    const entry: RunVariant = { name: v.name, kind: v.kind, label: v.label, definition: v };
+    try {
+      runner = createRunner(v, { threads: o.threads, embeddingCache: o.embeddingCache });
+      const { loadTimeS, facts: f } = await runner.prepare();
+      entry.load_time_s = loadTimeS;
+      entry.facts = f;
+      entry.models = sha256Facts(v, f);
+      emit({ type: 'variant-ready', variant: v.name, loadTimeS });
+      store.log(`${v.name}: ready in ${loadTimeS.toFixed(3)} s`);
+      const first = todo.find((c) => !facts.get(c.name)!.problem);
+      if (o.warmup > 0 && first) {
+        const tmpDir = path.join(store.dir, 'logs', 'warmup');
+        mkdirSync(tmpDir, { recursive: true });
+        const t0 = performance.now();
+        for (let i = 0; i < o.warmup; i++) await runner.runCase(first.imgsPath, path.join(tmpDir, `${v.name}_${first.name}.npz`), { caseName: first.name, logDir: store.logDir });
+        entry.warmup_time_s = (performance.now() - t0) / 1e3;
+        rmSync(tmpDir, { recursive: true, force: true });
+      }
+    } catch (e) {
+      variantError = `variant ${v.name} could not start: ${(e as Error).message}`;
+      emit({ type: 'variant-error', variant: v.name, error: variantError });
+      store.log(variantError);
+      warnings.push(variantError);
+    }
+    meta.variants = [...meta.variants.filter((x) => x.name !== v.name), entry];
+    store.writeMeta(meta);
+
+    for (const [i, c] of todo.entries()) {
+      emit({ type: 'case-start', variant: v.name, case: c.name, index: i, total: todo.length });
+      const f = facts.get(c.name)!;
+      const base = {
+        variant: v.name, case: c.name, modality: c.modality, dim: c.dim, shape: f.shape, n_objects: f.n_objects,
+        time_s: NaN, time_s_min: NaN, time_s_max: NaN, time_s_cold: NaN, repeats: 0, encoder_calls: NaN,
+        decoder_calls: NaN, peak_rss_mb: NaN,
+      };
+      let row: CaseRow;
+      let labels: LabelRow[] = [];
+      let caseWarnings: string[] = [];
+      const segsPath = store.segsPath(v.name, c.name);
+      if (variantError || f.problem) {
+        row = failedRow(base, variantError ?? `invalid case: ${f.problem}`);
+      } else {
+        const times: number[] = [];
+        let outcome: CaseRunOutcome | null = null;
+        let error: string | null = null;
+        for (let r = 0; r < o.repeat; r++) {
+          try {
+            const t0 = performance.now();
+            outcome = await runner!.runCase(c.imgsPath, segsPath, { caseName: c.name, logDir: store.logDir });
+            const wall = (performance.now() - t0) / 1e3;
+            times.push(outcome.timeS ?? wall);
+          } catch (e) {
+            error = (e as Error).message;
+            outcome = ((e as { outcome?: CaseRunOutcome }).outcome ?? null) as CaseRunOutcome | null;
+            break;
+          }
+        }
+        const t = times.length ? summarise(times) : null;
+        const timing = t
+          ? { time_s: t.median, time_s_min: t.min, time_s_max: t.max, time_s_cold: t.repeats > 1 ? t.cold : NaN, repeats: t.repeats }
+          : {};
+        const calls = {
+          encoder_calls: outcome?.encoderCalls ?? NaN,
+          decoder_calls: outcome?.decoderCalls ?? NaN,
+          peak_rss_mb: outcome?.peakRssMb ?? (v.kind === 'onnx' ? processPeakRssMb() : NaN),
+        };
+        caseWarnings = t?.warnings ?? [];
+        if (error !== null) {
+          row = failedRow({ ...base, ...timing, ...calls }, error);
+        } else {
+          const s = await scoreCase(c.gtsPath!, segsPath, { mode: o.mode, spacingOrder: o.spacingOrder });
+          if (s.status !== 'ok') {
+            row = failedRow({ ...base, ...timing, ...calls }, s.error ?? 'prediction could not be scored');
+          } else {
+            row = { ...base, ...timing, ...calls, status: 'ok', dsc: s.dsc, nsd: s.nsd, error: '' };
+            labels = (s.metrics?.labels ?? []).map((l) => ({
+              variant: v.name, case: c.name, label: l.label, dsc: l.dsc, nsd: l.nsd ?? NaN, gt_voxels: l.gt_voxels,
+              seg_voxels: l.seg_voxels, intersection: l.intersection, hd95: l.surface?.hd95 ?? NaN,
+              avg_dist_gt_to_seg: l.surface?.avg_dist_gt_to_seg ?? NaN, avg_dist_seg_to_gt: l.surface?.avg_dist_seg_to_gt ?? NaN,
+            }));
+          }
+        }
+      }
+      store.appendCase(row, labels);
+      if (row.status === 'failed') store.log(`${v.name} ${c.name}: FAILED ${row.error}`);
+      else store.log(`${v.name} ${c.name}: dsc=${row.dsc} nsd=${row.nsd} time_s=${row.time_s}`);
+      for (const w of caseWarnings) {
+        warnings.push(`${v.name} ${c.name}: ${w}`);
+        store.log(`${v.name} ${c.name}: warning: ${w}`);
+      }
+      rows.push(row);
+      emit({ type: 'case-done', variant: v.name, row, warnings: caseWarnings });
+    }
+    if (runner) await runner.dispose().catch(() => {});
+  }
+  meta.finished_at = new Date().toISOString();
+  store.writeMeta(meta);
+  // order rows as the store holds them (variant order, then case order)
+  const order = new Map(o.variants.map((v, i) => [v.name, i]));
+  rows.sort((a, b) => (order.get(a.variant)! - order.get(b.variant)!) || a.case.localeCompare(b.case));
+  return { dir: store.dir, rows, failed: rows.filter((r) => r.status === 'failed').length, warnings };
+}
+
+/** Default results folder: results/<UTC timestamp>. */
+export function defaultOutDir(root: string): string {
+  const id = new Date().toISOString().replace(/\.\d+Z$/, 'Z').replace(/:/g, '-');
+  return path.join(root, 'results', id);
+}
+
