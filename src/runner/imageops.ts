@@ -80,6 +80,22 @@ export function interAreaPath(srcH: number, srcW: number, dstH: number, dstW: nu
  * @throws Error for a destination or source side < 1.
  */
 export function resizeInterArea(src: Image8, dstH: number, dstW: number): Image8 {
+  return resizeInterAreaRegion(src, dstH, dstW);
+}
+
+/** Inclusive output row/column ranges to compute; outputs outside are left 0. */
+interface Region {
+  y0: number;
+  y1: number;
+  x0: number;
+  x1: number;
+}
+
+/**
+ * {@link resizeInterArea} computing only the outputs in `region` (others 0). Exact for every computed output: the
+ * tap tables are those of the full geometry.
+ */
+function resizeInterAreaRegion(src: Image8, dstH: number, dstW: number, region?: Region): Image8 {
   const { height: sh, width: sw, channels: cn } = src;
   if (!(sh >= 1 && sw >= 1 && dstH >= 1 && dstW >= 1 && cn >= 1)) {
     throw new Error(`INTER_AREA resize ${sh}x${sw}x${cn} -> ${dstH}x${dstW}: every size must be >= 1`);
@@ -87,18 +103,64 @@ export function resizeInterArea(src: Image8, dstH: number, dstW: number): Image8
   if (src.data.length !== sh * sw * cn) {
     throw new Error(`image data has ${src.data.length} values, expected ${sh}*${sw}*${cn} = ${sh * sw * cn}`);
   }
+  const r = region ?? { y0: 0, y1: dstH - 1, x0: 0, x1: dstW - 1 };
   const path = interAreaPath(sh, sw, dstH, dstW);
   switch (path) {
     case 'copy':
       return { data: src.data.slice(), height: sh, width: sw, channels: cn };
     case 'area_fast_2x2':
     case 'area_fast_int':
-      return areaFast(src, dstH, dstW, Math.round(sw / dstW), Math.round(sh / dstH));
+      return areaFast(src, dstH, dstW, Math.round(sw / dstW), Math.round(sh / dstH), r);
     case 'area_generic':
-      return areaGeneric(src, dstH, dstW);
+      return areaGeneric(src, dstH, dstW, r);
     default:
-      return areaUpscale(src, dstH, dstW);
+      return areaUpscale(src, dstH, dstW, r);
   }
+}
+
+/**
+ * Outputs [lo, hi] (inclusive) of one axis whose source footprint intersects source range [a, b]; lo > hi if none.
+ * Every INTER_AREA path maps an all-zero footprint to 0, so outputs outside this range are 0 when the source is 0
+ * outside [a, b].
+ */
+function outputRange(path: InterAreaPath, ssize: number, dsize: number, a: number, b: number): [number, number] {
+  const lo = new Int32Array(dsize);
+  const hi = new Int32Array(dsize);
+  if (path === 'copy') {
+    for (let d = 0; d < dsize; d++) lo[d] = hi[d] = d;
+  } else if (path === 'area_fast_2x2' || path === 'area_fast_int') {
+    const k = Math.round(ssize / dsize);
+    for (let d = 0; d < dsize; d++) {
+      lo[d] = d * k;
+      hi[d] = d * k + k - 1;
+    }
+  } else if (path === 'area_generic') {
+    const t = areaTab(ssize, dsize);
+    lo.fill(ssize);
+    hi.fill(-1);
+    for (let k = 0; k < t.n; k++) {
+      const d = t.di[k]!;
+      lo[d] = Math.min(lo[d]!, t.si[k]!);
+      hi[d] = Math.max(hi[d]!, t.si[k]!);
+    }
+  } else {
+    const ax = upscaleAxis(ssize, dsize);
+    for (let d = 0; d < dsize; d++) {
+      if (d < ax.dmax) {
+        lo[d] = ax.s[d]!;
+        hi[d] = Math.min(ax.s[d]! + 1, ssize - 1);
+      } else lo[d] = hi[d] = ssize - 1;
+    }
+  }
+  let first = -1;
+  let last = -2;
+  for (let d = 0; d < dsize; d++) {
+    if (hi[d]! >= a && lo[d]! <= b) {
+      if (first < 0) first = d;
+      last = d;
+    }
+  }
+  return first < 0 ? [1, 0] : [first, last];
 }
 
 /**
@@ -111,35 +173,42 @@ export function resizeLongestSide(src: Image8, target = FRAME): Image8 {
 }
 
 /** Integer-factor shrink: 2x2 `(a+b+c+d+2)>>2`; else roundHalfEven(f32(sum) * f32(1/(kx*ky))). */
-function areaFast(src: Image8, dh: number, dw: number, kx: number, ky: number): Image8 {
+function areaFast(src: Image8, dh: number, dw: number, kx: number, ky: number, r: Region): Image8 {
   const { width: sw, channels: cn, data: S } = src;
   const out = new Uint8Array(dh * dw * cn);
   const rowStride = sw * cn;
   if (kx === 2 && ky === 2) {
-    for (let y = 0; y < dh; y++) {
+    for (let y = r.y0; y <= r.y1; y++) {
       const r0 = 2 * y * rowStride;
       const r1 = r0 + rowStride;
-      let o = y * dw * cn;
-      for (let x = 0; x < dw; x++) {
+      let o = (y * dw + r.x0) * cn;
+      for (let x = r.x0; x <= r.x1; x++) {
         const base = 2 * x * cn;
         for (let c = 0; c < cn; c++) {
           const i = base + c;
-          out[o++] = (S[r0 + i] + S[r0 + i + cn] + S[r1 + i] + S[r1 + i + cn] + 2) >> 2;
+          out[o++] = (S[r0 + i]! + S[r0 + i + cn]! + S[r1 + i]! + S[r1 + i + cn]! + 2) >> 2;
         }
       }
     }
     return { data: out, height: dh, width: dw, channels: cn };
   }
   const scale = fround(1 / (kx * ky));
-  for (let y = 0; y < dh; y++) {
-    let o = y * dw * cn;
-    for (let x = 0; x < dw; x++) {
+  // Column sums per source row band, then horizontal sums: integer arithmetic, exact in any order.
+  const colSum = new Int32Array(sw * cn);
+  const c0 = r.x0 * kx * cn;
+  const c1 = (r.x1 + 1) * kx * cn;
+  for (let y = r.y0; y <= r.y1; y++) {
+    colSum.fill(0);
+    for (let j = 0; j < ky; j++) {
+      const row = (y * ky + j) * rowStride;
+      for (let i = c0; i < c1; i++) colSum[i] += S[row + i]!;
+    }
+    let o = (y * dw + r.x0) * cn;
+    for (let x = r.x0; x <= r.x1; x++) {
+      const base = x * kx * cn;
       for (let c = 0; c < cn; c++) {
         let sum = 0;
-        for (let j = 0; j < ky; j++) {
-          const row = (y * ky + j) * rowStride + x * kx * cn + c;
-          for (let i = 0; i < kx; i++) sum += S[row + i * cn];
-        }
+        for (let i = 0; i < kx; i++) sum += colSum[base + i * cn + c]!;
         const v = roundHalfEven(fround(sum * scale));
         out[o++] = v > 255 ? 255 : v;
       }
@@ -190,7 +259,7 @@ function areaTab(ssize: number, dsize: number): AreaTab {
 }
 
 /** Generic non-integer shrink: separable area weights, float32 accumulation without FMA, round half even. */
-function areaGeneric(src: Image8, dh: number, dw: number): Image8 {
+function areaGeneric(src: Image8, dh: number, dw: number, r: Region): Image8 {
   const { height: sh, width: sw, channels: cn, data: S } = src;
   const xt = areaTab(sw, dw);
   const yt = areaTab(sh, dh);
@@ -198,44 +267,88 @@ function areaGeneric(src: Image8, dh: number, dw: number): Image8 {
   const buf = new Float32Array(rowLen);
   const sum = new Float32Array(rowLen);
   const out = new Uint8Array(dh * rowLen);
-  // Pre-expand the x taps to interleaved offsets (per channel).
-  const xdi = new Int32Array(xt.n);
-  const xsi = new Int32Array(xt.n);
-  for (let k = 0; k < xt.n; k++) {
-    xdi[k] = xt.di[k] * cn;
-    xsi[k] = xt.si[k] * cn;
+  // x taps as interleaved offsets; taps of one destination pixel are consecutive, so each destination value is
+  // accumulated in registers (buf starts at 0 and 0 + x == x, so this equals OpenCV's buf[d] += ...).
+  // Keep the x taps of the region's columns (taps are ordered by destination index).
+  let kStart = 0;
+  while (kStart < xt.n && xt.di[kStart]! < r.x0) kStart++;
+  let kEnd = kStart;
+  while (kEnd < xt.n && xt.di[kEnd]! <= r.x1) kEnd++;
+  const xn = kEnd - kStart;
+  const xdi = new Int32Array(xn);
+  const xsi = new Int32Array(xn);
+  const xa = xt.alpha.subarray(kStart, kEnd);
+  for (let k = 0; k < xn; k++) {
+    xdi[k] = xt.di[kStart + k]! * cn;
+    xsi[k] = xt.si[kStart + k]! * cn;
   }
-  const xa = xt.alpha;
+  const i0 = r.x0 * cn;
+  const i1 = (r.x1 + 1) * cn;
+  const rowPass = (sy: number): void => {
+    const rb = sy * sw * cn;
+    let k = 0;
+    if (cn === 3) {
+      while (k < xn) {
+        const d = xdi[k]!;
+        let a0 = 0;
+        let a1 = 0;
+        let a2 = 0;
+        do {
+          const a = xa[k]!;
+          const p = rb + xsi[k]!;
+          a0 = fround(a0 + fround(S[p]! * a));
+          a1 = fround(a1 + fround(S[p + 1]! * a));
+          a2 = fround(a2 + fround(S[p + 2]! * a));
+          k++;
+        } while (k < xn && xdi[k] === d);
+        buf[d] = a0;
+        buf[d + 1] = a1;
+        buf[d + 2] = a2;
+      }
+    } else if (cn === 1) {
+      while (k < xn) {
+        const d = xdi[k]!;
+        let a0 = 0;
+        do {
+          a0 = fround(a0 + fround(S[rb + xsi[k]!]! * xa[k]!));
+          k++;
+        } while (k < xn && xdi[k] === d);
+        buf[d] = a0;
+      }
+    } else {
+      buf.fill(0);
+      for (k = 0; k < xn; k++) {
+        const a = xa[k]!;
+        const d0 = xdi[k]!;
+        const s0 = rb + xsi[k]!;
+        for (let c = 0; c < cn; c++) buf[d0 + c] = buf[d0 + c]! + fround(S[s0 + c]! * a);
+      }
+    }
+  };
   let lastRow = -1;
   let prevDy = -1;
   const flush = (dy: number) => {
     const o = dy * rowLen;
-    for (let i = 0; i < rowLen; i++) {
-      const v = roundHalfEven(sum[i]);
+    for (let i = i0; i < i1; i++) {
+      const v = roundHalfEven(sum[i]!);
       out[o + i] = v < 0 ? 0 : v > 255 ? 255 : v;
     }
   };
   for (let j = 0; j < yt.n; j++) {
-    const dy = yt.di[j];
-    const sy = yt.si[j];
-    const beta = yt.alpha[j];
+    const dy = yt.di[j]!;
+    if (dy < r.y0 || dy > r.y1) continue;
+    const sy = yt.si[j]!;
+    const beta = yt.alpha[j]!;
     if (sy !== lastRow) {
-      buf.fill(0);
-      const rb = sy * sw * cn;
-      for (let k = 0; k < xt.n; k++) {
-        const a = xa[k];
-        const d0 = xdi[k];
-        const s0 = rb + xsi[k];
-        for (let c = 0; c < cn; c++) buf[d0 + c] = buf[d0 + c] + fround(S[s0 + c] * a);
-      }
+      rowPass(sy);
       lastRow = sy;
     }
     if (dy !== prevDy) {
       if (prevDy >= 0) flush(prevDy);
-      for (let i = 0; i < rowLen; i++) sum[i] = beta * buf[i];
+      for (let i = i0; i < i1; i++) sum[i] = beta * buf[i]!;
       prevDy = dy;
     } else {
-      for (let i = 0; i < rowLen; i++) sum[i] = sum[i] + fround(beta * buf[i]);
+      for (let i = i0; i < i1; i++) sum[i] = sum[i]! + fround(beta * buf[i]!);
     }
   }
   if (prevDy >= 0) flush(prevDy);
@@ -269,40 +382,47 @@ function upscaleAxis(ssize: number, dsize: number): { s: Int32Array; c0: Int32Ar
 }
 
 /** Enlarging INTER_AREA: area coverage in 11-bit fixed point (NOT bilinear); integer factors replicate pixels. */
-function areaUpscale(src: Image8, dh: number, dw: number): Image8 {
+function areaUpscale(src: Image8, dh: number, dw: number, r: Region): Image8 {
   const { height: sh, width: sw, channels: cn, data: S } = src;
   const xa = upscaleAxis(sw, dw);
   const ya = upscaleAxis(sh, dh);
   const rowLen = dw * cn;
-  // Horizontal pass for every source row that is used (int32).
+  const i0 = r.x0 * cn;
+  const i1 = (r.x1 + 1) * cn;
+  // Horizontal pass (int32) of each source row the region uses, computed once.
   const hrows = new Int32Array(sh * rowLen);
-  for (let r = 0; r < sh; r++) {
-    const sb = r * sw * cn;
-    const hb = r * rowLen;
-    for (let d = 0; d < dw; d++) {
+  const done = new Uint8Array(sh);
+  const hpass = (row: number): void => {
+    if (done[row]) return;
+    done[row] = 1;
+    const sb = row * sw * cn;
+    const hb = row * rowLen;
+    for (let d = r.x0; d <= r.x1; d++) {
       const o = hb + d * cn;
       if (d < xa.dmax) {
-        const s0 = sb + xa.s[d] * cn;
-        const a0 = xa.c0[d];
-        const a1 = xa.c1[d];
-        for (let c = 0; c < cn; c++) hrows[o + c] = S[s0 + c] * a0 + S[s0 + cn + c] * a1;
+        const s0 = sb + xa.s[d]! * cn;
+        const a0 = xa.c0[d]!;
+        const a1 = xa.c1[d]!;
+        for (let c = 0; c < cn; c++) hrows[o + c] = S[s0 + c]! * a0 + S[s0 + cn + c]! * a1;
       } else {
         const s0 = sb + (sw - 1) * cn;
-        for (let c = 0; c < cn; c++) hrows[o + c] = S[s0 + c] * 2048;
+        for (let c = 0; c < cn; c++) hrows[o + c] = S[s0 + c]! * 2048;
       }
     }
-  }
+  };
   const out = new Uint8Array(dh * rowLen);
-  for (let d = 0; d < dh; d++) {
-    const r0 = ya.s[d];
+  for (let d = r.y0; d <= r.y1; d++) {
+    const r0 = ya.s[d]!;
     const r1 = Math.min(r0 + 1, sh - 1);
-    const b0 = ya.c0[d];
-    const b1 = ya.c1[d];
+    hpass(r0);
+    hpass(r1);
+    const b0 = ya.c0[d]!;
+    const b1 = ya.c1[d]!;
     const h0 = r0 * rowLen;
     const h1 = r1 * rowLen;
     const o = d * rowLen;
-    for (let i = 0; i < rowLen; i++) {
-      const v = (((b0 * (hrows[h0 + i] >> 4)) >> 16) + ((b1 * (hrows[h1 + i] >> 4)) >> 16) + 2) >> 2;
+    for (let i = i0; i < i1; i++) {
+      const v = (((b0 * (hrows[h0 + i]! >> 4)) >> 16) + ((b1 * (hrows[h1 + i]! >> 4)) >> 16) + 2) >> 2;
       out[o + i] = v < 0 ? 0 : v > 255 ? 255 : v;
     }
   }
@@ -382,7 +502,29 @@ export function box256(box: ArrayLike<number>, height: number, width: number): n
  * @returns [x_min, y_min, x_max, y_max], or null when the resized mask is empty (caller falls back to box256 of mid2d).
  */
 export function bbox256FromMask(mask: Uint8Array, height: number, width: number, shift = 3): number[] | null {
-  const r = resizeLongestSide({ data: mask, height, width, channels: 1 });
+  // Only outputs whose source footprint touches the mask's non-zero bounding box can be non-zero: resize that region.
+  let sy0 = height;
+  let sy1 = -1;
+  let sx0 = width;
+  let sx1 = -1;
+  for (let y = 0; y < height; y++) {
+    const o = y * width;
+    for (let x = 0; x < width; x++) {
+      if (mask[o + x] !== 0) {
+        if (sy0 > y) sy0 = y;
+        sy1 = y;
+        if (x < sx0) sx0 = x;
+        if (x > sx1) sx1 = x;
+      }
+    }
+  }
+  if (sy1 < 0) return null;
+  const [newH, newW] = longestSideSize(height, width);
+  const path = interAreaPath(height, width, newH, newW);
+  const [y0, y1] = outputRange(path, height, newH, sy0, sy1);
+  const [x0, x1] = outputRange(path, width, newW, sx0, sx1);
+  if (y0 > y1 || x0 > x1) return null;
+  const r = resizeInterAreaRegion({ data: mask, height, width, channels: 1 }, newH, newW, { y0, y1, x0, x1 });
   return tightBox(r.data, r.height, r.width, shift);
 }
 

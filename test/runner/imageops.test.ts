@@ -19,6 +19,7 @@ import {
   resizeLongestSide,
   roundHalfEven,
   SIGMOID_HALF_THRESHOLD,
+  tightBox,
   type Image8,
 } from '../../src/runner/imageops.js';
 import type { NdArray } from '../../src/types.js';
@@ -218,5 +219,36 @@ describe('post-processing: crop, bilinear, sigmoid > 0.5 (postproc.npz)', () => 
       postprocessMask(logits, 1, 1, 1, 1, out, 1);
       expect(out[0], `x=${x[i]}`).toBe(m[i]);
     }
+  });
+});
+
+describe('bbox256FromMask (region-restricted resize) equals the tight box of the full resize', () => {
+  it('random {0,k} masks over copy / fast / generic / enlarging geometries', () => {
+    let seed = 7;
+    const rnd = (n: number) => {
+      seed = (seed * 1103515245 + 12345) >>> 0;
+      return (seed >>> 8) % n;
+    };
+    const shapes = [[256, 256], [512, 512], [768, 1024], [101, 122], [600, 800], [1000, 37], [52, 34], [240, 240], [7, 200], [300, 1], [126, 120], [33, 1800]];
+    const paths = new Set<string>();
+    for (const [H, W] of shapes) {
+      const [nh, nw] = longestSideSize(H!, W!);
+      paths.add(interAreaPath(H!, W!, nh, nw));
+      for (let t = 0; t < 25; t++) {
+        const k = [1, 2, 7, 100, 255][rnd(5)]!;
+        const m = new Uint8Array(H! * W!);
+        const n = 1 + rnd(4);
+        for (let b = 0; b < n; b++) {
+          const y0 = rnd(H!);
+          const x0 = rnd(W!);
+          const h = 1 + rnd(Math.max(1, Math.floor(H! / 4)));
+          const w = 1 + rnd(Math.max(1, Math.floor(W! / 4)));
+          for (let y = y0; y < Math.min(H!, y0 + h); y++) for (let x = x0; x < Math.min(W!, x0 + w); x++) if (rnd(3)) m[y * W! + x] = k;
+        }
+        const full = resizeLongestSide({ data: m, height: H!, width: W!, channels: 1 });
+        expect(bbox256FromMask(m, H!, W!), `${H}x${W} k=${k} t=${t}`).toEqual(tightBox(full.data, full.height, full.width));
+      }
+    }
+    expect([...paths].sort()).toEqual(['area_fast_2x2', 'area_fast_int', 'area_generic', 'area_upscale_linear_fixedpoint', 'copy']);
   });
 });
