@@ -143,6 +143,7 @@ export function metricsJson(scores: readonly CaseScore[], info: MetricsRunInfo):
       per_label: s.metrics?.labels ?? [],
       read_s: s.readS,
       compute_s: s.computeS,
+      thread_id: s.threadId,
     })),
   };
   return JSON.stringify(doc, nonFiniteReplacer, 1) + '\n';

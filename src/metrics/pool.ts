@@ -87,6 +87,7 @@ export async function runScoreJobs(jobs: readonly ScoreJob[], opts: ScoreFolderO
             metrics: null,
             readS: 0,
             computeS: 0,
+            threadId: w.threadId,
           };
           opts.onCase?.(results[current]!);
         }

@@ -6,6 +6,7 @@
  */
 import { promises as fsp } from 'node:fs';
 import { basename, join } from 'node:path';
+import { threadId } from 'node:worker_threads';
 import { readNpz } from '../io/npz.js';
 import type { CaseStatus, Dim, MetricMode, NdArray, SpacingOrder } from '../types.js';
 import { computeCaseMetrics, DEFAULT_TOLERANCE_MM, type CaseMetrics, type CaseMetricsOptions } from './case.js';
@@ -44,6 +45,8 @@ export interface CaseScore {
   /** Seconds reading the two files and computing the metrics. */
   readS: number;
   computeS: number;
+  /** worker_threads threadId that scored the case (0 = main thread). */
+  threadId: number;
 }
 
 /** The official driver's rule: names starting with `3D` take the 3D path, all others the 2D path. */
@@ -67,7 +70,7 @@ export async function scoreCase(gtsPath: string, segsPath: string, opts: ScoreOp
   const spacingOrder = opts.spacingOrder ?? 'as-stored';
   const toleranceMm = opts.tolerance_mm ?? DEFAULT_TOLERANCE_MM;
   const dim = opts.dim ?? dimFromCaseName(name);
-  const base = { case: name, mode, spacingOrder, toleranceMm, dim, nsdComputed: false, metrics: null, shape: null as number[] | null };
+  const base = { case: name, mode, spacingOrder, toleranceMm, dim, nsdComputed: false, metrics: null, shape: null as number[] | null, threadId };
   const failed = (failure: CaseScore['failure'], error: string, readS: number, computeS = 0): CaseScore => ({
     ...base,
     status: 'failed',
