@@ -10,7 +10,6 @@
  */
 import { accessSync, constants, statSync } from 'node:fs';
 import path from 'node:path';
-import { execa } from 'execa';
 import { TreeMemorySampler, killTree } from './proctree.js';
 import {
   caseFailure,
@@ -51,6 +50,8 @@ export async function runProcessTree(
   opts: { cwd?: string; env?: Record<string, string>; timeoutS: number; stdoutFile: string; stderrFile: string },
 ): Promise<ProcessRunResult> {
   const [file, ...args] = argv;
+  // lazy: keeps execa's import cost off every `bench` start
+  const { execa } = await import('execa');
   const t0 = process.hrtime.bigint();
   const child = execa(file!, args, {
     cwd: opts.cwd,

@@ -14,7 +14,7 @@
 import { createReadStream, promises as fsp, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import Docker from 'dockerode';
+import type Docker from 'dockerode';
 import {
   caseFailure,
   caseLogPaths,
@@ -49,17 +49,21 @@ export function parseMemory(value: string): number {
 
 /**
  * A dockerode client for the engine named by `DOCKER_HOST` (unix:// or tcp://), else the default local socket.
+ * dockerode is imported lazily: loading it costs ~0.5 s, which must not be added to every `bench` start (e.g. the
+ * `bench predict` inside a timed container).
  */
-export function connectDocker(): Docker {
-  return new Docker();
+export async function connectDocker(): Promise<Docker> {
+  const { default: DockerCtor } = await import('dockerode');
+  return new DockerCtor();
 }
 
 /**
  * Checks that the engine answers. @returns the server version string.
  * @throws Error naming DOCKER_HOST and the cause when it does not.
  */
-export async function pingDocker(docker: Docker = connectDocker()): Promise<string> {
+export async function pingDocker(docker?: Docker): Promise<string> {
   try {
+    docker ??= await connectDocker();
     await docker.ping();
     const v = await docker.version();
     return String(v.Version);
@@ -208,13 +212,21 @@ export class DockerRunner implements VariantRunner {
   private imageRef: string | undefined;
   private readonly live = new Set<string>();
   private readonly memoryBytes: number;
+  private client: Docker | undefined;
 
+  /** @param docker a dockerode client; default: {@link connectDocker} in prepare(). */
   constructor(
     readonly variant: DockerVariant,
-    private readonly docker: Docker = connectDocker(),
+    docker?: Docker,
   ) {
     this.name = variant.name;
     this.memoryBytes = parseMemory(variant.memory);
+    this.client = docker;
+  }
+
+  private get docker(): Docker {
+    if (!this.client) throw new Error(`variant "${this.name}": prepare() was not called`);
+    return this.client;
   }
 
   /** The image reference containers are created from (after prepare()). */
@@ -230,7 +242,8 @@ export class DockerRunner implements VariantRunner {
    */
   async prepare(): Promise<{ loadTimeS: number; facts?: Record<string, unknown> }> {
     const v = this.variant;
-    const engineVersion = await pingDocker(this.docker);
+    this.client ??= await connectDocker();
+    const engineVersion = await pingDocker(this.client);
     let loadTimeS = 0;
     let loaded: string[] | undefined;
     if (v.imageArchive) {
@@ -433,6 +446,7 @@ export class DockerRunner implements VariantRunner {
 
   /** Force-removes any container of this runner still alive (e.g. after an interrupted run). */
   async dispose(): Promise<void> {
+    if (!this.client) return;
     for (const id of this.live) await this.docker.getContainer(id).remove({ force: true, v: true }).catch(() => undefined);
     this.live.clear();
   }

@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
-import { connectDocker, pingDocker } from '../../src/runner/docker.js';
+import { pingDocker } from '../../src/runner/docker.js';
 
 export const REPO = path.resolve(import.meta.dirname, '..', '..');
 
@@ -24,7 +24,7 @@ export async function probeEngine(): Promise<EngineProbe> {
   const host = process.env.DOCKER_HOST ?? 'unix:///var/run/docker.sock';
   try {
     const version = await Promise.race([
-      pingDocker(connectDocker()),
+      pingDocker(),
       new Promise<never>((_, rej) => setTimeout(() => rej(new Error('no answer within 10 s')), 10_000).unref()),
     ]);
     return { ok: true, version, host };

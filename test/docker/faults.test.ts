@@ -128,7 +128,7 @@ suite(title, () => {
     }
     // no container is left behind (none auto-removed before inspection, all removed after)
     // (only this file's image: other test files may have containers running concurrently)
-    const left = await connectDocker().listContainers({ all: true, filters: { label: [CONTAINER_LABEL], ancestor: [TAG] } });
+    const left = await (await connectDocker()).listContainers({ all: true, filters: { label: [CONTAINER_LABEL], ancestor: [TAG] } });
     expect(left.map((c) => c.Names)).toEqual([]);
   });
 
@@ -150,7 +150,7 @@ suite(title, () => {
   });
 
   it('loads a team.tar.gz once in prepare() (load time recorded) and never pulls a missing image', async () => {
-    const docker = connectDocker();
+    const docker = await connectDocker();
     const tag = 'medseg-fault-archive:test';
     await docker.getImage(TAG).tag({ repo: 'medseg-fault-archive', tag: 'test' });
     const archive = path.join(tmp, 'team.tar.gz');
