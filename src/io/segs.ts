@@ -42,9 +42,16 @@ export function segsArray(labels: LabelData, shape: readonly number[]): NdArray 
  * Writes a `segs` prediction file (`{ segs }`, deflated, atomically via a temp file + rename) readable by numpy and
  * the official scorer.
  * @param labels label map in C order with the imgs spatial shape; see {@link segsArray} for the dtype rule.
+ * @param opts.level zlib level (default 6 = `np.savez_compressed`; 1 is ~6x faster on large 3D label maps for
+ *   ~1.4x larger files — measured by `npm run bench:io`).
  * @throws Error as {@link segsArray}, or on an I/O failure (naming the file).
  */
-export async function writeSegs(file: string, labels: LabelData | NdArray, shape?: readonly number[]): Promise<void> {
+export async function writeSegs(
+  file: string,
+  labels: LabelData | NdArray,
+  shape?: readonly number[],
+  opts: { level?: number } = {},
+): Promise<void> {
   let segs: NdArray;
   if (isNdArray(labels)) {
     if (!(labels.data instanceof Uint8Array || labels.data instanceof Uint16Array) || labels.dtype === 'bool') {
@@ -60,7 +67,7 @@ export async function writeSegs(file: string, labels: LabelData | NdArray, shape
     segs = segsArray(labels, shape);
   }
   try {
-    await writeNpz(file, { segs }, { compress: true });
+    await writeNpz(file, { segs }, { compress: true, level: opts.level ?? 6 });
   } catch (e) {
     const msg = (e as Error).message;
     throw new Error(msg.includes(file) ? msg : `${file}: ${msg}`, { cause: e });
