@@ -18,30 +18,30 @@ export function squaredEdt(features: Uint8Array, dims: readonly [number, number,
   const n = c0 * c1 * c2;
   const out = new Float64Array(n);
   const plane = c1 * c2;
-  // Pass 1, axis 0: exact 1D distance to the nearest feature along each column.
-  const idx = new Int32Array(c0);
-  for (let jk = 0; jk < plane; jk++) {
-    let last = -1;
-    for (let i = 0; i < c0; i++) {
-      if (features[i * plane + jk]) last = i;
-      idx[i] = last;
-    }
-    let next = -1;
-    for (let i = c0 - 1; i >= 0; i--) {
-      const p = i * plane + jk;
-      if (features[p]) next = i;
-      let best = Infinity;
-      const a = idx[i]!;
+  // Pass 1, axis 0: exact 1D distance to the nearest feature along each column, plane by plane (sequential memory).
+  const near = new Int32Array(plane).fill(-1);
+  for (let i = 0; i < c0; i++) {
+    const off = i * plane;
+    for (let jk = 0; jk < plane; jk++) {
+      if (features[off + jk]) near[jk] = i;
+      const a = near[jk]!;
       if (a >= 0) {
         const d = (i - a) * s0;
-        best = d * d;
-      }
-      if (next >= 0) {
-        const d = (next - i) * s0;
+        out[off + jk] = d * d;
+      } else out[off + jk] = Infinity;
+    }
+  }
+  near.fill(-1);
+  for (let i = c0 - 1; i >= 0; i--) {
+    const off = i * plane;
+    for (let jk = 0; jk < plane; jk++) {
+      if (features[off + jk]) near[jk] = i;
+      const a = near[jk]!;
+      if (a >= 0) {
+        const d = (a - i) * s0;
         const v = d * d;
-        if (v < best) best = v;
+        if (v < out[off + jk]!) out[off + jk] = v;
       }
-      out[p] = best;
     }
   }
   const maxLen = Math.max(c0, c1, c2);

@@ -91,22 +91,28 @@ export function offsetDistance(d0: number, d1: number, d2: number, s0: number, s
   return Math.sqrt(a * a + b * b + c * c);
 }
 
-/** Offsets in the ball of radius max(tol, r1000) where r1000 holds about 1000 offsets; null if the tol ball is too big. */
-function offsetTable(spacing: readonly number[], tol: number, is2d: boolean): OffsetTable | null {
-  const key = `${spacing.join(',')}|${tol}|${is2d}`;
+/** Offset counts of the successive search levels (each level holds every offset inside its radius). */
+const LEVEL_COUNTS = [1000, 8000, 64000];
+
+/**
+ * Offsets of the ball of radius max(tol, r) where r holds about `count` offsets at this spacing, sorted by float
+ * distance; null when even the tolerance ball would exceed 4 * count offsets (tiny spacing: use the EDT).
+ */
+function offsetTable(spacing: readonly number[], tol: number, count: number): OffsetTable | null {
+  const key = `${spacing.join(',')}|${tol}|${count}`;
   if (offsetCache.has(key)) return offsetCache.get(key)!;
   const [s0, s1, s2] = spacing as [number, number, number];
-  const cell = is2d ? s0 * s1 : s0 * s1 * s2;
-  const countIn = (r: number): number => (is2d ? (Math.PI * r * r) / cell : ((4 / 3) * Math.PI * r * r * r) / cell);
+  const cell = s0 * s1 * s2;
+  const countIn = (r: number): number => ((4 / 3) * Math.PI * r * r * r) / cell;
   let table: OffsetTable | null = null;
-  if (countIn(tol) <= 30000) {
+  if (countIn(tol) <= 4 * count) {
     let radius = tol;
-    while (countIn(radius * 1.1) <= 1000) radius *= 1.1;
-    // Widen by a relative epsilon so every offset whose float distance is <= radius is included.
+    while (countIn(radius * 1.05) <= count) radius *= 1.05;
+    // Widen the integer bounds a little so every offset whose float distance is <= radius is enumerated.
     const r = radius * (1 + 1e-12);
     const e0 = Math.floor(r / s0) + 1;
     const e1 = Math.floor(r / s1) + 1;
-    const e2 = is2d ? 0 : Math.floor(r / s2) + 1;
+    const e2 = Math.floor(r / s2) + 1;
     const list: Array<[number, number, number, number]> = [];
     for (let a = -e0; a <= e0; a++) {
       for (let b = -e1; b <= e1; b++) {
@@ -123,6 +129,7 @@ function offsetTable(spacing: readonly number[], tol: number, is2d: boolean): Of
     const dk = new Int32Array(n);
     const rank = new Int32Array(n);
     const values: number[] = [];
+    const ext: [number, number, number] = [0, 0, 0];
     for (let o = 0; o < n; o++) {
       const [d, a, b, c] = list[o]!;
       if (values.length === 0 || values[values.length - 1] !== d) values.push(d);
@@ -130,12 +137,9 @@ function offsetTable(spacing: readonly number[], tol: number, is2d: boolean): Of
       dj[o] = b;
       dk[o] = c;
       rank[o] = values.length - 1;
-    }
-    const ext: [number, number, number] = [0, 0, 0];
-    for (let o = 0; o < n; o++) {
-      ext[0] = Math.max(ext[0], Math.abs(di[o]!));
-      ext[1] = Math.max(ext[1], Math.abs(dj[o]!));
-      ext[2] = Math.max(ext[2], Math.abs(dk[o]!));
+      ext[0] = Math.max(ext[0], Math.abs(a));
+      ext[1] = Math.max(ext[1], Math.abs(b));
+      ext[2] = Math.max(ext[2], Math.abs(c));
     }
     table = { di, dj, dk, rank, values: Float64Array.from(values), radius, ext };
   }
@@ -344,60 +348,102 @@ function edtDistances(query: Border, target: Border, g: Geometry, spacing: reado
   return out;
 }
 
-/** Exact distance from every border corner of `query` to the nearest border corner of `target` (mm). */
-function sideDistances(query: Border, target: Border, g: Geometry, spacing: readonly number[], table: OffsetTable | null, forceEdt: boolean): SideDistances {
+/**
+ * Bounded search of one level: for each query index in `todo`, the first offset (from `start`) of `table` that hits
+ * a border corner of the target. Writes the float distance into `dist` and returns the queries not found; stops early
+ * (returning the rest unprocessed) when more than `maxMiss` are not found.
+ */
+function searchLevel(
+  query: Border,
+  target: Border,
+  g: Geometry,
+  table: OffsetTable,
+  start: number,
+  todo: Int32Array,
+  dist: Float64Array,
+  rankOut: Int32Array | null,
+  maxMiss: number,
+): Int32Array {
+  const { c0, c1, c2 } = g;
+  const { di, dj, dk, rank: orank, ext, values } = table;
+  const [e0, e1, e2] = ext;
+  // Bit lattice of the target's border corners, padded by the search extent on every side: no bounds checks.
+  const P1 = c1 + 2 * e1;
+  const Wp = (c2 + 2 * e2 + 31) >>> 5;
+  const lat = new Int32Array((c0 + 2 * e0) * P1 * Wp);
+  for (let t = 0; t < target.n; t++) {
+    const r = target.row[t]!;
+    const i = (r / c1) | 0;
+    const kk = target.k[t]! + e2;
+    lat[((i + e0) * P1 + (r - i * c1) + e1) * Wp + (kk >>> 5)] |= 1 << (kk & 31);
+  }
+  const no = di.length;
+  const rowDelta = new Int32Array(no);
+  for (let o = 0; o < no; o++) rowDelta[o] = (di[o]! * P1 + dj[o]!) * Wp;
+  const miss = new IntList(64);
+  let t = 0;
+  for (; t < todo.length; t++) {
+    const q = todo[t]!;
+    const r = query.row[q]!;
+    const i = (r / c1) | 0;
+    const base = ((i + e0) * P1 + (r - i * c1) + e1) * Wp;
+    const kk = query.k[q]! + e2;
+    let o = start;
+    for (; o < no; o++) {
+      const kt = kk + dk[o]!;
+      if ((lat[base + rowDelta[o]! + (kt >>> 5)]! >>> (kt & 31)) & 1) break;
+    }
+    if (o < no) {
+      dist[q] = values[orank[o]!]!;
+      if (rankOut) rankOut[q] = orank[o]!;
+    } else {
+      miss.push(q);
+      if (miss.n > maxMiss) {
+        t++;
+        break;
+      }
+    }
+  }
+  for (; t < todo.length; t++) miss.push(todo[t]!);
+  return miss.done();
+}
+
+/**
+ * Exact distance from every border corner of `query` to the nearest border corner of `target` (mm).
+ * Level 0 searches the ~1000 nearest offsets; queries not resolved go to a larger level when
+ * (misses x offsets of that level) is cheaper than an EDT of the crop lattice, else to the EDT.
+ */
+function sideDistances(query: Border, target: Border, g: Geometry, spacing: readonly number[], tol: number, forceEdt: boolean): SideDistances {
   const n = query.n;
   if (n === 0) return { rank: new Int32Array(0), values: new Float64Array(0), dist: null };
   if (target.n === 0) return { rank: new Int32Array(n), values: Float64Array.of(Infinity), dist: null };
-  if (table && !forceEdt) {
-    const { c0, c1, c2 } = g;
-    const { di, dj, dk, rank: orank, ext } = table;
-    const [e0, e1, e2] = ext;
-    // Bit lattice of the target's border corners, padded by the search extent on every side: no bounds checks.
-    const P1 = c1 + 2 * e1;
-    const Wp = (c2 + 2 * e2 + 31) >>> 5;
-    const lat = new Int32Array((c0 + 2 * e0) * P1 * Wp);
-    for (let t = 0; t < target.n; t++) {
-      const r = target.row[t]!;
-      const i = (r / c1) | 0;
-      const kk = target.k[t]! + e2;
-      lat[((i + e0) * P1 + (r - i * c1) + e1) * Wp + (kk >>> 5)] |= 1 << (kk & 31);
+  const lattice = g.c0 * g.c1 * g.c2;
+  const edtCost = 12 * lattice;
+  const dist = new Float64Array(n);
+  let todo: Int32Array = new Int32Array(n);
+  for (let q = 0; q < n; q++) todo[q] = q;
+  let rank0: Int32Array | null = null;
+  let prev: OffsetTable | null = null;
+  if (!forceEdt) {
+    for (let level = 0; level < LEVEL_COUNTS.length && todo.length > 0; level++) {
+      const table = offsetTable(spacing, tol, LEVEL_COUNTS[level]!);
+      if (!table) break;
+      if (level > 0 && todo.length * table.di.length > edtCost) break;
+      // Offsets already checked by the previous level: those with distance <= its radius (a prefix of this list).
+      let start = 0;
+      if (prev) while (start < table.di.length && table.values[table.rank[start]!]! <= prev.radius) start++;
+      if (level === 0) rank0 = new Int32Array(n);
+      const maxMiss = Math.max(256, Math.floor(edtCost / Math.max(1, table.di.length)));
+      todo = searchLevel(query, target, g, table, start, todo, dist, level === 0 ? rank0 : null, maxMiss);
+      if (level === 0 && todo.length === 0) return { rank: rank0, values: table.values, dist: null };
+      prev = table;
     }
-    const no = di.length;
-    const rowDelta = new Int32Array(no);
-    for (let o = 0; o < no; o++) rowDelta[o] = (di[o]! * P1 + dj[o]!) * Wp;
-    const rank = new Int32Array(n);
-    let unresolved = 0;
-    let aborted = false;
-    for (let q = 0; q < n; q++) {
-      const r = query.row[q]!;
-      const i = (r / c1) | 0;
-      const base = ((i + e0) * P1 + (r - i * c1) + e1) * Wp;
-      const kk = query.k[q]! + e2;
-      let o = 0;
-      for (; o < no; o++) {
-        const kt = kk + dk[o]!;
-        if ((lat[base + rowDelta[o]! + (kt >>> 5)]! >>> (kt & 31)) & 1) break;
-      }
-      if (o < no) rank[q] = orank[o]!;
-      else {
-        rank[q] = -1;
-        unresolved++;
-        if (unresolved > 256 && unresolved > (q + 1) * 0.02) {
-          aborted = true;
-          break;
-        }
-      }
-    }
-    if (unresolved === 0) return { rank, values: table.values, dist: null };
-    // Some corners are farther than the searched ball: exact EDT for them (for all if the search stopped early).
-    const edt = edtDistances(query, target, g, spacing);
-    if (!aborted) {
-      for (let q = 0; q < n; q++) if (rank[q]! >= 0) edt[q] = table.values[rank[q]!]!;
-    }
-    return { rank: null, values: null, dist: edt };
+    if (todo.length === 0) return { rank: null, values: null, dist };
   }
-  return { rank: null, values: null, dist: edtDistances(query, target, g, spacing) };
+  // The rest (or everything): exact EDT of the crop lattice.
+  const edt = edtDistances(query, target, g, spacing);
+  for (let t = 0; t < todo.length; t++) dist[todo[t]!] = edt[todo[t]!]!;
+  return { rank: null, values: null, dist };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -546,9 +592,8 @@ export function labelSurface3d(
   const ps = packRows(seg, shape, labelSeg, bbox, g);
   const bg = borderCorners(pg.bits, pg.nonEmpty, g);
   const bs = borderCorners(ps.bits, ps.nonEmpty, g);
-  const table = offsetTable(spacing, tol, false);
-  const dg = sideDistances(bg, bs, g, spacing, table, opts.forceEdt ?? false);
-  const ds = sideDistances(bs, bg, g, spacing, table, opts.forceEdt ?? false);
+  const dg = sideDistances(bg, bs, g, spacing, tol, opts.forceEdt ?? false);
+  const ds = sideDistances(bs, bg, g, spacing, tol, opts.forceEdt ?? false);
   const ar = areaRanks(areaTable);
   const sg = sortedSurfels(dg, bg.code, areaTable, ar.rank, ar.n);
   const ss = sortedSurfels(ds, bs.code, areaTable, ar.rank, ar.n);
