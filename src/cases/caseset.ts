@@ -91,8 +91,10 @@ export interface CaseSetValidation {
   set: CaseSet;
   /** Problems per case name (set-level problems are in `set.problems`). */
   perCase: Map<string, CaseProblem[]>;
-  /** Names of cases with at least one error (including set-level errors about their files). */
+  /** Names of cases with at least one error (including an imgs file without its gts file). */
   invalid: string[];
+  /** Errors not tied to a listed case (no gts/ folder, misnamed file, empty set). */
+  setErrors: number;
   errors: number;
   warnings: number;
 }
@@ -121,16 +123,19 @@ export async function validateCaseSet(
   }
   const invalid = new Set<string>();
   for (const [name, ps] of perCase) if (ps.some((p) => p.severity === 'error')) invalid.add(name);
+  let setErrors = 0;
   for (const p of set.problems) {
     if (p.severity !== 'error') continue;
-    const m = /([23]DBox_[^/\\]+)\.npz$/.exec(p.file);
-    invalid.add(m ? m[1]! : p.file);
+    const c = set.cases.find((x) => x.imgsPath === p.file);
+    if (c) invalid.add(c.name);
+    else setErrors++;
   }
   const all = [...set.problems, ...[...perCase.values()].flat()];
   return {
     set,
     perCase,
     invalid: [...invalid].sort(),
+    setErrors,
     errors: all.filter((p) => p.severity === 'error').length,
     warnings: all.filter((p) => p.severity === 'warning').length,
   };

@@ -64,7 +64,7 @@ async function validateCommand(dir: string, opts: ValidateOptions): Promise<void
   if (opts.json) {
     console.log(
       JSON.stringify(
-        { dir, cases: n, valid, invalid: result.invalid, errors: result.errors, warnings: result.warnings, problems: shown },
+        { dir, cases: n, valid, invalid: result.invalid, set_errors: result.setErrors, errors: result.errors, warnings: result.warnings, problems: shown },
         null,
         1,
       ),
@@ -81,6 +81,7 @@ async function validateCommand(dir: string, opts: ValidateOptions): Promise<void
         ` (${result.errors} error${result.errors === 1 ? '' : 's'}, ${result.warnings} warning${result.warnings === 1 ? '' : 's'}${!opts.warnings && result.warnings ? ', shown with --warnings' : ''})`,
     );
     if (result.invalid.length) console.log(`invalid: ${result.invalid.join(', ')}`);
+    if (result.setErrors) console.log(`${result.setErrors} error${result.setErrors === 1 ? '' : 's'} concern the folder itself (see the table)`);
   }
   if (result.errors > 0) process.exitCode = 1;
 }
@@ -143,7 +144,14 @@ async function listCommand(dir: string, opts: { json: boolean }): Promise<void> 
     console.log(table(t));
     const total = rows.reduce((s, r) => s + (r.imgs_bytes as number) + ((r.gts_bytes as number | null) ?? 0), 0);
     const mods = new Set(rows.map((r) => r.modality));
-    console.log(`\n${rows.length} cases, ${mods.size} modalities, ${humanBytes(total)} (imgs + gts)${failed ? `, ${failed} unreadable` : ''}`);
+    console.log(
+      `\n${rows.length} case${rows.length === 1 ? '' : 's'}, ${mods.size} modalit${mods.size === 1 ? 'y' : 'ies'}, ${humanBytes(total)} (imgs + gts)${failed ? `, ${failed} unreadable` : ''}`,
+    );
+  }
+  for (const p of set.problems) {
+    if (p.key === '(folder)' && p.file.endsWith('gts')) continue; // list works without gts/
+    console.error(`${p.severity}: ${relative(dir, p.file) || p.file}: ${p.message} (expected ${p.expected}, found ${p.found})`);
+    if (p.severity === 'error' && p.key !== '(file)') failed++; // misnamed file or empty set; a missing gts file is fine here
   }
   if (failed) process.exitCode = 1;
 }
