@@ -1,6 +1,6 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
@@ -100,6 +100,19 @@ describe('bench cases validate: corrupted inputs (made by numpy on the fly)', ()
     expect(c.spacing).toEqual([0.800000011920929, 0.800000011920929, 2.5]); // float32(0.8) widened, as numpy does
     const g = await loadCaseGts(join(dir, 'wild_valid', 'gts', '3DBox_CT_0001.npz'), c);
     expect(g.gts.dtype).toBe('uint16');
+  });
+
+  it('folder-level problems (no gts/, misnamed file) fail the set without marking the valid case invalid', async () => {
+    const d = join(dir, 'folder_level');
+    await mkdir(join(d, 'imgs'), { recursive: true });
+    await copyFile(join(dir, 'all', 'imgs', '2DBox_US_0001.npz'), join(d, 'imgs', '2DBox_US_0001.npz'));
+    await copyFile(join(dir, 'all', 'imgs', '2DBox_US_0001.npz'), join(d, 'imgs', 'US_1.npz'));
+    const { code, out } = await cli(['validate', d]);
+    expect(code).toBe(1);
+    expect(out).toMatch(/^gts\s+\(folder\)\s+error\s+no gts\/ folder/m);
+    expect(out).toMatch(/^imgs\/US_1\.npz\s+\(name\)\s+error\s+case file name does not follow/m);
+    expect(out).toMatch(/1 case, 1 valid, 0 invalid \(2 errors/);
+    expect((await cli(['validate', d, '--no-gts'])).out).toMatch(/\(1 error,/);
   });
 
   it('a folder that is not a case set: exit 1 with a clear message', async () => {
