@@ -197,7 +197,8 @@ describe('rendering rules', () => {
     const p = buildModel(FIXTURE, { percent: true, average: 'case' });
     expect(accuracyMarkdown(p)).toContain('Oracle DSC (%)');
     expect(accuracyMarkdown(p)).toContain('Average (mean over cases)');
-    expect(accuracyLatex(p)).toContain('DSC (\\%)');
+    expect(accuracyLatex(p)).toContain('\\multicolumn{2}{l}{percent (\\%)}');
+    expect(accuracyLatex(m)).toContain('\\multicolumn{2}{l}{fraction (0--1)}');
   });
 
   it('every table states metric mode, tolerance, spacing convention and what the times include', () => {
@@ -216,7 +217,7 @@ describe('rendering rules', () => {
     const tex = accuracyLatex(m) + timeLatex(m);
     expect(tex).toContain('\\toprule');
     expect(tex).toContain('\\bottomrule');
-    expect(tex).toContain('Aug. \\& INT8 (Proposed)');
+    expect(tex).toContain('Aug. \\& INT8\\\\(Proposed)');
     expect(tex).toContain('3DBox\\_CT\\_0001');
     for (const line of tex.split('\n').filter((l) => !l.startsWith('%'))) expect(line).not.toMatch(/(?<!\\)[_%#]/);
     let depth = 0;
