@@ -8,7 +8,7 @@
  * Case time = spawn to exit of the predictor (copying the case in and validating the output are excluded), the
  * subprocess analogue of the challenge's timed `docker container run`.
  */
-import { accessSync, constants, statSync } from 'node:fs';
+import { accessSync, constants, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { TreeMemorySampler, killTree } from './proctree.js';
 import {
@@ -16,6 +16,7 @@ import {
   caseLogPaths,
   collectOutput,
   imgsSpatialShape,
+  logTail,
   makeCaseWorkDir,
   removeCaseWorkDir,
 } from './external.js';
@@ -180,7 +181,15 @@ export class CommandRunner implements VariantRunner {
       }
       if (r.exitCode !== 0) {
         const how = r.signal ? `was killed by ${r.signal}` : `exited with code ${r.exitCode}`;
-        throw caseFailure('nonzero-exit', `predictor ${how} ${logHint}`, outcome);
+        const read = (f: string) => {
+          try {
+            return readFileSync(f, 'utf8');
+          } catch {
+            return '';
+          }
+        };
+        const tail = logTail(read(logs.stderr), read(logs.stdout));
+        throw caseFailure('nonzero-exit', `predictor ${how} ${logHint}${tail ? `: ${tail}` : ''}`, outcome);
       }
       await collectOutput(dir, expectedShape, outPath, outcome);
       return outcome;

@@ -20,6 +20,7 @@ import {
   caseLogPaths,
   collectOutput,
   imgsSpatialShape,
+  logTail,
   makeCaseWorkDir,
   makeEmptyWorkDir,
   removeCaseWorkDir,
@@ -413,7 +414,8 @@ export class DockerRunner implements VariantRunner {
         );
       }
       if (r.exitCode !== 0) {
-        throw caseFailure('nonzero-exit', `container exited with code ${r.exitCode} ${logHint}`, outcome);
+        const tail = logTail(r.stderr.toString('utf8'), r.stdout.toString('utf8'));
+        throw caseFailure('nonzero-exit', `container exited with code ${r.exitCode} ${logHint}${tail ? `: ${tail}` : ''}`, outcome);
       }
       await collectOutput(dir, expectedShape, outPath, outcome);
       return outcome;

@@ -217,3 +217,19 @@ export async function makeEmptyWorkDir(variant: string): Promise<CaseWorkDir> {
   await fsp.chmod(dir.outputs, 0o777);
   return dir;
 }
+
+/**
+ * The last `maxLines` non-empty lines of a predictor's log (stderr, else stdout), at most `maxChars` characters,
+ * for failure messages: the user sees why a predictor failed without opening the log file. Node stack frames
+ * (`    at ...`) are left out so the error line itself shows.
+ */
+export function logTail(stderr: string, stdout: string, maxLines = 5, maxChars = 600): string {
+  const pick = stderr.trim() ? stderr : stdout;
+  const lines = pick
+    .split('\n')
+    .map((l) => l.replace(/\x1b\[[0-9;]*m/g, '').trimEnd())
+    .filter((l) => l.trim() && !/^\s+at /.test(l) && !/^Node\.js v\d/.test(l)); // drop JS stack frames
+  let tail = lines.slice(-maxLines).join(' | ');
+  if (tail.length > maxChars) tail = `...${tail.slice(-maxChars)}`;
+  return tail;
+}

@@ -71,7 +71,7 @@ describe('command variant (real subprocess, real npz)', () => {
     const name = CASES_2D_3D[0]!;
     const good = runner('good', 'ok');
     const faults: Array<[string, string, RegExp, Record<string, unknown>?]> = [
-      ['exit3', 'nonzero-exit', /predictor exited with code 3/],
+      ['exit3', 'nonzero-exit', /predictor exited with code 3 \(see fault-exit3\/2DBox_\w+\.stderr\.log\): simulated failure$/],
       ['noout', 'no-output', /no output: outputs\/2DBox_\w+\.npz was not written \(outputs\/ holds nothing\)/],
       ['wrongshape', 'bad-output', /key 'segs': expected shape \(\d+, \d+\) \(the spatial shape of imgs\), found \(7, 5\)/],
       ['float', 'bad-output', /key 'segs': expected an integer dtype, found float32/],

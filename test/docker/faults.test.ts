@@ -84,7 +84,7 @@ suite(title, () => {
 
   it('each fault is recorded with its failure and exit code, and the next case still runs', async () => {
     const faults: Array<{ name: string; cmd: string[]; extra?: Record<string, unknown>; failure: string; message: RegExp; exitCode?: number; oom?: boolean }> = [
-      { name: 'exit3', cmd: ['/bin/sh', '-c', 'echo simulated failure >&2; exit 3'], failure: 'nonzero-exit', message: /container exited with code 3/, exitCode: 3 },
+      { name: 'exit3', cmd: ['/bin/sh', '-c', 'echo simulated failure >&2; exit 3'], failure: 'nonzero-exit', message: /container exited with code 3 \(see fault-exit3\/2DBox_\w+\.stderr\.log\): simulated failure$/, exitCode: 3 },
       { name: 'noout', cmd: ['/bin/sh', '-c', 'true'], failure: 'no-output', message: /no output: outputs\/\S+\.npz was not written/, exitCode: 0 },
       {
         name: 'wrongshape',
