@@ -6,7 +6,8 @@
  * - `accuracy_dsc.png`, `accuracy_nsd.png`: grouped bars, one group per modality (+ Average), one bar per variant;
  * - `time_per_case.png`: grouped bars, one group per case (3D first), one bar per variant; log scale when the spread
  *   of the times (max/min) exceeds LOG_SCALE_RATIO;
- * - `accuracy_vs_time.png`: one point per variant, Average DSC vs mean time per case (ok cases).
+ * - `accuracy_vs_time.png`: one point per variant, Average DSC vs mean time per case (ok cases);
+ * - `dsc_per_case.png` (optional chart of TABLES.md): per-case DSC per modality, one strip of points per variant.
  */
 import { createCanvas, type SKRSContext2D } from '@napi-rs/canvas';
 import { Chart, registerables, type ChartConfiguration, type Plugin } from 'chart.js';
@@ -330,10 +331,105 @@ async function tradeoffChart(m: ReportModel): Promise<ChartPng> {
   return { file: 'accuracy_vs_time.png', title, png };
 }
 
+/** Vertical lines between the modality columns of the strip plot (x = 0.5, 1.5, ...). */
+function modalitySeparators(n: number): Plugin {
+  return {
+    id: 'modalitySeparators',
+    beforeDatasetsDraw(chart) {
+      const ctx = chart.ctx;
+      const x = chart.scales.x!;
+      ctx.save();
+      ctx.strokeStyle = '#cccccc';
+      ctx.lineWidth = 1;
+      for (let i = 0; i < n - 1; i++) {
+        const px = Math.round(x.getPixelForValue(i + 0.5)) + 0.5;
+        ctx.beginPath();
+        ctx.moveTo(px, chart.chartArea.top);
+        ctx.lineTo(px, chart.chartArea.bottom);
+        ctx.stroke();
+      }
+      ctx.restore();
+    },
+  };
+}
+
+/**
+ * Per-case DSC per modality (strip plot): one column of points per modality and variant, side by side; failed cases
+ * are drawn at 0 as crosses (they count 0), NaN cases are not drawn (counted in the subtitle).
+ */
+async function dscStripChart(m: ReportModel): Promise<ChartPng> {
+  const scale = m.percent ? 100 : 1;
+  const mods = m.table.modalities;
+  const nv = Math.max(1, m.variants.length);
+  const width = Math.min(0.6, 0.2 * nv);
+  let nanCount = 0;
+  const datasets = m.variants.map((v, di) => {
+    const offset = nv === 1 ? 0 : -width / 2 + (di * width) / (nv - 1);
+    const rows = m.run.cases.filter((r) => r.variant === v.name).sort((a, b) => a.case.localeCompare(b.case));
+    const points: { x: number; y: number }[] = [];
+    const styles: string[] = [];
+    const radii: number[] = [];
+    rows.forEach((r, k) => {
+      const value = r.status === 'failed' ? 0 : r.dsc;
+      if (Number.isNaN(value)) {
+        nanCount++;
+        return;
+      }
+      const jitter = ((k * 7919) % 11) / 10 - 0.5; // deterministic, in [-0.5, 0.5]
+      points.push({ x: mods.indexOf(r.modality) + offset + jitter * 0.06, y: value * scale });
+      styles.push(r.status === 'failed' ? 'crossRot' : 'circle');
+      radii.push(r.status === 'failed' ? 9 : 5);
+    });
+    return {
+      label: v.title,
+      data: points,
+      backgroundColor: colour(di) + 'B3',
+      borderColor: colour(di),
+      pointRadius: radii,
+      pointStyle: styles,
+      borderWidth: 1.5,
+      clip: false as const,
+    };
+  });
+  const unit = m.percent ? '%' : 'fraction, 0–1';
+  const title = 'Per-case DSC by modality and variant';
+  const png = await render(
+    {
+      type: 'scatter',
+      data: { datasets: datasets as never },
+      options: {
+        ...commonOptions(title, `${runSubtitle(m)} · one point per case; × = failed case (counts 0)${nanCount ? ` · ${nanCount} NaN values not drawn` : ''}`, true),
+        scales: {
+          x: {
+            type: 'linear',
+            min: -0.5,
+            max: mods.length - 0.5,
+            title: axisTitle('Modality'),
+            afterBuildTicks: (axis: { ticks: { value: number }[] }) => {
+              axis.ticks = mods.map((_, i) => ({ value: i }));
+            },
+            ticks: { ...ticks(mods.length > 8 ? 12 : 14), autoSkip: false, maxRotation: 0, callback: (v: number | string) => mods[Number(v)] ?? '' },
+            grid: { display: false },
+          },
+          y: {
+            min: 0,
+            max: scale * 1.04, // room for points at 1.0; no tick label above the scale
+            title: axisTitle(`DSC per case (${unit})`),
+            ticks: { ...ticks(), callback: (v: number | string) => (Number(v) > scale + 1e-9 ? '' : String(Number(Number(v).toFixed(4)))) },
+            grid: { color: '#e5e5e5' },
+          },
+        },
+      },
+    },
+    [modalitySeparators(mods.length)],
+  );
+  return { file: 'dsc_per_case.png', title, png };
+}
+
 /**
  * Render every chart of the report as PNG (1200x700, white background).
  * @returns the charts in display order; never throws for empty runs (charts are then simply empty)
  */
 export async function renderCharts(m: ReportModel): Promise<ChartPng[]> {
-  return [await accuracyChart(m, 'dsc'), await accuracyChart(m, 'nsd'), await timeChart(m), await tradeoffChart(m)];
+  return [await accuracyChart(m, 'dsc'), await accuracyChart(m, 'nsd'), await timeChart(m), await tradeoffChart(m), await dscStripChart(m)];
 }

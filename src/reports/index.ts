@@ -35,7 +35,7 @@ export interface RenderReportOptions extends ReportOptions {
  * Files (in `outDir`): `report.md` (both tables + notes); `cases_long.csv`, `labels_long.csv` (tidy),
  * `accuracy_wide.csv`, `time_wide.csv` (paper layouts); `accuracy.tex`, `time.tex` (booktabs floats);
  * `report.html` (self-contained, charts embedded); `accuracy_dsc.png`, `accuracy_nsd.png`, `time_per_case.png`,
- * `accuracy_vs_time.png` (1200x700).
+ * `accuracy_vs_time.png`, `dsc_per_case.png` (1200x700).
  * @param runDir results folder written by `bench run`
  * @returns absolute paths of the files written, in the order above
  * @throws Error naming the file when run.json is missing/invalid (from readRun), or an unknown format is asked for

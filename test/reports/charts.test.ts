@@ -22,12 +22,13 @@ async function pixels(png: Buffer): Promise<{ w: number; h: number; data: Uint8C
   return { w: img.width, h: img.height, data: ctx.getImageData(0, 0, img.width, img.height).data };
 }
 
-function countColour(data: Uint8ClampedArray, hex: string): number {
+/** Pixels of exactly this colour below row `fromY` (below title, subtitle and legend: the plot itself). */
+function countColour(data: Uint8ClampedArray, w: number, hex: string, fromY: number): number {
   const r = parseInt(hex.slice(1, 3), 16);
   const g = parseInt(hex.slice(3, 5), 16);
   const b = parseInt(hex.slice(5, 7), 16);
   let n = 0;
-  for (let i = 0; i < data.length; i += 4) if (data[i] === r && data[i + 1] === g && data[i + 2] === b && data[i + 3] === 255) n++;
+  for (let i = fromY * w * 4; i < data.length; i += 4) if (data[i] === r && data[i + 1] === g && data[i + 2] === b && data[i + 3] === 255) n++;
   return n;
 }
 
@@ -39,8 +40,8 @@ describe('charts of the fixture run', () => {
     for (const c of charts) writeFileSync(path.join(OUT, c.file), c.png);
   });
 
-  it('renders the four documented charts', () => {
-    expect(charts.map((c) => c.file)).toEqual(['accuracy_dsc.png', 'accuracy_nsd.png', 'time_per_case.png', 'accuracy_vs_time.png']);
+  it('renders the four documented charts and the optional per-case DSC strip plot', () => {
+    expect(charts.map((c) => c.file)).toEqual(['accuracy_dsc.png', 'accuracy_nsd.png', 'time_per_case.png', 'accuracy_vs_time.png', 'dsc_per_case.png']);
   });
 
   it('each is a decodable 1200x700 PNG with an opaque white background and every variant colour drawn', async () => {
@@ -54,7 +55,8 @@ describe('charts of the fixture run', () => {
         const i = (y * w + x) * 4;
         expect([...data.subarray(i, i + 4)], `${c.file} corner ${x},${y}`).toEqual([255, 255, 255, 255]);
       }
-      for (const col of colours) expect(countColour(data, col), `${c.file} ${col}`).toBeGreaterThan(100);
+      // the legend sits above y = 110 in every chart; below it, each variant's bars or points must be drawn
+      for (const col of colours) expect(countColour(data, w, col, 120), `${c.file} ${col}`).toBeGreaterThan(40);
       // not a blank image: a fair share of non-white pixels (bars, text, grid)
       let nonWhite = 0;
       for (let i = 0; i < data.length; i += 4) if (data[i]! < 250 || data[i + 1]! < 250 || data[i + 2]! < 250) nonWhite++;

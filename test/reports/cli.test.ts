@@ -51,11 +51,11 @@ describe('bench report', () => {
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     expect(readdirSync(dir).sort()).toEqual([
-      'accuracy.tex', 'accuracy_dsc.png', 'accuracy_nsd.png', 'accuracy_vs_time.png', 'accuracy_wide.csv', 'cases_long.csv',
+      'accuracy.tex', 'accuracy_dsc.png', 'accuracy_nsd.png', 'accuracy_vs_time.png', 'accuracy_wide.csv', 'cases_long.csv', 'dsc_per_case.png',
       'labels_long.csv', 'report.html', 'report.md', 'time.tex', 'time_per_case.png', 'time_wide.csv',
     ]);
     expect(r.stdout.startsWith(terminalText(buildModel(FIXTURE)))).toBe(true);
-    expect(r.stdout).toContain(`Report files (12):`);
+    expect(r.stdout).toContain(`Report files (13):`);
   });
 
   it('--formats md,csv --percent --average case --quiet', () => {

@@ -43,7 +43,7 @@ describe('HTML report, static checks', () => {
   it('is one file with the charts as data: URIs and no external references', () => {
     expect(path.basename(htmlFile)).toBe('report.html');
     const srcs = [...html.matchAll(/\b(?:src|href)="([^"]*)"/g)].map((m) => m[1]!);
-    expect(srcs.filter((s) => s.startsWith('data:image/png;base64,')).length).toBe(4);
+    expect(srcs.filter((s) => s.startsWith('data:image/png;base64,')).length).toBe(5);
     for (const s of srcs) expect(s.startsWith('data:'), s.slice(0, 40)).toBe(true);
     expect(html).not.toMatch(/https?:\/\//);
     expect(html).not.toMatch(/<script/i);
@@ -67,7 +67,7 @@ describe.runIf(!HAVE_CHROMIUM && process.env.MEDSEG_REQUIRE_CHROMIUM === '1')('c
 });
 
 describe.skipIf(!HAVE_CHROMIUM)(`HTML report in headless chromium (${CHROMIUM})`, () => {
-  it('shows both tables and four decoded chart images, with no console error and no network request', async () => {
+  it('shows both tables and five decoded chart images, with no console error and no network request', async () => {
     const { chromium } = await import('playwright-core');
     const profile = mkdtempSync(path.join(tmpdir(), 'medseg-chromium-profile-'));
     const context = await chromium.launchPersistentContext(profile, {
@@ -114,7 +114,7 @@ describe.skipIf(!HAVE_CHROMIUM)(`HTML report in headless chromium (${CHROMIUM})`
       expect(facts.time.length).toBe(10);
       expect(facts.time[0]![0]).toMatch(/^3DBox_/);
       expect(facts.time.slice(-2).map((r) => r[0])).toEqual(['Mean', 'Median']);
-      expect(facts.images.length).toBe(4);
+      expect(facts.images.length).toBe(5);
       for (const img of facts.images) {
         expect(img.complete, img.alt).toBe(true);
         expect(img.w, img.alt).toBe(1200);
