@@ -78,6 +78,10 @@ interface OffsetTable {
   radius: number;
   /** Largest |offset| per axis. */
   ext: [number, number, number];
+  /** Distinct (d0, d1) pairs of the table sorted by their distance at d2 = 0 (a lower bound over d2). */
+  pairs: { d0: Int32Array; d1: Int32Array; base: Float64Array };
+  /** Rank of offset (d0, d1, d2) at index ((d0+e0)*(2e1+1) + d1+e1)*(2e2+1) + d2+e2, or -1 outside the ball. */
+  rankAt: Int32Array;
 }
 
 
@@ -141,7 +145,23 @@ function offsetTable(spacing: readonly number[], tol: number, count: number): Of
       ext[1] = Math.max(ext[1], Math.abs(b));
       ext[2] = Math.max(ext[2], Math.abs(c));
     }
-    table = { di, dj, dk, rank, values: Float64Array.from(values), radius, ext };
+    const [x0, x1, x2] = ext;
+    const rankAt = new Int32Array((2 * x0 + 1) * (2 * x1 + 1) * (2 * x2 + 1)).fill(-1);
+    for (let o = 0; o < n; o++) rankAt[((di[o]! + x0) * (2 * x1 + 1) + dj[o]! + x1) * (2 * x2 + 1) + dk[o]! + x2] = rank[o]!;
+    const pairList: Array<[number, number, number]> = [];
+    for (let a = -x0; a <= x0; a++) {
+      for (let b = -x1; b <= x1; b++) {
+        const base = offsetDistance(a, b, 0, s0, s1, s2);
+        if (base <= radius) pairList.push([base, a, b]);
+      }
+    }
+    pairList.sort((x, y) => x[0] - y[0]);
+    const pairs = {
+      d0: Int32Array.from(pairList, (p) => p[1]),
+      d1: Int32Array.from(pairList, (p) => p[2]),
+      base: Float64Array.from(pairList, (p) => p[0]),
+    };
+    table = { di, dj, dk, rank, values: Float64Array.from(values), radius, ext, pairs, rankAt };
   }
   offsetCache.set(key, table);
   return table;
@@ -349,11 +369,11 @@ function edtDistances(query: Border, target: Border, g: Geometry, spacing: reado
 }
 
 /**
- * Bounded search of one level: for each query index in `todo`, the first offset (from `start`) of `table` that hits
+ * Bounded search of one level, offset by offset (best when the ball spans few corners along axis 2): for each query index in `todo`, the first offset (from `start`) of `table` that hits
  * a border corner of the target. Writes the float distance into `dist` and returns the queries not found; stops early
  * (returning the rest unprocessed) when more than `maxMiss` are not found.
  */
-function searchLevel(
+function searchLevelOffsets(
   query: Border,
   target: Border,
   g: Geometry,
@@ -409,6 +429,115 @@ function searchLevel(
 }
 
 /**
+ * Bounded search of one level: for each query index in `todo`, the nearest border corner of the target among the
+ * offsets of `table`. The (d0, d1) pairs are visited by increasing lower bound (distance at d2 = 0) and, for each,
+ * the nearest set bit along axis 2 is found with word operations (the float distance is non-decreasing in |d2|), until
+ * the lower bound reaches the best distance found: the exact minimum of sqrt(((d0*s0)^2 + (d1*s1)^2) + (d2*s2)^2).
+ * Writes the distance (and its rank in `table.values` when `rankOut`) and returns the queries not resolved inside the
+ * table's ball; stops early (returning the rest unprocessed) when more than `maxMiss` are not resolved.
+ */
+function searchLevel(
+  query: Border,
+  target: Border,
+  g: Geometry,
+  table: OffsetTable,
+  spacing: readonly number[],
+  todo: Int32Array,
+  dist: Float64Array,
+  rankOut: Int32Array | null,
+  maxMiss: number,
+): Int32Array {
+  const { c0, c1, c2 } = g;
+  const [s0, s1, s2] = spacing as [number, number, number];
+  const { ext, values, rankAt, radius } = table;
+  const [e0, e1, e2] = ext;
+  const { d0: pd0, d1: pd1, base: pbase } = table.pairs;
+  const np = pd0.length;
+  // Bit lattice of the target's border corners, padded by the search extent on every side: no bounds checks.
+  const P1 = c1 + 2 * e1;
+  const Wp = (c2 + 2 * e2 + 31) >>> 5;
+  const lat = new Int32Array((c0 + 2 * e0) * P1 * Wp);
+  for (let t = 0; t < target.n; t++) {
+    const r = target.row[t]!;
+    const i = (r / c1) | 0;
+    const kk = target.k[t]! + e2;
+    lat[((i + e0) * P1 + (r - i * c1) + e1) * Wp + (kk >>> 5)] |= 1 << (kk & 31);
+  }
+  const rowDelta = new Int32Array(np);
+  for (let p = 0; p < np; p++) rowDelta[p] = (pd0[p]! * P1 + pd1[p]!) * Wp;
+  const S1 = 2 * e1 + 1;
+  const S2 = 2 * e2 + 1;
+  const miss = new IntList(64);
+  let t = 0;
+  for (; t < todo.length; t++) {
+    const q = todo[t]!;
+    const r = query.row[q]!;
+    const i = (r / c1) | 0;
+    const base = ((i + e0) * P1 + (r - i * c1) + e1) * Wp;
+    const kk = query.k[q]! + e2;
+    const w = kk >>> 5;
+    const b = kk & 31;
+    const maskHi = -1 << b; // bits >= b
+    const maskLo = b === 31 ? -1 : (1 << (b + 1)) - 1; // bits <= b
+    let best = Infinity;
+    let bestP = -1;
+    let bestDk = 0;
+    for (let p = 0; p < np; p++) {
+      if (pbase[p]! >= best) break;
+      const rb = base + rowDelta[p]!;
+      // Nearest set bit to kk within [kk - e2, kk + e2].
+      let dk = e2 + 1;
+      let word = lat[rb + w]! & maskHi;
+      if (word !== 0) dk = 31 - Math.clz32(word & -word) - b;
+      else {
+        for (let w2 = w + 1; (w2 << 5) - kk <= e2; w2++) {
+          const x = lat[rb + w2]!;
+          if (x !== 0) {
+            dk = (w2 << 5) + 31 - Math.clz32(x & -x) - kk;
+            break;
+          }
+        }
+      }
+      if (dk > 0) {
+        word = lat[rb + w]! & maskLo;
+        if (word !== 0) {
+          const d = b - (31 - Math.clz32(word));
+          if (d < dk) dk = d;
+        } else {
+          for (let w2 = w - 1; w2 >= 0 && kk - ((w2 << 5) + 31) < dk; w2--) {
+            const x = lat[rb + w2]!;
+            if (x !== 0) {
+              const d = kk - ((w2 << 5) + 31 - Math.clz32(x));
+              if (d < dk) dk = d;
+              break;
+            }
+          }
+        }
+      }
+      if (dk > e2) continue;
+      const dd = offsetDistance(pd0[p]!, pd1[p]!, dk, s0, s1, s2);
+      if (dd < best) {
+        best = dd;
+        bestP = p;
+        bestDk = dk;
+      }
+    }
+    if (bestP >= 0 && best <= radius) {
+      dist[q] = best;
+      if (rankOut) rankOut[q] = rankAt[((pd0[bestP]! + e0) * S1 + pd1[bestP]! + e1) * S2 + bestDk + e2]!;
+    } else {
+      miss.push(q);
+      if (miss.n > maxMiss) {
+        t++;
+        break;
+      }
+    }
+  }
+  for (; t < todo.length; t++) miss.push(todo[t]!);
+  return miss.done();
+}
+
+/**
  * Exact distance from every border corner of `query` to the nearest border corner of `target` (mm).
  * Level 0 searches the ~1000 nearest offsets; queries not resolved go to a larger level when
  * (misses x offsets of that level) is cheaper than an EDT of the crop lattice, else to the EDT.
@@ -423,20 +552,20 @@ function sideDistances(query: Border, target: Border, g: Geometry, spacing: read
   let todo: Int32Array = new Int32Array(n);
   for (let q = 0; q < n; q++) todo[q] = q;
   let rank0: Int32Array | null = null;
-  let prev: OffsetTable | null = null;
   if (!forceEdt) {
     for (let level = 0; level < LEVEL_COUNTS.length && todo.length > 0; level++) {
       const table = offsetTable(spacing, tol, LEVEL_COUNTS[level]!);
       if (!table) break;
       if (level > 0 && todo.length * table.di.length > edtCost) break;
-      // Offsets already checked by the previous level: those with distance <= its radius (a prefix of this list).
-      let start = 0;
-      if (prev) while (start < table.di.length && table.values[table.rank[start]!]! <= prev.radius) start++;
       if (level === 0) rank0 = new Int32Array(n);
       const maxMiss = Math.max(256, Math.floor(edtCost / Math.max(1, table.di.length)));
-      todo = searchLevel(query, target, g, table, start, todo, dist, level === 0 ? rank0 : null, maxMiss);
+      const rankOut = level === 0 ? rank0 : null;
+      // Few corners along axis 2 inside the ball: scan 3D offsets; else (d0, d1) pairs with bit scans along axis 2.
+      todo =
+        table.ext[2] <= 2
+          ? searchLevelOffsets(query, target, g, table, 0, todo, dist, rankOut, maxMiss)
+          : searchLevel(query, target, g, table, spacing, todo, dist, rankOut, maxMiss);
       if (level === 0 && todo.length === 0) return { rank: rank0, values: table.values, dist: null };
-      prev = table;
     }
     if (todo.length === 0) return { rank: null, values: null, dist };
   }
