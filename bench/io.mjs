@@ -8,7 +8,8 @@
  * scripts/make_bench_volume.py into .bench-tmp/io/ when absent:
  *   ct     — CT-like content (air 0, organs, mild noise; deflate ratio ~2.6x, real CT cases are ~1.8x)
  *   noisy  — noise everywhere (ratio ~1.4x): the worst case for inflate speed
- * numpy's own `np.load(...)[key]` time on the same file is printed for reference.
+ * numpy's own `np.load(...)[key]` time on the same file is printed for reference. "CPU" is user+system time of the
+ * reading process (load-independent; wall time grows when other processes share the cores).
  *
  * usage: node bench/io.mjs [--runs N] [--file some.npz ...] [--no-check]
  * Exit status 1 when the target is missed on the CT-like volume (unless --no-check).
@@ -25,13 +26,16 @@ const DIST_SEGS = join(ROOT, 'dist', 'io', 'segs.js');
 async function child(mode, file) {
   const { readNpz, readNpzInfo } = await import(DIST_NPZ);
   const rss0 = process.memoryUsage().rss;
+  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   if (mode === 'read') {
     const arrays = await readNpz(file);
     const t = (performance.now() - t0) / 1000;
+    const c = process.cpuUsage(cpu0);
+    const cpu = (c.user + c.system) / 1e6; // main thread + zlib thread-pool work, seconds
     const a = arrays.imgs ?? arrays.gts ?? arrays.segs ?? Object.values(arrays)[0];
     const bytes = Object.values(arrays).reduce((s, x) => s + x.data.byteLength, 0);
-    return { t, bytes, shape: a.shape, dtype: a.dtype, baseline: rss0, peak: process.resourceUsage().maxRSS * 1024 };
+    return { t, cpu, bytes, shape: a.shape, dtype: a.dtype, baseline: rss0, peak: process.resourceUsage().maxRSS * 1024 };
   }
   if (mode === 'info') {
     const info = await readNpzInfo(file);
@@ -116,7 +120,7 @@ async function main() {
   for (const f of extra) files.push({ label: f, file: resolve(f) });
 
   console.log(`medseg-bench npz reader — ${runs} fresh node processes per file (node ${process.version}, ${process.arch})\n`);
-  const rows = [['file', 'npz size', 'array', 'read min', 'read median', 'numpy median', 'peak RSS', 'baseline RSS', 'peak/array', '(peak-base)/array', 'header-only info']];
+  const rows = [['file', 'npz size', 'array', 'read min', 'read median', 'CPU median', 'numpy median', 'peak RSS', 'baseline RSS', 'peak/array', '(peak-base)/array', 'header-only info']];
   let failed = false;
   for (const f of files) {
     const rs = [];
@@ -133,6 +137,7 @@ async function main() {
       fmtMB(bytes),
       `${Math.min(...rs.map((r) => r.t)).toFixed(3)} s`,
       `${tmed.toFixed(3)} s`,
+      `${median(rs.map((r) => r.cpu)).toFixed(3)} s`,
       np ? `${np.median.toFixed(3)} s` : 'n/a',
       fmtMB(peak),
       fmtMB(base),
