@@ -209,7 +209,7 @@ export function computeCaseMetrics(gts: NdArray, segs: NdArray, opts: CaseMetric
       const surface =
         nsdKind === 'contour2d'
           ? labelContour2d(gt as LabelData, seg as LabelData, shape3, row.label, row.label, bbox, spacingUsed, sopts)
-          : labelSurface3d(gt as LabelData, seg as LabelData, shape3, row.label, row.label, bbox, spacingUsed, areaTable!, sopts);
+          : labelSurface3d(gt as LabelData, seg as LabelData, shape3, row.label, row.label, bbox, spacingUsed, areaTable!, sopts, counts);
       row.surface = surface;
       row.nsd = surface.nsd;
     }

@@ -4,6 +4,7 @@
  * that gives, per label, the voxel counts of gt, seg and their intersection and the union bounding box.
  */
 import type { DType, NdArray } from '../types.js';
+import { IntList } from './intlist.js';
 import type { BBox, LabelData } from './surface.js';
 
 /** Largest label id the dense per-label arrays accept. */
@@ -152,6 +153,60 @@ function countVoxel(st: CountState, g: number, s: number, K: number, r: number, 
   }
 }
 
+/** Most row runs recorded per array; beyond it the runs are dropped and masks are packed from the arrays. */
+const MAX_RUNS = 1 << 24;
+
+/**
+ * Runs of equal non-zero values along axis 2, per row (i, j) of an array: run t of row r (t in
+ * rowFirst[r]..rowFirst[r+1]) covers x in [start[t], end[t]) with value label[t].
+ */
+export interface RowRuns {
+  rowFirst: Int32Array;
+  start: Int32Array;
+  end: Int32Array;
+  label: Int32Array;
+}
+
+class RunBuilder {
+  start = new IntList(4096);
+  end = new IntList(4096);
+  label = new IntList(4096);
+  rowFirst: Int32Array;
+  cur = 0;
+  curStart = 0;
+  overflow = false;
+  constructor(rows: number) {
+    this.rowFirst = new Int32Array(rows + 1);
+  }
+  /** Value `v` from position x on. */
+  set(v: number, x: number): void {
+    if (v !== this.cur) {
+      if (this.cur !== 0) this.push(this.curStart, x, this.cur);
+      this.cur = v;
+      this.curStart = x;
+    }
+  }
+  push(a: number, b: number, v: number): void {
+    if (this.overflow) return;
+    if (this.start.n >= MAX_RUNS) {
+      this.overflow = true;
+      return;
+    }
+    this.start.push(a);
+    this.end.push(b);
+    this.label.push(v);
+  }
+  endRow(r: number, n2: number): void {
+    if (this.cur !== 0) this.push(this.curStart, n2, this.cur);
+    this.cur = 0;
+    this.rowFirst[r + 1] = this.start.n;
+  }
+  result(): RowRuns | null {
+    if (this.overflow) return null;
+    return { rowFirst: this.rowFirst, start: this.start.done(), end: this.end.done(), label: this.label.done() };
+  }
+}
+
 /** Per-label voxel counts and union bounding boxes, index = label id (0 unused). */
 export interface LabelCounts {
   K: number;
@@ -160,6 +215,9 @@ export interface LabelCounts {
   inter: Float64Array;
   /** Union bounding box of gt == L or seg == L; null when both are empty. */
   bbox(label: number): BBox | null;
+  /** Row runs of gt and seg (null when there were too many). */
+  gtRuns: RowRuns | null;
+  segRuns: RowRuns | null;
 }
 
 /**
@@ -175,6 +233,8 @@ export function countLabels(gt: LabelData, seg: LabelData, shape: readonly [numb
   const hi = new Int32Array(3 * (K + 1)).fill(-1);
   const rowMark = new Int32Array(K + 1).fill(-1);
   const st: CountState = { G, S, I, lo, hi, rowMark };
+  const gb = new RunBuilder(n0 * n1);
+  const sb = new RunBuilder(n0 * n1);
   const fast = gt instanceof Uint8Array && seg instanceof Uint8Array && n2 % 4 === 0 && gt.byteOffset % 4 === 0 && seg.byteOffset % 4 === 0;
   if (fast) {
     const g32 = new Uint32Array(gt.buffer, gt.byteOffset, gt.length >>> 2);
@@ -185,15 +245,24 @@ export function countLabels(gt: LabelData, seg: LabelData, shape: readonly [numb
         const r = i * n1 + j;
         const w0 = r * wordsPerRow;
         const base = r * n2;
+        let prevEnd = 0;
         for (let w = 0; w < wordsPerRow; w++) {
           const gw = g32[w0 + w]!;
           const sw = s32[w0 + w]!;
           if ((gw | sw) === 0) continue;
+          if (prevEnd < w << 2) {
+            // Zero words were skipped since prevEnd.
+            gb.set(0, prevEnd);
+            sb.set(0, prevEnd);
+          }
           const L = gw & 0xff;
           if (gw === sw && L * 0x01010101 === gw) {
             // A run of uniform words with the same label in gt and seg.
             const w1 = w;
             while (w + 1 < wordsPerRow && g32[w0 + w + 1] === gw && s32[w0 + w + 1] === gw) w++;
+            gb.set(L, w1 << 2);
+            sb.set(L, w1 << 2);
+            prevEnd = (w + 1) << 2;
             if (L <= K) {
               const nv = (w - w1 + 1) << 2;
               I[L]! += nv;
@@ -205,8 +274,21 @@ export function countLabels(gt: LabelData, seg: LabelData, shape: readonly [numb
             continue;
           }
           const x = w << 2;
-          for (let t = 0; t < 4; t++) countVoxel(st, gt[base + x + t]!, seg[base + x + t]!, K, r, i, j, x + t);
+          for (let t = 0; t < 4; t++) {
+            const g = gt[base + x + t]!;
+            const s = seg[base + x + t]!;
+            gb.set(g, x + t);
+            sb.set(s, x + t);
+            countVoxel(st, g, s, K, r, i, j, x + t);
+          }
+          prevEnd = x + 4;
         }
+        if (prevEnd < n2) {
+          gb.set(0, prevEnd);
+          sb.set(0, prevEnd);
+        }
+        gb.endRow(r, n2);
+        sb.endRow(r, n2);
       }
     }
   } else {
@@ -214,12 +296,26 @@ export function countLabels(gt: LabelData, seg: LabelData, shape: readonly [numb
       for (let j = 0; j < n1; j++) {
         const r = i * n1 + j;
         const base = r * n2;
+        let prevEnd = 0;
         for (let x = 0; x < n2; x++) {
           const g = gt[base + x]!;
           const s = seg[base + x]!;
           if (g === 0 && s === 0) continue;
+          if (prevEnd < x) {
+            gb.set(0, prevEnd);
+            sb.set(0, prevEnd);
+          }
+          gb.set(g, x);
+          sb.set(s, x);
+          prevEnd = x + 1;
           countVoxel(st, g, s, K, r, i, j, x);
         }
+        if (prevEnd < n2) {
+          gb.set(0, prevEnd);
+          sb.set(0, prevEnd);
+        }
+        gb.endRow(r, n2);
+        sb.endRow(r, n2);
       }
     }
   }
@@ -228,6 +324,8 @@ export function countLabels(gt: LabelData, seg: LabelData, shape: readonly [numb
     gt: G,
     seg: S,
     inter: I,
+    gtRuns: gb.result(),
+    segRuns: sb.result(),
     bbox(L: number): BBox | null {
       const b = 3 * L;
       if (L < 1 || L > K || hi[b]! < 0) return null;

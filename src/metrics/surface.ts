@@ -16,6 +16,8 @@
  */
 import { contourLengthTable } from './area.js';
 import { squaredEdt } from './edt.js';
+import { IntList } from './intlist.js';
+import type { LabelCounts, RowRuns } from './labels.js';
 import { pairwiseSum } from './numeric.js';
 
 /** Label array accepted by the surface code: plain numbers (bigint arrays are converted before). */
@@ -213,12 +215,43 @@ function setBitRange(bits: Int32Array, r: number, x0: number, x1: number): void 
 }
 
 /** Packs `data == label` on the crop into row words (bit x of row (i, j) = voxel (lo0+i, lo1+j, lo2+x)). */
-function packRows(data: LabelData, shape: readonly number[], label: number, bbox: BBox, g: Geometry): { bits: Int32Array; nonEmpty: Uint8Array } {
+function packRows(
+  data: LabelData,
+  shape: readonly number[],
+  label: number,
+  bbox: BBox,
+  g: Geometry,
+  runs: RowRuns | null,
+): { bits: Int32Array; nonEmpty: Uint8Array } {
   const n1 = shape[1]!;
   const n2 = shape[2]!;
   const { m0, m1, m2, W } = g;
   const bits = new Int32Array(m0 * m1 * W);
   const nonEmpty = new Uint8Array(m0 * m1);
+  if (runs) {
+    // From the row runs of the counting pass: no second read of the array.
+    const { rowFirst, start, end, label: rl } = runs;
+    const lo2 = bbox.lo[2];
+    const hi2 = bbox.hi[2] + 1;
+    for (let i = 0; i < m0; i++) {
+      for (let j = 0; j < m1; j++) {
+        const row = (bbox.lo[0] + i) * n1 + bbox.lo[1] + j;
+        const r = (i * m1 + j) * W;
+        let any = 0;
+        for (let t = rowFirst[row]!; t < rowFirst[row + 1]!; t++) {
+          if (rl[t] !== label) continue;
+          const a = Math.max(start[t]!, lo2);
+          const b = Math.min(end[t]!, hi2);
+          if (a < b) {
+            setBitRange(bits, r, a - lo2, b - lo2);
+            any = 1;
+          }
+        }
+        nonEmpty[i * m1 + j] = any;
+      }
+    }
+    return { bits, nonEmpty };
+  }
   const d32 = data instanceof Uint8Array && data.byteOffset % 4 === 0 ? new Uint32Array(data.buffer, data.byteOffset, data.length >>> 2) : null;
   const pat = label * 0x01010101;
   for (let i = 0; i < m0; i++) {
@@ -256,25 +289,6 @@ function packRows(data: LabelData, shape: readonly number[], label: number, bbox
     }
   }
   return { bits, nonEmpty };
-}
-
-class IntList {
-  a: Int32Array;
-  n = 0;
-  constructor(cap = 1024) {
-    this.a = new Int32Array(cap);
-  }
-  push(v: number): void {
-    if (this.n === this.a.length) {
-      const b = new Int32Array(this.a.length * 2);
-      b.set(this.a);
-      this.a = b;
-    }
-    this.a[this.n++] = v;
-  }
-  done(): Int32Array {
-    return this.a.subarray(0, this.n);
-  }
 }
 
 /** Border corners (code not in {0, 255}) of a packed mask, with their 8-bit neighbour codes. */
@@ -702,6 +716,7 @@ const EMPTY_SIDE: SideStats = { n: 0, area: 0, overlap: 0, avg: NaN, perc: Infin
  * @param gt,seg C-order label arrays of `shape` (3 axes).
  * @param bbox union bounding box of the two masks, or null when both are empty.
  * @param spacing mm per array axis [s0, s1, s2]; areaTable = surfelAreaTable(spacing).
+ * @param runs optional row runs of gt / seg from {@link countLabels} (avoids re-reading the arrays).
  */
 export function labelSurface3d(
   gt: LabelData,
@@ -713,12 +728,13 @@ export function labelSurface3d(
   spacing: readonly number[],
   areaTable: Float64Array,
   opts: SurfaceOptions,
+  runs?: Pick<LabelCounts, 'gtRuns' | 'segRuns'>,
 ): SurfaceSummary {
   const tol = opts.toleranceMm;
   if (!bbox) return summarize(EMPTY_SIDE, EMPTY_SIDE);
   const g = geometry(bbox);
-  const pg = packRows(gt, shape, labelGt, bbox, g);
-  const ps = packRows(seg, shape, labelSeg, bbox, g);
+  const pg = packRows(gt, shape, labelGt, bbox, g, runs?.gtRuns ?? null);
+  const ps = packRows(seg, shape, labelSeg, bbox, g, runs?.segRuns ?? null);
   const bg = borderCorners(pg.bits, pg.nonEmpty, g);
   const bs = borderCorners(ps.bits, ps.nonEmpty, g);
   const dg = sideDistances(bg, bs, g, spacing, tol, opts.forceEdt ?? false);
