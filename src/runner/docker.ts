@@ -29,6 +29,7 @@ import {
   type OverheadCalibration,
 } from './external.js';
 import type { DockerVariant } from './variants.js';
+import { TreeMemorySampler } from './proctree.js';
 import type { CaseRunContext, CaseRunOutcome, VariantRunner } from './types.js';
 
 /** Label put on every container the harness creates (docker-stop.sh and dispose() clean up by it). */
@@ -126,14 +127,20 @@ export async function loadImageArchive(docker: Docker, archive: string): Promise
 }
 
 /**
- * Polls the container's memory cgroup high-water mark (cgroup v1 `memory.max_usage_in_bytes`, v2 `memory.peak`)
- * every 100 ms while it runs; the last value read is the peak (the kernel keeps it monotonic). Includes page cache,
- * as the engine's cgroup accounting does. Undefined when the cgroup cannot be read (remote engine, exited too fast).
+ * Memory of a running container, two ways:
+ * - `cgroupPeakMb`: the container's memory cgroup high-water mark (cgroup v1 `memory.max_usage_in_bytes`, v2
+ *   `memory.peak`), polled every 100 ms (the last value read is the peak; the kernel keeps it monotonic). This is what
+ *   the memory limit / OOM killer acts on; it counts anonymous memory plus page cache charged to the container, so
+ *   file pages already cached by an earlier container (node, onnxruntime) are NOT counted again.
+ * - `treePeakRssMb`: peak summed RSS of the container's processes seen from the host /proc (TreeMemorySampler), the
+ *   same measure as the `command` kind, so the two kinds compare.
+ * Both undefined when unreadable (remote engine, container exited before the first sample).
  */
 class ContainerMemoryPoller {
   private file: string | undefined;
   private peak = 0;
   private timer: NodeJS.Timeout | undefined;
+  private tree: TreeMemorySampler | undefined;
   private stopped = false;
 
   start(container: Docker.Container): void {
@@ -141,6 +148,7 @@ class ContainerMemoryPoller {
       .inspect()
       .then((info) => {
         if (this.stopped || !info.State?.Pid) return;
+        this.tree = new TreeMemorySampler(info.State.Pid).start();
         this.file = cgroupPeakFile(info.State.Pid);
         if (!this.file) return;
         this.read();
@@ -159,11 +167,12 @@ class ContainerMemoryPoller {
     }
   }
 
-  stop(): number | undefined {
-    this.read();
+  stop(): { cgroupPeakMb?: number; treePeakRssMb?: number } {
+    if (!this.stopped) this.read();
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
-    return this.peak > 0 ? this.peak / 1048576 : undefined;
+    const treePeakRssMb = this.tree?.stop();
+    return { cgroupPeakMb: this.peak > 0 ? this.peak / 1048576 : undefined, treePeakRssMb };
   }
 }
 
@@ -200,7 +209,10 @@ export interface ContainerRunResult {
   exitCode?: number;
   oomKilled: boolean;
   timedOut: boolean;
+  /** Memory cgroup high-water mark, MiB (see ContainerMemoryPoller). */
   peakRssMb?: number;
+  /** Peak summed RSS of the container's processes from the host /proc, MiB. */
+  treePeakRssMb?: number;
   containerName: string;
   stdout: Buffer;
   stderr: Buffer;
@@ -357,7 +369,7 @@ export class DockerRunner implements VariantRunner {
       const end = process.hrtime.bigint();
       clearTimeout(timer);
       const timeS = Number((timedOut && killedAt !== undefined ? killedAt : end) - t0) / 1e9;
-      const peakRssMb = poller.stop();
+      const mem = poller.stop();
       const info = await container.inspect();
       const logs = demuxDockerLogs((await container.logs({ stdout: true, stderr: true, follow: false })) as unknown as Buffer);
       return {
@@ -365,7 +377,8 @@ export class DockerRunner implements VariantRunner {
         exitCode: info.State?.ExitCode ?? w.StatusCode,
         oomKilled: Boolean(info.State?.OOMKilled),
         timedOut,
-        peakRssMb,
+        peakRssMb: mem.cgroupPeakMb,
+        treePeakRssMb: mem.treePeakRssMb,
         containerName,
         stdout: logs.stdout,
         stderr: logs.stderr,
@@ -400,7 +413,13 @@ export class DockerRunner implements VariantRunner {
         peakRssMb: r.peakRssMb,
         exitCode: r.exitCode,
         oomKilled: r.oomKilled,
-        details: { container: r.containerName, image: this.image, stdout_log: logs.stdout, stderr_log: logs.stderr },
+        details: {
+          container: r.containerName,
+          image: this.image,
+          process_tree_peak_rss_mb: r.treePeakRssMb ?? null,
+          stdout_log: logs.stdout,
+          stderr_log: logs.stderr,
+        },
       };
       const logHint = `(see ${path.relative(ctx.logDir, logs.stderr) || logs.stderr})`;
       if (r.timedOut) {

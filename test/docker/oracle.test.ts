@@ -47,7 +47,11 @@ suite(title, () => {
       if (typeof o === 'object' && typeof r === 'object') {
         expect(o.exitCode).toBe(0);
         expect(o.oomKilled).toBe(false);
-        lines.push(`${c.padEnd(24)} in-process ${r.timeS.toFixed(3)} s   docker ${o.timeS.toFixed(3)} s   container peak ${o.peakRssMb?.toFixed(0) ?? '?'} MiB`);
+        const treeMb = o.details?.process_tree_peak_rss_mb as number | null;
+        expect(treeMb, `${c}: RSS of the container's node process seen from the host`).toBeGreaterThan(20);
+        lines.push(
+          `${c.padEnd(24)} in-process ${r.timeS.toFixed(3)} s   docker ${o.timeS.toFixed(3)} s   cgroup peak ${o.peakRssMb?.toFixed(0) ?? '?'} MiB   process RSS peak ${treeMb?.toFixed(0)} MiB`,
+        );
       }
       labelled += await expectSameSegs(path.join(tmp, 'oracle', `${c}.npz`), path.join(tmp, 'oracle-docker', `${c}.npz`));
     }
