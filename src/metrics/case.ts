@@ -132,6 +132,7 @@ export function computeCaseMetrics(gts: NdArray, segs: NdArray, opts: CaseMetric
   } else {
     spacingUsed = mode === 'official' ? [1, 1, 1] : [1, 1];
   }
+  if (mode === 'official' && opts.labels) warnings.push('labels option ignored in official mode (labels are 1..gt.max())');
   const gt = toLabelData(gts, 'gts', where);
   const seg = toLabelData(segs, 'segs', where);
   const shape3 = as3d(gts.shape);

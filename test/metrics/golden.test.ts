@@ -60,6 +60,19 @@ describe.skipIf(!HAVE_SHARED)('official metrics on the golden set', () => {
     });
   }
 
+  it("surfaces: 'gated' skips surface figures only when the gate fails, with the same case values", async () => {
+    for (const name of ['2D_dsc_threshold2d_p00.npz', '2D_dsc_threshold2d_p01.npz', '3D_gt_gap3d_p00.npz']) {
+      const c = golden.cases.find((x: GoldenCase) => x.name === name);
+      const g = await readNpz(join(GOLDEN_DIR, c.gts_file));
+      const s = await readNpz(join(GOLDEN_DIR, c.segs_file), ['segs']);
+      const spacing = c.dim === 3 ? Array.from(g.spacing!.data as ArrayLike<number>, Number) : undefined;
+      const r = computeCaseMetrics(g.gts!, s.segs!, { dim: c.dim, spacing, surfaces: 'gated' });
+      expect(Object.is(r.dsc, num(c.official.dsc))).toBe(true);
+      expect(r.nsd).toBe(num(c.official.nsd));
+      expect(r.labels.every((x) => (x.surface === null) === !c.official.nsd_computed), name).toBe(true);
+    }
+  });
+
   it('the exact EDT path alone gives the same figures as the bounded search (3D and 2D cases)', async () => {
     const picks = golden.cases.filter((c: GoldenCase) =>
       /blobs3d_aniso|organs3d_p00|thin3d|holes3d|blobs2d_p00|many_instances2d_p01|shiftdiag|dsc_threshold3d_p01/.test(c.name),
