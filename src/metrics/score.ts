@@ -82,27 +82,26 @@ export async function scoreCase(gtsPath: string, segsPath: string, opts: ScoreOp
     computeS,
   });
   const t0 = performance.now();
-  let gts: NdArray;
+  // Both files are read concurrently (inflate runs on libuv's thread pool); errors are reported per file.
+  const [gRes, sRes] = await Promise.allSettled([
+    readNpz(gtsPath, dim === 3 ? ['gts', 'spacing'] : ['gts']),
+    fsp.access(segsPath).then(
+      () => readNpz(segsPath, ['segs']),
+      () => {
+        throw new Error(`${segsPath}: segs file not found`);
+      },
+    ),
+  ]);
+  if (gRes.status === 'rejected') return failed('gts', `gts ${gtsPath}: ${message(gRes.reason)}`, (performance.now() - t0) / 1000);
+  const gts: NdArray = gRes.value.gts!;
   let spacing: number[] | undefined;
-  try {
-    const g = await readNpz(gtsPath, dim === 3 ? ['gts', 'spacing'] : ['gts']);
-    gts = g.gts!;
-    if (dim === 3) {
-      const sp = g.spacing!;
-      spacing = Array.from(sp.data as ArrayLike<number | bigint>, Number); // float32 widens exactly
-    }
-  } catch (e) {
-    return failed('gts', `gts ${gtsPath}: ${message(e)}`, (performance.now() - t0) / 1000);
+  if (dim === 3) {
+    const sp = gRes.value.spacing;
+    if (!sp) return failed('gts', `${gtsPath}: key 'spacing' missing; a 3D case needs it`, (performance.now() - t0) / 1000);
+    spacing = Array.from(sp.data as ArrayLike<number | bigint>, Number); // float32 widens exactly
   }
-  let segs: NdArray;
-  try {
-    await fsp.access(segsPath).catch(() => {
-      throw new Error(`${segsPath}: segs file not found`);
-    });
-    segs = (await readNpz(segsPath, ['segs'])).segs!;
-  } catch (e) {
-    return failed('segs', message(e), (performance.now() - t0) / 1000);
-  }
+  if (sRes.status === 'rejected') return failed('segs', message(sRes.reason), (performance.now() - t0) / 1000);
+  const segs: NdArray = sRes.value.segs!;
   const readS = (performance.now() - t0) / 1000;
   const t1 = performance.now();
   try {
