@@ -7,7 +7,7 @@ import type { GateVerdict, MetricComparison, ModalityComparison, VariantComparis
 const f4 = (x: number) => (Number.isNaN(x) ? 'n/a' : x.toFixed(4));
 const d4 = (x: number) => (Number.isNaN(x) ? 'n/a' : `${x >= 0 ? '+' : '−'}${Math.abs(x).toFixed(4)}`);
 const f3 = (x: number) => (Number.isNaN(x) ? 'n/a' : x.toFixed(3));
-const short = (sha: string | null) => (sha ? sha.slice(0, 10) : 'unknown');
+const short = (sha: string | null) => (sha ? sha.slice(0, 10) + (sha.endsWith('-dirty') ? '-dirty' : '') : 'unknown');
 /** Escape the characters that break a Markdown table cell. */
 const esc = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
