@@ -3,7 +3,7 @@
  * the golden folder, and bad inputs (missing seg, corrupt seg, wrong shape) failing only their case.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -28,6 +28,16 @@ async function makeFolder(dir: string): Promise<void> {
   writeFileSync(join(dir, 'segs', '2D_corrupt_seg.npz'), 'this is not a zip archive');
   copyFileSync(join(GOLDEN_DIR, 'gts', '2D_perfect2d_p00.npz'), join(dir, 'gts', '2D_wrong_shape.npz'));
   await writeNpz(join(dir, 'segs', '2D_wrong_shape.npz'), { segs: { dtype: 'uint8', shape: [3, 4], data: new Uint8Array(12) } });
+}
+
+/** True when every dist/ file of the metrics module and CLI is newer than its TypeScript source. */
+function distIsFresh(): boolean {
+  const pairs: Array<[string, string]> = readdirSync(join(ROOT, 'src', 'metrics'))
+    .filter((f) => f.endsWith('.ts'))
+    .map((f) => [join(ROOT, 'src', 'metrics', f), join(ROOT, 'dist', 'metrics', f.replace(/\.ts$/, '.js'))]);
+  pairs.push([join(ROOT, 'src', 'cli', 'metrics.ts'), join(ROOT, 'dist', 'cli', 'metrics.js')]);
+  pairs.push([join(ROOT, 'src', 'io', 'npz.ts'), join(ROOT, 'dist', 'io', 'npz.js')]);
+  return pairs.every(([src, out]) => existsSync(out) && statSync(out).mtimeMs >= statSync(src).mtimeMs);
 }
 
 const golden = HAVE_SHARED ? loadGolden() : { cases: [] };
@@ -88,8 +98,11 @@ describe.skipIf(!HAVE_SHARED)('scoreCase / scoreFolder', () => {
 describe.skipIf(!HAVE_SHARED)('bench metrics CLI (dist, worker threads)', () => {
   let dir = '';
   beforeAll(async () => {
-    // Compile src/ to dist/ (tsc emits even if another module in progress has type errors).
-    spawnSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(ROOT, 'tsconfig.build.json')], { cwd: ROOT });
+    // dist/ is built by the vitest globalSetup when present; compile here only if the metrics build is missing or
+    // older than its sources (tsc emits even if another module in progress has type errors).
+    if (!distIsFresh()) {
+      spawnSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(ROOT, 'tsconfig.build.json')], { cwd: ROOT });
+    }
     expect(existsSync(join(ROOT, 'dist', 'cli', 'main.js'))).toBe(true);
     expect(existsSync(join(ROOT, 'dist', 'metrics', 'worker.js'))).toBe(true);
     dir = mkdtempSync(join(tmpdir(), 'metrics-cli-'));
