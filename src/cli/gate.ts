@@ -130,6 +130,10 @@ export async function gateCommand(runDir: string | undefined, o: GateCliOptions)
   }
 }
 
+/**
+ * Register `bench gate` (see the module docstring and docs/gate.md). Usage errors detected by commander (unknown
+ * option, bad number) exit 2 through `exitOverride`, so that exit 1 always means "regression".
+ */
 export function register(program: Command): void {
   const d = DEFAULT_GATE_OPTIONS;
   const cmd = program
