@@ -13,7 +13,8 @@
  * io = npz read + write; own% = (pre + post) / model (target <= 5 % on 2D cases).
  *
  * usage: node bench/runner.mjs [--variants oracle,aug-int8,aug-fp32] [--cases cases/demo] [--only name,name]
- *          [--threads N] [--repeat N] [--no-embedding-cache] [--json out.json]
+ *          [--threads N] [--repeat N] [--no-embedding-cache] [--no-spinning] [--json out.json]
+ * --no-spinning sets onnxruntime's session.intra_op.allow_spinning=0 (idle threads sleep: use on a busy machine).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -33,6 +34,7 @@ function parseArgs(argv) {
     threads: os.availableParallelism(),
     repeat: 1,
     cache: true,
+    spinning: true,
     json: join(TMP, 'results.json'),
     child: '',
   };
@@ -45,6 +47,7 @@ function parseArgs(argv) {
     else if (a === '--threads') o.threads = Number(next());
     else if (a === '--repeat') o.repeat = Number(next());
     else if (a === '--no-embedding-cache') o.cache = false;
+    else if (a === '--no-spinning') o.spinning = false;
     else if (a === '--json') o.json = resolve(next());
     else if (a === '--child') o.child = next();
     else {
@@ -80,7 +83,11 @@ async function child(o) {
   const { createRunner } = await import(join(DIST, 'create.js'));
   const variant = loadVariants().find((v) => v.name === o.child);
   if (!variant) throw new Error(`unknown variant ${o.child}`);
-  const runner = createRunner(variant, { threads: o.threads, embeddingCache: o.cache });
+  const runner = createRunner(variant, {
+    threads: o.threads,
+    embeddingCache: o.cache,
+    ...(o.spinning ? {} : { sessionConfig: { 'session.intra_op.allow_spinning': '0' } }),
+  });
   const { loadTimeS } = await runner.prepare();
   const files = caseFiles(o);
   const outDir = join(TMP, o.child);
@@ -156,13 +163,14 @@ async function main() {
   mkdirSync(TMP, { recursive: true });
   console.log(
     `bench:runner  cpu ${os.cpus()[0]?.model} x${os.availableParallelism()}  node ${process.version}  ` +
-      `threads ${o.threads}  repeat ${o.repeat}  embedding cache ${o.cache ? 'on' : 'off'}  cases ${imgsDir(o.cases)} (${files.length})  load avg ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`,
+      `threads ${o.threads}${o.spinning ? '' : ' (no spinning)'}  repeat ${o.repeat}  embedding cache ${o.cache ? 'on' : 'off'}  cases ${imgsDir(o.cases)} (${files.length})  load avg ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`,
   );
   const results = [];
   for (const v of o.variants.split(',')) {
     const args = [fileURLToPath(import.meta.url), '--child', v, '--cases', o.cases, '--threads', String(o.threads), '--repeat', String(o.repeat)];
     if (o.only) args.push('--only', o.only);
     if (!o.cache) args.push('--no-embedding-cache');
+    if (!o.spinning) args.push('--no-spinning');
     const r = spawnSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 64 << 20 });
     if (r.status !== 0) {
       console.error(`variant ${v}: child failed (status ${r.status}):\n${r.stderr}`);

@@ -19,7 +19,21 @@ export interface PredictOptions {
   threads?: number;
   /** commander's negatable flag: false when --no-embedding-cache is given. */
   embeddingCache?: boolean;
+  /** onnxruntime session config entries `key=value` (e.g. session.intra_op.allow_spinning=0). */
+  sessionConfig?: string[];
   quiet?: boolean;
+}
+
+/** Parse `key=value` session config entries. @throws Error naming the malformed entry. */
+export function parseSessionConfig(entries: string[] | undefined): Record<string, string> | undefined {
+  if (!entries?.length) return undefined;
+  const out: Record<string, string> = {};
+  for (const e of entries) {
+    const i = e.indexOf('=');
+    if (i <= 0) throw new Error(`--session-config: expected key=value, found "${e}"`);
+    out[e.slice(0, i)] = e.slice(i + 1);
+  }
+  return out;
 }
 
 export interface PredictSummary {
@@ -50,6 +64,7 @@ export async function predictFolder(opts: PredictOptions, log: (s: string) => vo
   const runner = createRunner(variant, {
     ...(opts.threads !== undefined ? { threads: opts.threads } : {}),
     ...(opts.embeddingCache === false ? { embeddingCache: false } : {}),
+    ...(opts.sessionConfig?.length ? { sessionConfig: parseSessionConfig(opts.sessionConfig) } : {}),
   });
   const summary: PredictSummary = { ok: [], failed: [], loadTimeS: 0, outcomes: {} };
   try {
@@ -94,6 +109,7 @@ export function register(program: Command): void {
       return n;
     })
     .option('--no-embedding-cache', "encode every 3D slice visit (the reference's encoder call count; masks identical)")
+    .option('--session-config <key=value...>', 'onnxruntime session config entries, e.g. session.intra_op.allow_spinning=0')
     .option('--quiet', 'print only failures and the summary')
     .action(async (o: PredictOptions) => {
       const log = (s: string) => {

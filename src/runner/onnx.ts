@@ -29,6 +29,23 @@ export interface OnnxRunnerOptions {
   embeddingCacheMaxBytes?: number;
   /** Record the prompts used per case in `details.trace` (tests). */
   trace?: boolean;
+  /** onnxruntime session config entries added to (overriding) the variant's `sessionConfig`. */
+  sessionConfig?: Record<string, string>;
+}
+
+/** Session config entries `{"a.b.c": "v"}` as onnxruntime-node's nested `extra` option `{a: {b: {c: "v"}}}`. */
+export function sessionConfigToExtra(cfg: Record<string, string>): Record<string, unknown> {
+  const extra: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(cfg)) {
+    const parts = key.split('.');
+    let node = extra;
+    for (const p of parts.slice(0, -1)) {
+      if (typeof node[p] !== 'object' || node[p] === null) node[p] = {};
+      node = node[p] as Record<string, unknown>;
+    }
+    node[parts[parts.length - 1]!] = value;
+  }
+  return extra;
 }
 
 /** Peak resident set size of this process so far, MiB. */
@@ -109,6 +126,7 @@ export class OnnxVariantRunner implements VariantRunner {
   private sessions: Sessions | null = null;
   readonly threads: number;
   readonly embeddingCache: boolean;
+  readonly sessionConfig: Record<string, string>;
 
   constructor(
     readonly variant: OnnxVariant,
@@ -117,6 +135,7 @@ export class OnnxVariantRunner implements VariantRunner {
     this.name = variant.name;
     this.threads = opts.threads ?? variant.threads ?? os.availableParallelism();
     this.embeddingCache = opts.embeddingCache ?? variant.embeddingCache ?? true;
+    this.sessionConfig = { ...(variant.sessionConfig ?? {}), ...(opts.sessionConfig ?? {}) };
     if (!Number.isInteger(this.threads) || this.threads < 1) {
       throw new Error(`variant "${variant.name}": threads must be a positive integer, found ${this.threads}`);
     }
@@ -155,6 +174,7 @@ export class OnnxVariantRunner implements VariantRunner {
           interOpNumThreads: 1,
           executionMode: 'sequential',
           graphOptimizationLevel: 'all',
+          ...(Object.keys(this.sessionConfig).length ? { extra: sessionConfigToExtra(this.sessionConfig) } : {}),
         });
       } catch (e) {
         throw new Error(`variant "${v.name}": ${role} model ${file}: onnxruntime cannot load it: ${(e as Error).message}`);
@@ -193,6 +213,7 @@ export class OnnxVariantRunner implements VariantRunner {
         models: models.map(({ path: p, sha256, bytes, role }) => ({ role, path: p, sha256, bytes })),
         threads: { intra_op: this.threads, inter_op: 1 },
         embedding_cache: this.embeddingCache,
+        session_config: this.sessionConfig,
         box_encoding: be,
         tensors: v.tensors,
         onnxruntime: ort.env.versions,

@@ -53,6 +53,12 @@ export const OnnxVariantSchema = z.object({
   threads: z.number().int().positive().optional(),
   /** Reuse each 3D slice's embedding across boxes (identical masks). */
   embeddingCache: z.boolean().default(true),
+  /**
+   * onnxruntime session config entries (onnxruntime_session_options_config_keys.h), e.g.
+   * `{"session.intra_op.allow_spinning": "0"}` (idle worker threads sleep instead of spinning: less CPU, better on a
+   * shared/oversubscribed machine). Default: none (onnxruntime's defaults).
+   */
+  sessionConfig: z.record(z.string(), z.string()).optional(),
 });
 
 export const CommandVariantSchema = z.object({
