@@ -16,6 +16,7 @@ import { loadVariants } from '../../src/runner/variants.js';
 import { diffCount, GOLDEN, INDEX, PUBLIC_IMGS, sha256Of } from './golden.js';
 
 const CASES = readdirSync(PUBLIC_IMGS).filter((f) => f.endsWith('.npz')).sort();
+const BOX256 = JSON.parse(readFileSync(path.join(GOLDEN, 'box256.json'), 'utf8'));
 const E2E: Map<string, any> = new Map(INDEX.sets.e2e.cases.map((c: any) => [c.case, c]));
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'runner-oracle-'));
 const oracle = loadVariants().find((v) => v.name === 'oracle')!;
@@ -60,6 +61,22 @@ describe('oracle variant on every public case (31)', () => {
     const trace = JSON.parse(readFileSync(path.join(GOLDEN, 'e2e', 'trace', f.replace(/\.npz$/, '.json')), 'utf8'));
     expect(normTrace(o.details!.trace as any[])).toEqual(trace.boxes);
     expect(o.decoderCalls).toBe(meta.decoder_calls);
+    // box256.json: per 3D box z_middle and the inclusive pass ranges up_z = [z_mid, min(z_max, D-1)],
+    // down_z = [z_mid-1, max(z_min, 0)] (empty when start < end).
+    const b256 = BOX256.cases.find((c: any) => c.case === f);
+    if (b256.per_box) {
+      const tr = o.details!.trace as any[];
+      b256.per_box.forEach((pb: any, i: number) => {
+        const steps = tr[i].steps as any[];
+        expect(tr[i].z_middle).toBe(pb.z_middle);
+        expect(tr[i].mid_box256).toEqual(pb.box256);
+        const up = steps.filter((st) => st.pass === 'up').map((st) => st.z);
+        const down = steps.filter((st) => st.pass === 'down').map((st) => st.z);
+        expect([up[0], up[up.length - 1]]).toEqual(pb.up_z);
+        if (pb.down_z[0] >= pb.down_z[1]) expect([down[0], down[down.length - 1]]).toEqual(pb.down_z);
+        else expect(down).toEqual([]);
+      });
+    }
     if (name.startsWith('3D')) {
       expect(o.encoderCalls).toBe(meta.unique_slices_encoded);
       expect(o.details!.unique_slices_encoded).toBe(meta.unique_slices_encoded);
