@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeNpz } from '../../src/io/npz.js';
 import { officialCsv } from '../../src/metrics/output.js';
 import { scoreCase, scoreFolder } from '../../src/metrics/score.js';
-import { GOLDEN_DIR, HAVE_SHARED, loadGolden, num } from './golden-helpers.js';
+import { GOLDEN_DIR, HAVE_SHARED, loadGolden, num, type GoldenCase } from './golden-helpers.js';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
 const OFFICIAL_CSV = join(GOLDEN_DIR, 'official_metrics.csv');
@@ -41,7 +41,7 @@ function distIsFresh(): boolean {
 }
 
 const golden = HAVE_SHARED ? loadGolden() : { cases: [] };
-const goldenByName = new Map(golden.cases.map((c: { name: string }) => [c.name, c]));
+const goldenByName = new Map<string, GoldenCase>(golden.cases.map((c: GoldenCase) => [c.name, c]));
 
 describe.skipIf(!HAVE_SHARED)('scoreCase / scoreFolder', () => {
   beforeAll(async () => {
