@@ -169,6 +169,14 @@ function runNotes(meta: RunMeta, variants: VariantInfo[]): string[] {
   if (typeof t.container_overhead_s === 'number') {
     notes.push(`Measured container start/stop overhead (empty container): ${formatSeconds(t.container_overhead_s)} s.`);
   }
+  const overheads = (meta.variants ?? []).filter((v) => v.overhead && typeof v.overhead.median_s === 'number');
+  if (overheads.length) {
+    notes.push(
+      `Start overhead inside the case times (median of no-op runs under the same protocol: process or container start): ` +
+        overheads.map((v) => `${v.name} ${formatSeconds(v.overhead!.median_s)} s (${v.kind})`).join(', ') +
+        '.',
+    );
+  }
   const mc = meta.machine;
   if (mc) {
     const versions = Object.entries(meta.versions ?? {}).map(([k, v]) => `${k} ${v}`).join(', ');

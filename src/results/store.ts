@@ -67,6 +67,9 @@ export interface RunVariant {
   load_time_s?: number;
   warmup_time_s?: number;
   facts?: Record<string, unknown>;
+  /** command/docker: median of no-op runs under the same protocol (process or container start), seconds. */
+  overhead?: { median_s: number; min_s: number; max_s: number; runs: number; times_s: number[]; command: string[] };
+  overhead_error?: string;
 }
 
 /** run.json: everything needed to interpret and reproduce the numbers. */

@@ -15,6 +15,7 @@ import { readNpz } from '../io/npz.js';
 import { parseCaseName } from '../cases/names.js';
 import { validateCase } from '../cases/validate.js';
 import { createRunner } from '../runner/create.js';
+import { calibrateOverhead } from '../runner/calibrate.js';
 import type { CaseRunOutcome, VariantRunner } from '../runner/types.js';
 import type { Variant } from '../runner/variants.js';
 import { scoreCase } from '../metrics/score.js';
@@ -113,9 +114,12 @@ async function segsReadable(file: string): Promise<boolean> {
   }
 }
 
+/** Seconds rounded to the microsecond (the timer's useful resolution). */
+const us = (s: number) => Math.round(s * 1e6) / 1e6;
+
 /** Peak resident memory of this process so far, MiB. */
 function processPeakRssMb(): number {
-  return Math.round((process.resourceUsage().maxRSS / 1024) * 10) / 10;
+  return process.resourceUsage().maxRSS / 1024;
 }
 
 /**
@@ -204,6 +208,15 @@ export async function runBenchmark(o: RunOptions): Promise<RunResult> {
       entry.load_time_s = loadTimeS;
       entry.facts = f;
       entry.models = sha256Facts(v, f);
+      if (v.kind !== 'onnx') {
+        // How much of each case time is process / container start: a no-op under the same protocol.
+        try {
+          entry.overhead = await calibrateOverhead(runner, 5);
+          if (entry.overhead) store.log(`${v.name}: no-op ${v.kind} overhead median ${entry.overhead.median_s.toFixed(3)} s`);
+        } catch (e) {
+          entry.overhead_error = (e as Error).message;
+        }
+      }
       emit({ type: 'variant-ready', variant: v.name, loadTimeS });
       store.log(`${v.name}: ready in ${loadTimeS.toFixed(3)} s`);
       const first = todo.find((c) => !facts.get(c.name)!.problem);
@@ -256,12 +269,12 @@ export async function runBenchmark(o: RunOptions): Promise<RunResult> {
         }
         const t = times.length ? summarise(times) : null;
         const timing = t
-          ? { time_s: t.median, time_s_min: t.min, time_s_max: t.max, time_s_cold: t.repeats > 1 ? t.cold : NaN, repeats: t.repeats }
+          ? { time_s: us(t.median), time_s_min: us(t.min), time_s_max: us(t.max), time_s_cold: t.repeats > 1 ? us(t.cold) : NaN, repeats: t.repeats }
           : {};
         const calls = {
           encoder_calls: outcome?.encoderCalls ?? NaN,
           decoder_calls: outcome?.decoderCalls ?? NaN,
-          peak_rss_mb: outcome?.peakRssMb ?? (v.kind === 'onnx' ? processPeakRssMb() : NaN),
+          peak_rss_mb: Math.round((outcome?.peakRssMb ?? (v.kind === 'onnx' ? processPeakRssMb() : NaN)) * 10) / 10,
         };
         caseWarnings = t?.warnings ?? [];
         if (error !== null) {

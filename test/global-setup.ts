@@ -1,0 +1,12 @@
+/**
+ * Builds dist/ once before the test files run: tests that spawn the `bench` CLI (bin/bench.js -> dist/) then all see
+ * the same, current build, and no two test files compile into dist/ at the same time.
+ */
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export default function setup(): void {
+  const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+  execFileSync(path.join(root, 'node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
+}
