@@ -27,6 +27,18 @@ export interface Image8 {
 
 const fround = Math.fround;
 
+/** Small memo of per-axis tables keyed by (kind, in size, out size): a case reuses the same few geometries. */
+const tableMemo = new Map<string, unknown>();
+function memo<T>(key: string, make: () => T): T {
+  let v = tableMemo.get(key) as T | undefined;
+  if (v === undefined) {
+    if (tableMemo.size > 64) tableMemo.clear();
+    v = make();
+    tableMemo.set(key, v);
+  }
+  return v;
+}
+
 /** Round half to even (numpy / C `rint` / OpenCV `cvRound`); `Math.round` rounds halves up and is NOT this. */
 export function roundHalfEven(x: number): number {
   const r = Math.round(x);
@@ -261,8 +273,8 @@ function areaTab(ssize: number, dsize: number): AreaTab {
 /** Generic non-integer shrink: separable area weights, float32 accumulation without FMA, round half even. */
 function areaGeneric(src: Image8, dh: number, dw: number, r: Region): Image8 {
   const { height: sh, width: sw, channels: cn, data: S } = src;
-  const xt = areaTab(sw, dw);
-  const yt = areaTab(sh, dh);
+  const xt = memo(`tab ${sw} ${dw}`, () => areaTab(sw, dw));
+  const yt = memo(`tab ${sh} ${dh}`, () => areaTab(sh, dh));
   const rowLen = dw * cn;
   const buf = new Float32Array(rowLen);
   const sum = new Float32Array(rowLen);
@@ -384,19 +396,22 @@ function upscaleAxis(ssize: number, dsize: number): { s: Int32Array; c0: Int32Ar
 /** Enlarging INTER_AREA: area coverage in 11-bit fixed point (NOT bilinear); integer factors replicate pixels. */
 function areaUpscale(src: Image8, dh: number, dw: number, r: Region): Image8 {
   const { height: sh, width: sw, channels: cn, data: S } = src;
-  const xa = upscaleAxis(sw, dw);
-  const ya = upscaleAxis(sh, dh);
+  const xa = memo(`up ${sw} ${dw}`, () => upscaleAxis(sw, dw));
+  const ya = memo(`up ${sh} ${dh}`, () => upscaleAxis(sh, dh));
   const rowLen = dw * cn;
   const i0 = r.x0 * cn;
   const i1 = (r.x1 + 1) * cn;
   // Horizontal pass (int32) of each source row the region uses, computed once.
-  const hrows = new Int32Array(sh * rowLen);
-  const done = new Uint8Array(sh);
+  // Only the band of source rows the region's output rows read.
+  const rowLo = r.y0 <= r.y1 ? ya.s[r.y0]! : 0;
+  const rowHi = r.y0 <= r.y1 ? Math.min(ya.s[r.y1]! + 1, sh - 1) : -1;
+  const hrows = new Int32Array(Math.max(0, rowHi - rowLo + 1) * rowLen);
+  const done = new Uint8Array(Math.max(0, rowHi - rowLo + 1));
   const hpass = (row: number): void => {
-    if (done[row]) return;
-    done[row] = 1;
+    if (done[row - rowLo]) return;
+    done[row - rowLo] = 1;
     const sb = row * sw * cn;
-    const hb = row * rowLen;
+    const hb = (row - rowLo) * rowLen;
     for (let d = r.x0; d <= r.x1; d++) {
       const o = hb + d * cn;
       if (d < xa.dmax) {
@@ -418,8 +433,8 @@ function areaUpscale(src: Image8, dh: number, dw: number, r: Region): Image8 {
     hpass(r1);
     const b0 = ya.c0[d]!;
     const b1 = ya.c1[d]!;
-    const h0 = r0 * rowLen;
-    const h1 = r1 * rowLen;
+    const h0 = (r0 - rowLo) * rowLen;
+    const h1 = (r1 - rowLo) * rowLen;
     const o = d * rowLen;
     for (let i = i0; i < i1; i++) {
       const v = (((b0 * (hrows[h0 + i]! >> 4)) >> 16) + ((b1 * (hrows[h1 + i]! >> 4)) >> 16) + 2) >> 2;
@@ -499,15 +514,24 @@ export function box256(box: ArrayLike<number>, height: number, width: number): n
  * tight box of the non-zero pixels in the zero-padded FRAME frame, widened by 3 px and clamped to [0, FRAME] (FRAME,
  * not FRAME-1). Partially covered pixels survive iff round(coverage*k) > 0, so the box depends on k.
  * @param mask (H, W) uint8 with values {0, k}
+ * @param rowsHint optional inclusive row range known to contain every non-zero pixel (only it is scanned)
  * @returns [x_min, y_min, x_max, y_max], or null when the resized mask is empty (caller falls back to box256 of mid2d).
  */
-export function bbox256FromMask(mask: Uint8Array, height: number, width: number, shift = 3): number[] | null {
+export function bbox256FromMask(
+  mask: Uint8Array,
+  height: number,
+  width: number,
+  shift = 3,
+  rowsHint?: [number, number],
+): number[] | null {
   // Only outputs whose source footprint touches the mask's non-zero bounding box can be non-zero: resize that region.
   let sy0 = height;
   let sy1 = -1;
   let sx0 = width;
   let sx1 = -1;
-  for (let y = 0; y < height; y++) {
+  const scanY0 = rowsHint ? Math.max(0, rowsHint[0]) : 0;
+  const scanY1 = rowsHint ? Math.min(height - 1, rowsHint[1]) : height - 1;
+  for (let y = scanY0; y <= scanY1; y++) {
     const o = y * width;
     for (let x = 0; x < width; x++) {
       if (mask[o + x] !== 0) {
@@ -524,21 +548,26 @@ export function bbox256FromMask(mask: Uint8Array, height: number, width: number,
   const [y0, y1] = outputRange(path, height, newH, sy0, sy1);
   const [x0, x1] = outputRange(path, width, newW, sx0, sx1);
   if (y0 > y1 || x0 > x1) return null;
-  const r = resizeInterAreaRegion({ data: mask, height, width, channels: 1 }, newH, newW, { y0, y1, x0, x1 });
-  return tightBox(r.data, r.height, r.width, shift);
+  const region = { y0, y1, x0, x1 };
+  const r = resizeInterAreaRegion({ data: mask, height, width, channels: 1 }, newH, newW, region);
+  return tightBox(r.data, r.height, r.width, shift, region);
 }
 
 /** Tight box of pixels > 0 widened by `shift` and clamped to [0, FRAME]; null when all pixels are 0. */
-export function tightBox(m: Uint8Array, h: number, w: number, shift = 3): number[] | null {
+export function tightBox(m: Uint8Array, h: number, w: number, shift = 3, region?: Region): number[] | null {
   let x0 = w;
   let y0 = h;
   let x1 = -1;
   let y1 = -1;
-  for (let y = 0; y < h; y++) {
+  const ry0 = region?.y0 ?? 0;
+  const ry1 = region?.y1 ?? h - 1;
+  const rx0 = region?.x0 ?? 0;
+  const rx1 = region?.x1 ?? w - 1;
+  for (let y = ry0; y <= ry1; y++) {
     const o = y * w;
     let first = -1;
     let last = -1;
-    for (let x = 0; x < w; x++) {
+    for (let x = rx0; x <= rx1; x++) {
       if (m[o + x] !== 0) {
         if (first < 0) first = x;
         last = x;
@@ -619,6 +648,8 @@ export function fma32(a: number, b: number, c: number): number {
  * @param target (H*W) label image to write (any typed array), or null to only count
  * @param label value written where the mask is true
  * @param resizedOut optional float32 H*W receiving the bilinear output (computed for every pixel when given)
+ * @param rowsOut optional [first, last] output rows that were computed (every mask pixel lies in them; last < first
+ *   when none)
  * @returns number of mask pixels
  */
 export function postprocessMask(
@@ -630,7 +661,12 @@ export function postprocessMask(
   target: { [i: number]: number } | null,
   label: number,
   resizedOut?: Float32Array,
+  rowsOut?: Int32Array,
 ): number {
+  if (rowsOut) {
+    rowsOut[0] = 0;
+    rowsOut[1] = -1;
+  }
   if (logits.length !== FRAME * FRAME) throw new Error(`logits must have ${FRAME * FRAME} values, found ${logits.length}`);
   if (!(newH >= 1 && newW >= 1 && newH <= FRAME && newW <= FRAME)) throw new Error(`bad crop ${newH}x${newW}`);
   const T = SIGMOID_HALF_THRESHOLD;
@@ -664,8 +700,8 @@ export function postprocessMask(
     }
     if (py1 < 0) return 0;
   }
-  const ax = bilinearAxis(newW, width);
-  const ay = bilinearAxis(newH, height);
+  const ax = memo(`bl ${newW} ${width}`, () => bilinearAxis(newW, width));
+  const ay = memo(`bl ${newH} ${height}`, () => bilinearAxis(newH, height));
   // Output range whose taps touch [p0, p1] (i0 is non-decreasing; i1 is i0 or i0+1).
   const range = (a: BilinearAxis, n: number, p0: number, p1: number): [number, number] => {
     let lo = 0;
@@ -676,6 +712,10 @@ export function postprocessMask(
   };
   const [oy0, oy1] = range(ay, height, py0, py1);
   const [ox0, ox1] = range(ax, width, px0, px1);
+  if (rowsOut) {
+    rowsOut[0] = oy0;
+    rowsOut[1] = oy1;
+  }
   const channelsLast = newW === FRAME || newH === 1;
   // Identity size on both axes: a copy (equal to the kernel for finite logits; keeps +-Infinity as torch's copy does).
   const identity = newH === height && newW === width;

@@ -289,10 +289,29 @@ export async function predict3D<E>(
     return e;
   };
   const trace: TraceBox[] | undefined = opts.trace ? [] : undefined;
-  // Per-slice mask of the current box holding k = min(i,255) (the reference's tmp[z] as uint8).
-  const mask = new Uint8Array(plane);
-  const midMask = new Uint8Array(plane);
-  const prevMask = new Uint8Array(plane);
+  // Per-slice masks of the current box holding k = min(i,255) (the reference's tmp[z] as uint8), with the row range
+  // that may hold non-zero pixels (so clearing, copying and the prompt box only touch those rows).
+  interface MaskBuf {
+    data: Uint8Array;
+    y0: number;
+    y1: number;
+  }
+  const newBuf = (): MaskBuf => ({ data: new Uint8Array(plane), y0: 0, y1: -1 });
+  const clear = (b: MaskBuf): void => {
+    if (b.y0 <= b.y1) b.data.fill(0, b.y0 * W, (b.y1 + 1) * W);
+    b.y0 = 0;
+    b.y1 = -1;
+  };
+  const copyInto = (dst: MaskBuf, src: MaskBuf): void => {
+    clear(dst);
+    if (src.y0 <= src.y1) dst.data.set(src.data.subarray(src.y0 * W, (src.y1 + 1) * W), src.y0 * W);
+    dst.y0 = src.y0;
+    dst.y1 = src.y1;
+  };
+  let cur = newBuf();
+  let prev = newBuf();
+  const mid = newBuf();
+  const rowsOut = new Int32Array(2);
   for (let i = 1; i <= rows.length; i++) {
     const [x0, y0, z0, x1, y1, z1] = rows[i - 1]! as [number, number, number, number, number, number];
     if (!Number.isInteger(z0) || !Number.isInteger(z1)) {
@@ -311,13 +330,13 @@ export async function predict3D<E>(
     const midBox = box256(mid2d, H, W) as Box4;
     const k = Math.min(i, 255);
     const tb: TraceBox | undefined = trace ? { box_index: i, box: rows[i - 1]!, z_middle: zMid, mid_box256: midBox, steps: [] } : undefined;
-    trace?.push(tb!);
-    const step = async (z: number, pass: 'up' | 'down', prev: Uint8Array | null): Promise<void> => {
+    if (tb) trace!.push(tb);
+    const step = async (z: number, pass: 'up' | 'down', p: MaskBuf | null): Promise<void> => {
       let b: Box4 = midBox;
       let source: TraceStep['source'] = 'mid';
-      if (prev) {
+      if (p) {
         const t = now();
-        const pb = bbox256FromMask(prev, H, W);
+        const pb = p.y0 <= p.y1 ? bbox256FromMask(p.data, H, W, 3, [p.y0, p.y1]) : null;
         preS += now() - t;
         if (pb) {
           b = pb as Box4;
@@ -328,26 +347,29 @@ export async function predict3D<E>(
       const logits = await model.decode(e, b);
       decoderCalls++;
       const t = now();
-      mask.fill(0);
-      const n = postprocessMask(logits, newH, newW, H, W, mask, k);
+      clear(cur);
+      const n = postprocessMask(logits, newH, newW, H, W, cur.data, k, undefined, rowsOut);
+      cur.y0 = rowsOut[0]!;
+      cur.y1 = rowsOut[1]!;
       if (n > 0) {
         const o = z * plane;
-        for (let p = 0; p < plane; p++) if (mask[p] !== 0) out[o + p] = i;
+        const m = cur.data;
+        for (let q = cur.y0 * W, end = (cur.y1 + 1) * W; q < end; q++) if (m[q] !== 0) out[o + q] = i;
       }
       postS += now() - t;
       tb?.steps!.push({ z, pass, source, box256: b, mask_pixels: n });
     };
     const zTop = Math.min(z1, D - 1);
     for (let z = zMid; z <= zTop; z++) {
-      await step(z, 'up', z === zMid ? null : prevMask);
-      if (z === zMid) midMask.set(mask);
-      prevMask.set(mask);
+      await step(z, 'up', z === zMid ? null : prev);
+      if (z === zMid) copyInto(mid, cur);
+      [prev, cur] = [cur, prev];
     }
-    prevMask.set(midMask);
+    copyInto(prev, mid);
     const zBottom = Math.max(z0, 0);
     for (let z = zMid - 1; z >= zBottom; z--) {
-      await step(z, 'down', prevMask);
-      prevMask.set(mask);
+      await step(z, 'down', prev);
+      [prev, cur] = [cur, prev];
     }
   }
   return {
