@@ -155,7 +155,7 @@ function segsArray(shape: number[], nBoxes: number): NdArray {
 const now = () => performance.now() / 1000;
 
 /**
- * 2D case: imgs (H,W,3) (or (H,W), repeated to 3 channels) uint8, boxes (N,4) = x_min, y_min, x_max, y_max (pixels,
+ * 2D case: imgs (H,W,3) uint8, boxes (N,4) = x_min, y_min, x_max, y_max (pixels,
  * inclusive). One encoder call; one decoder call per box in file order; later boxes overwrite earlier ones.
  * @returns segs (H,W) uint8 (uint16 when N > 255) and call counts.
  * @throws CaseInputError for a wrong shape/dtype, image height 1 or a side that would resize to 0.
@@ -168,7 +168,7 @@ export async function predict2D<E>(
 ): Promise<PipelineResult> {
   const where = opts.where ?? 'case';
   const s = imgs.shape;
-  if (!(s.length === 3 && s[2] === 3) && s.length !== 2) {
+  if (!(s.length === 3 && s[2] === 3)) {
     throw new CaseInputError(`${where}: key 'imgs': expected a 2D image of shape (H, W, 3), found (${s.join(', ')})`);
   }
   const [H, W] = s as [number, number];
@@ -185,7 +185,7 @@ export async function predict2D<E>(
   } catch (e) {
     throw new CaseInputError(`${where}: ${(e as Error).message}`);
   }
-  const img: Image8 = { data, height: H, width: W, channels: s.length === 3 ? 3 : 1 };
+  const img: Image8 = { data, height: H, width: W, channels: 3 };
   const x = normalizePad(resizeLongestSide(img));
   let preS = now() - t;
   const emb = await model.encode(x);

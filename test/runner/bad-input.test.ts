@@ -83,6 +83,8 @@ describe('invalid cases fail alone; the others continue', () => {
     '2DBox_Bad_0006': [{ imgs: u8([20, 20, 3]), boxes: i64([[1, 1, 5, 5, 6, 7]]) }, /key 'boxes': expected shape \(N, 4\), found \(1, 6\)/],
     '3DBox_Bad_0007': [{ imgs: u8([6, 20, 20]), boxes: i64([[1, 1, 3, 5, 5, 3]]) }, /key 'boxes': box 1 has z_min 3 >= z_max 3/],
     '3DBox_Bad_0008': [{ imgs: u8([6, 20, 20]), boxes: i64([[1, 1, 0, 5, 5, 2], [1, 1, 8, 5, 5, 12]]) }, /key 'boxes': box 2 has z_middle 10 outside the volume's 6 slices/],
+    '2DBox_Bad_0011': [{ imgs: u8([20, 20]), boxes: i64([[1, 1, 5, 5]]) }, /key 'imgs': expected a 2D image of shape \(H, W, 3\), found \(20, 20\)/],
+    '3DBox_Bad_0012': [{ imgs: u8([20, 20, 3, 1]), boxes: i64([[1, 1, 0, 5, 5, 2]]) }, /key 'imgs': expected a 3D volume \(D, H, W\), found \(20, 20, 3, 1\)/],
     '3DBox_Bad_0009': [{ imgs: { dtype: 'uint16', shape: [2, 4, 4], data: new Uint16Array(32).fill(300) }, boxes: i64([[0, 0, 0, 3, 3, 1]]) }, /key 'imgs': value 300 .* outside 0\.\.255/],
   };
   beforeAll(async () => {
@@ -119,7 +121,7 @@ describe('invalid cases fail alone; the others continue', () => {
       encoding: 'utf8',
     });
     expect(r.status, r.stderr).toBe(1);
-    expect(r.stderr).toMatch(/bench predict: 2 ok, 10 failed/);
+    expect(r.stderr).toMatch(/bench predict: 2 ok, 12 failed/);
     expect(r.stderr).toMatch(/FAILED 3DBox_Bad_0008: .*box 2 has z_middle 10 outside/);
     expect(readdirSync(out2).filter((f) => f.endsWith('.npz')).sort()).toEqual([...good].sort());
     const r2 = spawnSync('node', ['bin/bench.js', 'predict', '--variant', 'nope', '--input', input, '--output', out2], { cwd: REPO, encoding: 'utf8' });
