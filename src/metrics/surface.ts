@@ -17,6 +17,7 @@
 import { contourLengthTable } from './area.js';
 import { squaredEdt } from './edt.js';
 import { IntList } from './intlist.js';
+import { LatticeKdTree } from './kdtree.js';
 import type { LabelCounts, RowRuns } from './labels.js';
 import { pairwiseSum } from './numeric.js';
 
@@ -97,8 +98,8 @@ export function offsetDistance(d0: number, d1: number, d2: number, s0: number, s
   return Math.sqrt(a * a + b * b + c * c);
 }
 
-/** Offset counts of the successive search levels (each level holds every offset inside its radius). */
-const LEVEL_COUNTS = [1000, 8000, 64000];
+/** Offsets of the bounded search (every offset inside the ball of that many offsets, at least the tolerance ball). */
+const SEARCH_OFFSETS = 1000;
 
 /**
  * Offsets of the ball of radius max(tol, r) where r holds about `count` offsets at this spacing, sorted by float
@@ -560,32 +561,56 @@ function sideDistances(query: Border, target: Border, g: Geometry, spacing: read
   const n = query.n;
   if (n === 0) return { rank: new Int32Array(0), values: new Float64Array(0), dist: null };
   if (target.n === 0) return { rank: new Int32Array(n), values: Float64Array.of(Infinity), dist: null };
-  const lattice = g.c0 * g.c1 * g.c2;
-  const edtCost = 12 * lattice;
   const dist = new Float64Array(n);
   let todo: Int32Array = new Int32Array(n);
   for (let q = 0; q < n; q++) todo[q] = q;
-  let rank0: Int32Array | null = null;
+  let table: OffsetTable | null = null;
+  let rank: Int32Array | null = null;
   if (!forceEdt) {
-    for (let level = 0; level < LEVEL_COUNTS.length && todo.length > 0; level++) {
-      const table = offsetTable(spacing, tol, LEVEL_COUNTS[level]!);
-      if (!table) break;
-      if (level > 0 && todo.length * table.di.length > edtCost) break;
-      if (level === 0) rank0 = new Int32Array(n);
-      const maxMiss = Math.max(256, Math.floor(edtCost / Math.max(1, table.di.length)));
-      const rankOut = level === 0 ? rank0 : null;
+    table = offsetTable(spacing, tol, SEARCH_OFFSETS);
+    if (table) {
+      rank = new Int32Array(n);
+      // Stop scanning when many corners are farther than the ball: the k-d tree resolves those faster.
+      const maxMiss = Math.max(256, Math.floor(n * 0.05));
       // Few corners along axis 2 inside the ball: scan 3D offsets; else (d0, d1) pairs with bit scans along axis 2.
       todo =
         table.ext[2] <= 2
-          ? searchLevelOffsets(query, target, g, table, 0, todo, dist, rankOut, maxMiss)
-          : searchLevel(query, target, g, table, spacing, todo, dist, rankOut, maxMiss);
-      if (level === 0 && todo.length === 0) return { rank: rank0, values: table.values, dist: null };
+          ? searchLevelOffsets(query, target, g, table, 0, todo, dist, rank, maxMiss)
+          : searchLevel(query, target, g, table, spacing, todo, dist, rank, maxMiss);
+      if (todo.length === 0) return { rank, values: table.values, dist: null };
     }
-    if (todo.length === 0) return { rank: null, values: null, dist };
   }
-  // The rest (or everything): exact EDT of the crop lattice.
-  const edt = edtDistances(query, target, g, spacing);
-  for (let t = 0; t < todo.length; t++) dist[todo[t]!] = edt[todo[t]!]!;
+  if (forceEdt) {
+    // Cross-check path: exact EDT of the crop lattice for everything.
+    const edt = edtDistances(query, target, g, spacing);
+    for (let t = 0; t < todo.length; t++) dist[todo[t]!] = edt[todo[t]!]!;
+    return { rank: null, values: null, dist };
+  }
+  // The rest: exact nearest neighbour in a k-d tree of the target's border corners (cost independent of the crop).
+  const ti = new Int32Array(target.n);
+  for (let t = 0; t < target.n; t++) ti[t] = (target.row[t]! / g.c1) | 0;
+  const tj = new Int32Array(target.n);
+  for (let t = 0; t < target.n; t++) tj[t] = target.row[t]! - ti[t]! * g.c1;
+  const tree = new LatticeKdTree(ti, tj, target.k, spacing);
+  for (let t = 0; t < todo.length; t++) {
+    const q = todo[t]!;
+    const i = (query.row[q]! / g.c1) | 0;
+    dist[q] = tree.nearest(i, query.row[q]! - i * g.c1, query.k[q]!);
+  }
+  let allFar = true;
+  for (let t = 0; t < todo.length; t++) if (!(dist[todo[t]!]! > (table?.radius ?? Infinity))) allFar = false;
+  if (table && rank && allFar) {
+    // Ranks: the table's values for the resolved corners, then the k-d tree distances (all beyond the ball), sorted.
+    const far = new Float64Array(todo.length);
+    for (let t = 0; t < todo.length; t++) far[t] = dist[todo[t]!]!;
+    const r = rankDistances(far);
+    const nv = table.values.length;
+    for (let t = 0; t < todo.length; t++) rank[todo[t]!] = nv + r.rank[t]!;
+    const values = new Float64Array(nv + r.values.length);
+    values.set(table.values);
+    values.set(r.values, nv);
+    return { rank, values, dist: null };
+  }
   return { rank: null, values: null, dist };
 }
 
