@@ -31,6 +31,11 @@ function nonNegative(v: string): number {
   return n;
 }
 
+/**
+ * Registers `bench metrics --gts <dir> --segs <dir> [--csv f] [--json f] [--per-label f] [--mode official|strict]
+ * [--spacing-order as-stored|xyz|zyx] [--tolerance-mm 2] [--workers N] [--quiet]`. Exit code 0, or 2 when a case
+ * failed (its row is still written with DSC 0 / NSD 0), or 1 on usage errors / unreadable gts folder.
+ */
 export function register(program: Command): void {
   program
     .command('metrics')
