@@ -111,7 +111,13 @@ export function computeCaseMetrics(gts: NdArray, segs: NdArray, opts: CaseMetric
     throw new Error(`${where}: spacingOrder '${spacingOrder}' applies to strict mode only; the official metric uses the stored spacing verbatim`);
   }
   if (!(tol >= 0)) throw new Error(`${where}: tolerance_mm must be a non-negative number, got ${tol}`);
-  if (gts.shape.length !== dim) {
+  if (gts.shape.length !== 2 && gts.shape.length !== 3) {
+    throw new Error(`${where}: key 'gts' has shape (${gts.shape.join(', ')}); expected a 2D (H, W) or 3D (D, H, W) array`);
+  }
+  // Dimensionality that contradicts the file name: the official code computes DSC, then crashes in the NSD stage
+  // (AxisError / ValueError) only when the gate passes. Official mode reproduces that (error only if dsc > 0.2).
+  const dimMismatch = gts.shape.length !== dim;
+  if (dimMismatch && mode === 'strict') {
     throw new Error(`${where}: key 'gts' has ${gts.shape.length} dimensions (shape (${gts.shape.join(', ')})); a ${dim}D case needs ${dim}`);
   }
   if (segs.shape.length !== gts.shape.length || segs.shape.some((d, k) => d !== gts.shape[k])) {
@@ -201,7 +207,15 @@ export function computeCaseMetrics(gts: NdArray, segs: NdArray, opts: CaseMetric
   const nsdComputed = mode === 'official' ? dsc > 0.2 : rows.length > 0;
 
   const nsdKind: CaseMetrics['nsdKind'] = dim === 3 ? '3d' : mode === 'official' ? 'slab2d' : 'contour2d';
-  const wantSurfaces = (opts.surfaces ?? 'all') === 'all' || nsdComputed;
+  if (dimMismatch) {
+    if (nsdComputed) {
+      throw new Error(
+        `${where}: key 'gts' has ${gts.shape.length} dimensions (shape (${gts.shape.join(', ')})) but the file name selects the ${dim}D path; the official scorer crashes in the NSD stage (mean DSC ${dsc} > 0.2)`,
+      );
+    }
+    warnings.push(`gts has ${gts.shape.length} dimensions but the file name selects the ${dim}D path: NSD is 0 by the gate, surfaces not computed (the official scorer would crash if DSC > 0.2)`);
+  }
+  const wantSurfaces = !dimMismatch && ((opts.surfaces ?? 'all') === 'all' || nsdComputed);
   if (wantSurfaces) {
     const areaTable = nsdKind === 'contour2d' ? null : surfelAreaTable(spacingUsed.length === 3 ? spacingUsed : [1, 1, 1]);
     for (const row of rows) {

@@ -42,3 +42,17 @@ describe('far surfels (k-d tree path)', () => {
     }
   });
 });
+
+describe('dimensionality contradicting the file name (official crash semantics)', () => {
+  it('a 3D array on the 2D path: DSC computed, NSD 0 by the gate; an error when the gate would pass', () => {
+    const a = volume([3, 6, 6], (i, j, k) => (i === 1 && j < 3 && k < 3 ? 1 : 0));
+    const b = volume([3, 6, 6], (i, j, k) => (i === 1 && j > 3 && k > 3 ? 1 : 0));
+    const r = computeCaseMetrics(a, b, { dim: 2 });
+    expect(r.dsc).toBe(0);
+    expect(r.nsd).toBe(0);
+    expect(r.nsdComputed).toBe(false);
+    expect(r.warnings.join(' ')).toMatch(/file name selects the 2D path/);
+    expect(() => computeCaseMetrics(a, a, { dim: 2 })).toThrow(/crashes in the NSD stage/);
+    expect(() => computeCaseMetrics(a, b, { dim: 2, mode: 'strict' })).toThrow(/a 2D case needs 2/);
+  });
+});
