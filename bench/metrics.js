@@ -17,7 +17,7 @@
  * Usage: node bench/metrics.js [--repeat 5] [--shared ../shared] [--no-folder]
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -36,6 +36,16 @@ const PUBLIC = join(SHARED, 'cases', 'public');
 if (!existsSync(join(ROOT, 'dist', 'metrics', 'index.js'))) {
   console.error('dist/metrics/index.js not found: run `npm run build` first');
   process.exit(1);
+}
+{
+  // Warn when dist/ is older than the metrics sources (the figures would describe an old build).
+  const stale = readdirSync(join(ROOT, 'src', 'metrics'))
+    .filter((f) => f.endsWith('.ts'))
+    .filter((f) => {
+      const out = join(ROOT, 'dist', 'metrics', f.replace(/\.ts$/, '.js'));
+      return !existsSync(out) || statSync(out).mtimeMs < statSync(join(ROOT, 'src', 'metrics', f)).mtimeMs;
+    });
+  if (stale.length && args[0] !== '--child') console.error(`warning: dist/ is older than src/metrics (${stale.join(', ')}): run \`npm run build\``);
 }
 
 /** Child: score one case and print one JSON line. */
