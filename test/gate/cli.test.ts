@@ -1,6 +1,6 @@
 /** `bench gate` through the built CLI (node bin/bench.js gate ...): files written and exit codes 0 / 1 / 2. */
-import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { baseRows, mapRows, runMeta, tempDir, writeRun } from './helpers.js';
@@ -14,16 +14,9 @@ function bench(...args: string[]) {
 }
 
 beforeAll(() => {
-  const t0 = Date.now();
-  // other people's files in progress may not type-check; tsc still emits, so check that our modules were written
-  try {
-    execFileSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'pipe' });
-  } catch (e) {
-    const out = String((e as { stdout?: Buffer }).stdout ?? '');
-    if (/src\/(gate|cli\/gate)/.test(out)) throw new Error(`build errors in the gate:\n${out}`);
-  }
+  // dist/ is built once for all test files by test/global-setup.ts (vitest globalSetup)
   for (const f of ['dist/cli/gate.js', 'dist/gate/compare.js'])
-    if (!existsSync(path.join(ROOT, f)) || statSync(path.join(ROOT, f)).mtimeMs < t0 - 1000) throw new Error(`${f} was not built`);
+    if (!existsSync(path.join(ROOT, f))) throw new Error(`${f} missing: the vitest globalSetup should have built dist/`);
 });
 
 describe('bench gate CLI', () => {

@@ -4,7 +4,7 @@
  * regression of a box-prompted model). The same folders with the real aug-int8 model as well are checked in
  * (fixtures/real-demo2d, tested in real-fixture.test.ts): running that model here would take minutes on a busy machine.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -30,12 +30,8 @@ const baseline = path.join(dir, 'baseline.json');
 let cases: string[] = [];
 
 beforeAll(async () => {
-  try {
-    execFileSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'pipe' });
-  } catch (e) {
-    const out = String((e as { stdout?: Buffer }).stdout ?? '');
-    if (/src\/(gate|cli\/gate|cli\/run)/.test(out)) throw new Error(`build errors:\n${out}`);
-  }
+  // dist/ is built once for all test files by test/global-setup.ts (vitest globalSetup)
+  if (!existsSync(path.join(ROOT, 'dist', 'cli', 'run.js'))) throw new Error('dist/cli/run.js missing: the vitest globalSetup should have built dist/');
   cases = await makeCaseSet(DEMO, path.join(dir, 'set-a'), () => false, 3);
   await makeCaseSet(DEMO, path.join(dir, 'set-b'), (c) => c.startsWith(`2DBox_${SHRUNK_MODALITY}_`), 3);
   expect(cases.some((c) => c.startsWith(`2DBox_${SHRUNK_MODALITY}_`))).toBe(true);
