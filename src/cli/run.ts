@@ -82,6 +82,9 @@ export function register(program: Command): void {
       if (mode !== 'official' && mode !== 'strict') throw new Error(`--mode expects official or strict, got "${opts.mode}"`);
       const spacingOrder = opts.spacingOrder as SpacingOrder;
       if (!['as-stored', 'xyz', 'zyx'].includes(spacingOrder)) throw new Error(`--spacing-order expects as-stored, xyz or zyx, got "${opts.spacingOrder}"`);
+      if (mode === 'official' && spacingOrder !== 'as-stored') {
+        throw new Error(`--spacing-order ${spacingOrder} needs --mode strict: the official scorer applies the stored spacing verbatim (as-stored)`);
+      }
       if (opts.repeat < 1) throw new Error('--repeat must be at least 1');
       const all = loadVariants(opts.variantsFile);
       const variants = opts.variants ? selectVariants(all, opts.variants) : defaultVariants(all);
