@@ -18,4 +18,11 @@ registerPredict(program);
 registerRun(program);
 registerReport(program);
 registerGate(program);
-await program.parseAsync(process.argv);
+try {
+  await program.parseAsync(process.argv);
+} catch (e) {
+  // Usage and data errors thrown by a sub-command: one clear line, exit 2 (no stack trace unless BENCH_DEBUG=1).
+  console.error(`bench: ${e instanceof Error ? e.message : String(e)}`);
+  if (process.env.BENCH_DEBUG && e instanceof Error) console.error(e.stack);
+  process.exitCode = 2;
+}
