@@ -14,6 +14,10 @@
  *
  * usage: node bench/runner.mjs [--variants oracle,aug-int8,aug-fp32] [--cases cases/demo] [--only name,name]
  *          [--threads N] [--repeat N] [--no-embedding-cache] [--no-spinning] [--json out.json]
+ *          [--paired aug-int8:aug-fp32[,noaug-int8:noaug-fp32] | --paired none] [--rounds N]
+ * --paired: INT8 vs FP32 measured robustly on a busy machine: both variants' sessions in ONE child process, encoder
+ *   and decoder calls on the same real input alternating A,B / B,A for --rounds rounds; medians per call and the
+ *   median of the per-round ratios B/A (A faster when > 1).
  * --no-spinning sets onnxruntime's session.intra_op.allow_spinning=0 (idle threads sleep: use on a busy machine).
  */
 import { spawnSync } from 'node:child_process';
@@ -37,6 +41,8 @@ function parseArgs(argv) {
     spinning: true,
     json: join(TMP, 'results.json'),
     child: '',
+    paired: 'aug-int8:aug-fp32',
+    rounds: 12,
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -50,6 +56,9 @@ function parseArgs(argv) {
     else if (a === '--no-spinning') o.spinning = false;
     else if (a === '--json') o.json = resolve(next());
     else if (a === '--child') o.child = next();
+    else if (a === '--paired') o.paired = next();
+    else if (a === '--rounds') o.rounds = Number(next());
+    else if (a === '--paired-child') o.pairedChild = next();
     else {
       console.error(`unknown argument ${a}`);
       process.exit(2);
@@ -138,6 +147,53 @@ async function child(o) {
   process.stdout.write(`${JSON.stringify({ variant: o.child, load_time_s: loadTimeS, warmup_s: warmupS, threads: o.threads, embedding_cache: o.cache, rows })}\n`);
 }
 
+/** Paired child: A and B sessions in one process, alternating calls on the same real input. Prints one JSON line. */
+async function pairedChild(o) {
+  const ort = await import('onnxruntime-node');
+  const { loadVariants } = await import(join(DIST, 'variants.js'));
+  const ops = await import(join(DIST, 'imageops.js'));
+  const { readNpz } = await import(join(ROOT, 'dist', 'io', 'npz.js'));
+  const [na, nb] = o.pairedChild.split(':');
+  const all = loadVariants();
+  const mk = async (name) => {
+    const v = all.find((x) => x.name === name);
+    if (!v) throw new Error(`unknown variant ${name}`);
+    const opt = { intraOpNumThreads: o.threads, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all' };
+    if (!o.spinning) opt.extra = { session: { intra_op: { allow_spinning: '0' } } };
+    return { v, enc: await ort.InferenceSession.create(v.encoder, opt), dec: await ort.InferenceSession.create(v.decoder, opt) };
+  };
+  const A = await mk(na);
+  const B = await mk(nb);
+  const f = caseFiles(o).find((x) => x.includes('2DBox_')) ?? caseFiles(o)[0];
+  const { imgs, boxes } = await readNpz(f, ['imgs', 'boxes']);
+  const [H, W] = imgs.shape;
+  const im = imgs.shape.length === 3 && imgs.shape[2] === 3 ? { data: imgs.data, height: H, width: W, channels: 3 } : { data: imgs.data.subarray(0, imgs.shape[1] * imgs.shape[2]), height: imgs.shape[1], width: imgs.shape[2], channels: 1 };
+  const x = ops.normalizePad(ops.resizeLongestSide(im));
+  const b = ops.box256(Array.from(boxes.data.slice(0, 4), Number), im.height, im.width);
+  const image = new ort.Tensor('float32', x, [1, 3, 256, 256]);
+  const embA = (await A.enc.run({ [A.v.tensors.image]: image }))[A.v.tensors.embeddings];
+  const embB = (await B.enc.run({ [B.v.tensors.image]: image }))[B.v.tensors.embeddings];
+  const box = new ort.Tensor('float32', Float32Array.from(b), [1, 1, 4]);
+  const time = async (fn) => {
+    const t = performance.now();
+    await fn();
+    return (performance.now() - t) / 1000;
+  };
+  const encA = [], encB = [], decA = [], decB = [];
+  for (let r = 0; r < o.rounds; r++) {
+    const ea = () => time(() => A.enc.run({ [A.v.tensors.image]: image }));
+    const eb = () => time(() => B.enc.run({ [B.v.tensors.image]: image }));
+    if (r % 2 === 0) { encA.push(await ea()); encB.push(await eb()); } else { encB.push(await eb()); encA.push(await ea()); }
+  }
+  for (let r = 0; r < 3 * o.rounds; r++) {
+    const da = () => time(() => A.dec.run({ [A.v.tensors.decoderEmbeddings]: embA, [A.v.boxEncoding.input ?? 'boxes']: box }));
+    const db = () => time(() => B.dec.run({ [B.v.tensors.decoderEmbeddings]: embB, [B.v.boxEncoding.input ?? 'boxes']: box }));
+    if (r % 2 === 0) { decA.push(await da()); decB.push(await db()); } else { decB.push(await db()); decA.push(await da()); }
+  }
+  const ratio = (a, b2) => median(a.map((v, i) => b2[i] / v));
+  process.stdout.write(`${JSON.stringify({ a: na, b: nb, case: f.replace(/^.*\//, ''), rounds: o.rounds, encoder: { a_s: median(encA), b_s: median(encB), ratio_b_over_a: ratio(encA, encB), a_min_s: Math.min(...encA), b_min_s: Math.min(...encB) }, decoder: { a_s: median(decA), b_s: median(decB), ratio_b_over_a: ratio(decA, decB), a_min_s: Math.min(...decA), b_min_s: Math.min(...decB) } })}\n`);
+}
+
 function fmt(x, d = 3) {
   return x === null || x === undefined ? '-' : typeof x === 'number' ? x.toFixed(d) : String(x);
 }
@@ -150,6 +206,7 @@ function table(rows) {
 async function main() {
   const o = parseArgs(process.argv.slice(2));
   if (o.child) return child(o);
+  if (o.pairedChild) return pairedChild(o);
   if (!existsSync(join(DIST, 'create.js'))) {
     console.error('dist/ is missing: run `npm run build` first (npm run bench:runner does it)');
     process.exit(2);
@@ -211,7 +268,29 @@ async function main() {
       );
     }
   }
-  // INT8 vs FP32.
+  // INT8 vs FP32, paired and alternating in one process (robust to a busy machine).
+  const paired = [];
+  for (const pair of o.paired === 'none' ? [] : o.paired.split(',')) {
+    const args = [fileURLToPath(import.meta.url), '--paired-child', pair, '--cases', o.cases, '--threads', String(o.threads), '--rounds', String(o.rounds)];
+    if (o.only) args.push('--only', o.only);
+    if (!o.spinning) args.push('--no-spinning');
+    const r = spawnSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 64 << 20 });
+    if (r.status !== 0) {
+      console.error(`paired ${pair}: child failed (status ${r.status}):\n${r.stderr}`);
+      continue;
+    }
+    const p = JSON.parse(r.stdout.trim().split('\n').pop());
+    paired.push(p);
+    console.log(
+      `\nPaired ${p.a} vs ${p.b} on ${p.case} (${p.rounds} encoder rounds, ${3 * p.rounds} decoder rounds, alternating): ` +
+        `encoder median ${fmt(1000 * p.encoder.a_s, 1)} vs ${fmt(1000 * p.encoder.b_s, 1)} ms (min ${fmt(1000 * p.encoder.a_min_s, 1)} vs ${fmt(1000 * p.encoder.b_min_s, 1)}), ` +
+        `median ratio ${p.b}/${p.a} ${fmt(p.encoder.ratio_b_over_a, 2)}; decoder median ${fmt(1000 * p.decoder.a_s, 1)} vs ${fmt(1000 * p.decoder.b_s, 1)} ms ` +
+        `(min ${fmt(1000 * p.decoder.a_min_s, 1)} vs ${fmt(1000 * p.decoder.b_min_s, 1)}), ratio ${fmt(p.decoder.ratio_b_over_a, 2)}: ` +
+        `${p.a} is ${p.encoder.ratio_b_over_a > 1 ? 'FASTER' : 'NOT faster'} than ${p.b} on the encoder, ` +
+        `${p.decoder.ratio_b_over_a > 1 ? 'FASTER' : 'NOT faster'} on the decoder.`,
+    );
+  }
+  // INT8 vs FP32 from the per-case runs (sequential: sensitive to load changes between variants).
   const byName = new Map(results.filter((r) => !r.error).map((r) => [r.variant, r]));
   const per = (r, k, n) => {
     const rows = r.rows.filter((x) => !x.error);
@@ -233,12 +312,12 @@ async function main() {
     const wa = a.rows.reduce((s, x) => s + (x.wall_s ?? 0), 0);
     const wb = b.rows.reduce((s, x) => s + (x.wall_s ?? 0), 0);
     console.log(
-      `\nINT8 vs FP32 (${i8} vs ${f32}): encoder ${fmt(1000 * ea, 1)} vs ${fmt(1000 * eb, 1)} ms/call, ` +
+      `\nINT8 vs FP32 per-case runs (${i8} vs ${f32}, sequential): encoder ${fmt(1000 * ea, 1)} vs ${fmt(1000 * eb, 1)} ms/call, ` +
         `decoder ${fmt(1000 * da, 1)} vs ${fmt(1000 * db, 1)} ms/call, total wall ${fmt(wa, 2)} vs ${fmt(wb, 2)} s: ` +
         `INT8 is ${wa < wb ? 'FASTER' : 'NOT faster'} than FP32 here (${fmt(wb / wa, 2)}x).`,
     );
   }
-  writeFileSync(o.json, `${JSON.stringify({ machine: { cpu: os.cpus()[0]?.model, cores: os.availableParallelism(), loadavg: os.loadavg() }, options: o, results }, null, 2)}\n`);
+  writeFileSync(o.json, `${JSON.stringify({ machine: { cpu: os.cpus()[0]?.model, cores: os.availableParallelism(), loadavg: os.loadavg() }, options: o, results, paired }, null, 2)}\n`);
   console.log(`\nJSON: ${o.json}`);
 }
 
