@@ -75,6 +75,7 @@ export class OnnxSegModel implements SegModel<ort.Tensor> {
   ) {
     // SAM official decoder exports take these besides the prompt; give them their "no mask" values when declared.
     const inputs = new Set(s.decoder.inputNames);
+    // Points mode: the two box corners in the model's input frame (256 here) with labels 2 and 3.
     if (v.boxEncoding.type === 'points') {
       if (inputs.has('mask_input')) this.extraFeeds.mask_input = new ort.Tensor('float32', new Float32Array(256 * 256), [1, 1, 256, 256]);
       if (inputs.has('has_mask_input')) this.extraFeeds.has_mask_input = new ort.Tensor('float32', new Float32Array(1), [1]);
@@ -148,6 +149,7 @@ export class OnnxVariantRunner implements VariantRunner {
    *   input/output names (listing the names the model has).
    */
   async prepare(): Promise<{ loadTimeS: number; facts?: Record<string, unknown> }> {
+    if (this.sessions) await this.dispose(); // prepare() twice: reload rather than leak the first sessions
     const t0 = performance.now();
     const v = this.variant;
     const models: { role: string; path: string; sha256: string; bytes: number }[] = [];
