@@ -75,6 +75,7 @@ export function register(program: Command): void {
     .option('--threads <n>', 'onnxruntime intra-op threads (default: the variant\'s setting, else all cores)', positiveInt('--threads'))
     .option('--no-embedding-cache', 'encode each 3D slice once per box, as the reference does (for timing comparisons)')
     .option('--filter <pattern>', 'case-name glob(s) or modality token(s), comma-separated (e.g. "3DBox_*" or "CT,MR")')
+    .option('--order <order>', 'interleaved (every variant on each case in turn: load changes hit all variants alike) | grouped', 'interleaved')
     .option('--allow-failures', 'exit 0 even when a case failed', false)
     .option('--no-report', 'do not write the report files at the end')
     .action(async (opts) => {
@@ -85,6 +86,7 @@ export function register(program: Command): void {
       if (mode === 'official' && spacingOrder !== 'as-stored') {
         throw new Error(`--spacing-order ${spacingOrder} needs --mode strict: the official scorer applies the stored spacing verbatim (as-stored)`);
       }
+      if (opts.order !== 'interleaved' && opts.order !== 'grouped') throw new Error(`--order expects interleaved or grouped, got "${opts.order}"`);
       if (opts.repeat < 1) throw new Error('--repeat must be at least 1');
       const all = loadVariants(opts.variantsFile);
       const variants = opts.variants ? selectVariants(all, opts.variants) : defaultVariants(all);
@@ -108,6 +110,7 @@ export function register(program: Command): void {
           threads: opts.threads,
           embeddingCache: opts.embeddingCache,
           filter: opts.filter,
+          order: opts.order,
           command: ['bench', ...process.argv.slice(2)],
           onEvent: progress.onEvent,
         });

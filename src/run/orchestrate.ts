@@ -45,6 +45,8 @@ export interface RunOptions {
   threads?: number;
   embeddingCache: boolean;
   filter?: string;
+  /** `interleaved` (default): all variants on each case in turn; `grouped`: all cases of one variant, then the next. */
+  order?: 'interleaved' | 'grouped';
   command: string[];
   /** called with progress events (the CLI draws a bar or logs lines) */
   onEvent?: (e: RunEvent) => void;
@@ -164,7 +166,7 @@ export async function runBenchmark(o: RunOptions): Promise<RunResult> {
         },
       },
       cases_dir: path.resolve(o.casesDir),
-      options: { embedding_cache: o.embeddingCache, filter: o.filter ?? null },
+      options: { embedding_cache: o.embeddingCache, filter: o.filter ?? null, order: o.order ?? 'interleaved' },
       variants: [],
     };
   }
@@ -193,10 +195,11 @@ export async function runBenchmark(o: RunOptions): Promise<RunResult> {
 
   const rows: CaseRow[] = [...done.values()];
   const warnings: string[] = [];
+  // 1. Prepare every variant once (model / image load, calibration, warm-up), before any timed case.
+  const ready = new Map<string, { runner: VariantRunner | null; error: string | null }>();
   for (const v of o.variants) {
     emit({ type: 'variant-start', variant: v.name, cases: cases.length });
     const todo = cases.filter((c) => !done.has(`${v.name}\u0000${c.name}`));
-    for (const c of cases) if (!todo.includes(c)) emit({ type: 'case-skip', variant: v.name, case: c.name });
     if (todo.length === 0) continue;
     mkdirSync(path.dirname(store.segsPath(v.name, 'x')), { recursive: true });
     let runner: VariantRunner | null = null;
@@ -234,77 +237,90 @@ export async function runBenchmark(o: RunOptions): Promise<RunResult> {
       store.log(variantError);
       warnings.push(variantError);
     }
+    ready.set(v.name, { runner, error: variantError });
     meta.variants = [...meta.variants.filter((x) => x.name !== v.name), entry];
     store.writeMeta(meta);
-
-    for (const [i, c] of todo.entries()) {
-      emit({ type: 'case-start', variant: v.name, case: c.name, index: i, total: todo.length });
-      const f = facts.get(c.name)!;
-      const base = {
-        variant: v.name, case: c.name, modality: c.modality, dim: c.dim, shape: f.shape, n_objects: f.n_objects,
-        time_s: NaN, time_s_min: NaN, time_s_max: NaN, time_s_cold: NaN, repeats: 0, encoder_calls: NaN,
-        decoder_calls: NaN, peak_rss_mb: NaN,
-      };
-      let row: CaseRow;
-      let labels: LabelRow[] = [];
-      let caseWarnings: string[] = [];
-      const segsPath = store.segsPath(v.name, c.name);
-      if (variantError || f.problem) {
-        row = failedRow(base, variantError ?? `invalid case: ${f.problem}`);
-      } else {
-        const times: number[] = [];
-        let outcome: CaseRunOutcome | null = null;
-        let error: string | null = null;
-        for (let r = 0; r < o.repeat; r++) {
-          try {
-            const t0 = performance.now();
-            outcome = await runner!.runCase(c.imgsPath, segsPath, { caseName: c.name, logDir: store.logDir });
-            const wall = (performance.now() - t0) / 1e3;
-            times.push(outcome.timeS ?? wall);
-          } catch (e) {
-            error = (e as Error).message;
-            outcome = ((e as { outcome?: CaseRunOutcome }).outcome ?? null) as CaseRunOutcome | null;
-            break;
-          }
-        }
-        const t = times.length ? summarise(times) : null;
-        const timing = t
-          ? { time_s: us(t.median), time_s_min: us(t.min), time_s_max: us(t.max), time_s_cold: t.repeats > 1 ? us(t.cold) : NaN, repeats: t.repeats }
-          : {};
-        const calls = {
-          encoder_calls: outcome?.encoderCalls ?? NaN,
-          decoder_calls: outcome?.decoderCalls ?? NaN,
-          peak_rss_mb: Math.round((outcome?.peakRssMb ?? (v.kind === 'onnx' ? processPeakRssMb() : NaN)) * 10) / 10,
-        };
-        caseWarnings = t?.warnings ?? [];
-        if (error !== null) {
-          row = failedRow({ ...base, ...timing, ...calls }, error);
-        } else {
-          const s = await scoreCase(c.gtsPath!, segsPath, { mode: o.mode, spacingOrder: o.spacingOrder });
-          if (s.status !== 'ok') {
-            row = failedRow({ ...base, ...timing, ...calls }, s.error ?? 'prediction could not be scored');
-          } else {
-            row = { ...base, ...timing, ...calls, status: 'ok', dsc: s.dsc, nsd: s.nsd, error: '' };
-            labels = (s.metrics?.labels ?? []).map((l) => ({
-              variant: v.name, case: c.name, label: l.label, dsc: l.dsc, nsd: l.nsd ?? NaN, gt_voxels: l.gt_voxels,
-              seg_voxels: l.seg_voxels, intersection: l.intersection, hd95: l.surface?.hd95 ?? NaN,
-              avg_dist_gt_to_seg: l.surface?.avg_dist_gt_to_seg ?? NaN, avg_dist_seg_to_gt: l.surface?.avg_dist_seg_to_gt ?? NaN,
-            }));
-          }
-        }
-      }
-      store.appendCase(row, labels);
-      if (row.status === 'failed') store.log(`${v.name} ${c.name}: FAILED ${row.error}`);
-      else store.log(`${v.name} ${c.name}: dsc=${row.dsc} nsd=${row.nsd} time_s=${row.time_s}`);
-      for (const w of caseWarnings) {
-        warnings.push(`${v.name} ${c.name}: ${w}`);
-        store.log(`${v.name} ${c.name}: warning: ${w}`);
-      }
-      rows.push(row);
-      emit({ type: 'case-done', variant: v.name, row, warnings: caseWarnings });
-    }
-    if (runner) await runner.dispose().catch(() => {});
   }
+
+  // 2. Cases. Interleaved (default): every variant on case 1, then on case 2, ...: a load change on a shared machine
+  //    then hits all variants alike, which keeps per-case time ratios between variants paired (the gate relies on it).
+  //    Grouped: all cases of variant 1, then of variant 2, ...
+  const pairs: [Variant, CaseEntry][] =
+    o.order === 'grouped' ? o.variants.flatMap((v) => cases.map((c) => [v, c] as [Variant, CaseEntry])) : cases.flatMap((c) => o.variants.map((v) => [v, c] as [Variant, CaseEntry]));
+  const todoCount = pairs.filter(([v, c]) => !done.has(`${v.name}\u0000${c.name}`)).length;
+  let index = 0;
+  for (const [v, c] of pairs) {
+    if (done.has(`${v.name}\u0000${c.name}`)) {
+      emit({ type: 'case-skip', variant: v.name, case: c.name });
+      continue;
+    }
+    emit({ type: 'case-start', variant: v.name, case: c.name, index: index++, total: todoCount });
+    const { runner, error: variantError } = ready.get(v.name)!;
+    const f = facts.get(c.name)!;
+    const base = {
+      variant: v.name, case: c.name, modality: c.modality, dim: c.dim, shape: f.shape, n_objects: f.n_objects,
+      time_s: NaN, time_s_min: NaN, time_s_max: NaN, time_s_cold: NaN, repeats: 0, encoder_calls: NaN,
+      decoder_calls: NaN, peak_rss_mb: NaN,
+    };
+    let row: CaseRow;
+    let labels: LabelRow[] = [];
+    let caseWarnings: string[] = [];
+    const segsPath = store.segsPath(v.name, c.name);
+    if (variantError || f.problem) {
+      row = failedRow(base, variantError ?? `invalid case: ${f.problem}`);
+    } else {
+      const times: number[] = [];
+      let outcome: CaseRunOutcome | null = null;
+      let error: string | null = null;
+      for (let r = 0; r < o.repeat; r++) {
+        try {
+          const t0 = performance.now();
+          outcome = await runner!.runCase(c.imgsPath, segsPath, { caseName: c.name, logDir: store.logDir });
+          const wall = (performance.now() - t0) / 1e3;
+          times.push(outcome.timeS ?? wall);
+        } catch (e) {
+          error = (e as Error).message;
+          outcome = ((e as { outcome?: CaseRunOutcome }).outcome ?? null) as CaseRunOutcome | null;
+          break;
+        }
+      }
+      const t = times.length ? summarise(times) : null;
+      const timing = t
+        ? { time_s: us(t.median), time_s_min: us(t.min), time_s_max: us(t.max), time_s_cold: t.repeats > 1 ? us(t.cold) : NaN, repeats: t.repeats }
+        : {};
+      const calls = {
+        encoder_calls: outcome?.encoderCalls ?? NaN,
+        decoder_calls: outcome?.decoderCalls ?? NaN,
+        peak_rss_mb: Math.round((outcome?.peakRssMb ?? (v.kind === 'onnx' ? processPeakRssMb() : NaN)) * 10) / 10,
+      };
+      caseWarnings = t?.warnings ?? [];
+      if (error !== null) {
+        row = failedRow({ ...base, ...timing, ...calls }, error);
+      } else {
+        const s = await scoreCase(c.gtsPath!, segsPath, { mode: o.mode, spacingOrder: o.spacingOrder });
+        if (s.status !== 'ok') {
+          row = failedRow({ ...base, ...timing, ...calls }, s.error ?? 'prediction could not be scored');
+        } else {
+          row = { ...base, ...timing, ...calls, status: 'ok', dsc: s.dsc, nsd: s.nsd, error: '' };
+          labels = (s.metrics?.labels ?? []).map((l) => ({
+            variant: v.name, case: c.name, label: l.label, dsc: l.dsc, nsd: l.nsd ?? NaN, gt_voxels: l.gt_voxels,
+            seg_voxels: l.seg_voxels, intersection: l.intersection, hd95: l.surface?.hd95 ?? NaN,
+            avg_dist_gt_to_seg: l.surface?.avg_dist_gt_to_seg ?? NaN, avg_dist_seg_to_gt: l.surface?.avg_dist_seg_to_gt ?? NaN,
+          }));
+        }
+      }
+    }
+    store.appendCase(row, labels);
+    if (row.status === 'failed') store.log(`${v.name} ${c.name}: FAILED ${row.error}`);
+    else store.log(`${v.name} ${c.name}: dsc=${row.dsc} nsd=${row.nsd} time_s=${row.time_s}`);
+    for (const w of caseWarnings) {
+      warnings.push(`${v.name} ${c.name}: ${w}`);
+      store.log(`${v.name} ${c.name}: warning: ${w}`);
+    }
+    rows.push(row);
+    emit({ type: 'case-done', variant: v.name, row, warnings: caseWarnings });
+  }
+  for (const { runner } of ready.values()) if (runner) await runner.dispose().catch(() => {});
   meta.finished_at = new Date().toISOString();
   store.writeMeta(meta);
   // order rows as the store holds them (variant order, then case order)

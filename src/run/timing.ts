@@ -45,7 +45,8 @@ export function summarise(times: number[]): TimingSummary {
   const warnings: string[] = [];
   if (times.length >= 3) {
     const d = mad(times);
-    const outliers = d > 0 ? times.filter((t) => Math.abs(t - med) / (1.4826 * d) > OUTLIER_THRESHOLD).length : 0;
+    // the outlier test needs a few runs: with 3 or 4 the MAD is too unstable to call anything an outlier
+    const outliers = d > 0 && times.length >= 5 ? times.filter((t) => Math.abs(t - med) / (1.4826 * d) > OUTLIER_THRESHOLD).length : 0;
     if (outliers > 0) {
       warnings.push(`${outliers} statistical outlier(s) among ${times.length} runs (modified Z-score > ${OUTLIER_THRESHOLD}); the machine may be busy`);
     } else if (d / med > 0.1) {
