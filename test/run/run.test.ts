@@ -15,9 +15,13 @@ import { CASE_COLUMNS, LABEL_COLUMNS, readRun } from '../../src/results/store.js
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const BENCH = path.join(ROOT, 'bin', 'bench.js');
 const DEMO = path.join(ROOT, 'cases', 'demo');
-const CASES = ['2DBox_US_0001', '2DBox_X-Ray_0001', '3DBox_MR_0001'];
+// Real-model inference is the slow part (about 0.7 s per encoder call on 2 cores): two small 2D cases here; the 3D
+// path of bench run is covered by the resume test below (oracle on 3DBox_MR_0001) and by test/runner.
+const CASES = ['2DBox_US_0001', '2DBox_X-Ray_0001'];
 
+// one intra-op thread: vitest runs two test files at once on this 2-core machine
 function bench(args: string[]) {
+  if (args[0] === 'run') args = [...args, '--threads', '1'];
   return spawnSync(process.execPath, [BENCH, ...args], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, CI: 'true' } });
 }
 
@@ -32,7 +36,7 @@ describe('bench run: oracle + aug-int8 on demo cases', () => {
     expect(res.status, res.stderr).toBe(0);
     expect(res.stdout).toMatch(/Accuracy per modality/);
     expect(res.stdout).toMatch(/Running time per case/);
-    expect(res.stdout).toMatch(/3DBox_MR_0001/);
+    expect(res.stdout).toMatch(/2DBox_X-Ray_0001/);
   });
 
   it('writes run.json with the metadata', () => {
@@ -71,12 +75,11 @@ describe('bench run: oracle + aug-int8 on demo cases', () => {
       expect(r.dsc).toBe(s.dsc);
       expect(r.nsd).toBe(s.nsd);
     }
-    // the 3D case: one encoder call per unique slice with the embedding cache, many decoder calls
-    const mr = run.cases.find((r) => r.variant === 'aug-int8' && r.case === '3DBox_MR_0001')!;
-    expect(mr.encoder_calls).toBeLessThanOrEqual(20);
-    expect(mr.decoder_calls).toBeGreaterThan(mr.encoder_calls);
-    expect(mr.shape).toBe('(20, 91, 117)');
-    expect(mr.n_objects).toBe(19);
+    const xray = run.cases.find((r) => r.variant === 'aug-int8' && r.case === '2DBox_X-Ray_0001')!;
+    expect(xray.encoder_calls).toBe(1);
+    expect(xray.decoder_calls).toBe(2);
+    expect(xray.shape).toBe('(512, 512, 3)');
+    expect(xray.n_objects).toBe(2);
   });
 
   it('the oracle segs equal the golden end-to-end segs where ../shared is present', async () => {
@@ -99,11 +102,15 @@ describe('bench run: oracle + aug-int8 on demo cases', () => {
     const header = readFileSync(path.join(out, 'labels.csv'), 'utf8').split('\n')[0];
     expect(header).toBe(LABEL_COLUMNS.join(','));
     const run = readRun(out);
-    const mrLabels = run.labels.filter((l) => l.variant === 'oracle' && l.case === '3DBox_MR_0001');
-    expect(mrLabels.map((l) => l.label)).toEqual(Array.from({ length: mrLabels.length }, (_, i) => i + 1));
-    expect(mrLabels.length).toBeGreaterThanOrEqual(19);
+    const xrayLabels = run.labels.filter((l) => l.variant === 'oracle' && l.case === '2DBox_X-Ray_0001');
+    expect(xrayLabels.map((l) => l.label)).toEqual([1, 2]);
+    const rows = run.cases.filter((r) => r.case === '2DBox_X-Ray_0001');
+    for (const r of rows) {
+      const ls = run.labels.filter((l) => l.variant === r.variant && l.case === r.case);
+      expect((ls[0]!.dsc + ls[1]!.dsc) / 2).toBeCloseTo(r.dsc, 15);
+    }
     for (const v of ['oracle', 'aug-int8']) expect(readdirSync(path.join(out, 'segs', v)).sort()).toEqual(CASES.map((c) => `${c}.npz`));
-    expect(readFileSync(path.join(out, 'logs', 'run.log'), 'utf8')).toMatch(/aug-int8 3DBox_MR_0001: dsc=/);
+    expect(readFileSync(path.join(out, 'logs', 'run.log'), 'utf8')).toMatch(/aug-int8 2DBox_X-Ray_0001: dsc=/);
     for (const f of ['report.md', 'report.html', 'accuracy.tex', 'time.tex', 'accuracy_dsc.png', 'time_per_case.png']) {
       expect(existsSync(path.join(out, 'report', f)), f).toBe(true);
     }
@@ -111,9 +118,9 @@ describe('bench run: oracle + aug-int8 on demo cases', () => {
 
   it('the real model scores are stable run to run (a second run gives identical DSC/NSD)', () => {
     const out2 = path.join(path.dirname(out), 'run2');
-    const r2 = bench(['run', '--variants', 'aug-int8', '--filter', CASES.filter((c) => c.startsWith('2D')).join(','), '--out', out2, '--no-report']);
+    const r2 = bench(['run', '--variants', 'aug-int8', '--filter', CASES.join(','), '--out', out2, '--no-report']);
     expect(r2.status, r2.stderr).toBe(0);
-    const a = readRun(out).cases.filter((r) => r.variant === 'aug-int8' && r.dim === 2);
+    const a = readRun(out).cases.filter((r) => r.variant === 'aug-int8');
     const b = readRun(out2).cases;
     expect(b.map((r) => [r.case, r.dsc, r.nsd])).toEqual(a.map((r) => [r.case, r.dsc, r.nsd]));
   }, 300_000);
