@@ -5,7 +5,7 @@
  * sidecar `<csv>.meta.json` with mode and spacing convention. A missing/unreadable seg fails that case only
  * (DSC 0, NSD 0; listed on stderr and in the JSON/sidecar); the exit code is then 2.
  */
-import { promises as fsp } from 'node:fs';
+import { existsSync, promises as fsp, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { MetricMode, SpacingOrder } from '../types.js';
@@ -58,6 +58,9 @@ export function register(program: Command): void {
       if (o.mode === 'official' && o.spacingOrder !== 'as-stored') {
         program.error(`--spacing-order ${o.spacingOrder} applies to --mode strict only (the official metric uses the stored spacing verbatim)`);
       }
+      for (const [opt, dir] of [['--gts', o.gts], ['--segs', o.segs]] as const) {
+        if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new Error(`${opt} ${dir}: no such folder`);
+      }
       const info: MetricsRunInfo = { mode: o.mode, spacingOrder: o.spacingOrder, toleranceMm: o.toleranceMm, gtsDir: o.gts, segsDir: o.segs, workers: o.workers };
       let done = 0;
       const t0 = performance.now();
@@ -94,6 +97,6 @@ export function register(program: Command): void {
         );
       }
       for (const f of failed) process.stderr.write(`failed: ${f.case}: ${f.error}\n`);
-      if (failed.length) process.exitCode = 2;
+      if (failed.length) process.exitCode = 1;
     });
 }

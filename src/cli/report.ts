@@ -47,7 +47,7 @@ export function register(program: Command): void {
         process.stdout.write(`Report files (${files.length}):\n${files.map((f) => `  ${f}`).join('\n')}\n`);
       } catch (e) {
         process.stderr.write(`bench report: ${(e as Error).message}\n`);
-        process.exitCode = 1;
+        process.exitCode = 2;
       }
     });
 }

@@ -95,6 +95,11 @@ export function register(program: Command): void {
       const nCases = listCases(opts.cases, opts.filter).length;
       console.error(`bench run: ${nCases} cases x ${variants.length} variants (${variants.map((v) => v.name).join(', ')}) -> ${outDir}`);
       const progress = progressHandler(nCases, variants.length);
+      process.once('SIGINT', () => {
+        progress.stop();
+        console.error(`\ninterrupted: finished cases are saved in ${outDir}; finish the run with: bench run --out ${outDir} --resume (and the same options)`);
+        process.exit(130);
+      });
       const t0 = performance.now();
       let result;
       try {

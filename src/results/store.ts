@@ -3,7 +3,7 @@
  * Rows are appended and flushed (fsync) as each case finishes, so a killed run loses at most the case in flight.
  * Readers (reports, gate) use `readRun`, which tolerates a run that is still going or was killed.
  */
-import { appendFileSync, closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeFileSync, writeSync } from 'node:fs';
+import { appendFileSync, closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { stringify } from 'csv-stringify/sync';
 import { parse } from 'csv-parse/sync';
@@ -151,6 +151,51 @@ export class RunStore {
     if (!existsSync(this.casesCsv)) writeFileSync(this.casesCsv, stringify([CASE_COLUMNS as string[]]));
     if (!existsSync(this.labelsCsv)) writeFileSync(this.labelsCsv, stringify([LABEL_COLUMNS as string[]]));
   }
+  /**
+   * Rewrite cases.csv and labels.csv with only the given rows (atomic: temp file + rename). Used by --resume so that a
+   * case that is run again never leaves a second row, and a partial last line of a killed run is dropped.
+   */
+  rewrite(rows: CaseRow[], labels: LabelRow[]): void {
+    const put = (file: string, text: string) => {
+      writeFileSync(`${file}.tmp`, text);
+      renameSync(`${file}.tmp`, file);
+    };
+    put(this.labelsCsv, stringify([LABEL_COLUMNS as string[], ...labels.map((l) => toRecord(l, LABEL_COLUMNS))]));
+    put(this.casesCsv, stringify([CASE_COLUMNS as string[], ...rows.map((r) => toRecord(r, CASE_COLUMNS))]));
+  }
+  /**
+   * Take the run's lock (`run.lock` holding the pid), so two `bench run` never write the same folder.
+   * A lock left by a process that is gone is taken over.
+   * @throws Error naming the folder and the pid holding it.
+   */
+  lock(): void {
+    const file = path.join(this.dir, 'run.lock');
+    for (let attempt = 0; attempt < 2; attempt++) {
+      try {
+        const fd = openSync(file, 'wx');
+        writeSync(fd, String(process.pid));
+        closeSync(fd);
+        return;
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+        const pid = Number(readFileSync(file, 'utf8'));
+        let alive = false;
+        try {
+          if (pid > 0) process.kill(pid, 0);
+          alive = pid > 0;
+        } catch (err) {
+          alive = (err as NodeJS.ErrnoException).code === 'EPERM';
+        }
+        if (alive && pid !== process.pid) throw new Error(`${this.dir}: another "bench run" (pid ${pid}) is writing this results folder`);
+        rmSync(file, { force: true });
+      }
+    }
+    throw new Error(`${this.dir}: cannot take the lock ${file}`);
+  }
+  /** Release the lock taken by {@link lock}. */
+  unlock(): void {
+    rmSync(path.join(this.dir, 'run.lock'), { force: true });
+  }
   /** Write run.json atomically (temp file + rename). */
   writeMeta(meta: RunMeta): void {
     const tmp = `${this.runJson}.tmp`;
@@ -176,11 +221,23 @@ export interface RunData {
   labels: LabelRow[];
 }
 
+/**
+ * Text of a CSV file without a trailing partial line: a process killed in the middle of a write (rare, rows are
+ * written in one call) can leave a last line without its newline; it is not a finished row.
+ */
+function completeLines(text: string): string {
+  const end = text.lastIndexOf('\n');
+  return end === text.length - 1 ? text : text.slice(0, end + 1);
+}
+
 function readCsv(file: string): Record<string, string>[] {
   if (!existsSync(file)) return [];
-  const text = readFileSync(file, 'utf8');
-  // relax_column_count: the last line of a killed run may be partial; it is dropped below.
-  return parse(text, { columns: true, skip_empty_lines: true, relax_column_count: true }) as Record<string, string>[];
+  const text = completeLines(readFileSync(file, 'utf8'));
+  try {
+    return parse(text, { columns: true, skip_empty_lines: true, relax_column_count: true }) as Record<string, string>[];
+  } catch (e) {
+    throw new Error(`${file}: not a valid CSV written by "bench run": ${(e as Error).message}`);
+  }
 }
 
 /**

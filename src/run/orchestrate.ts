@@ -12,7 +12,7 @@ import path from 'node:path';
 import picomatch from 'picomatch';
 import type { MetricMode, SpacingOrder } from '../types.js';
 import { readNpz } from '../io/npz.js';
-import { parseCaseName } from '../cases/names.js';
+import { CASE_NAME_PATTERN, tryParseCaseName } from '../cases/names.js';
 import { validateCase } from '../cases/validate.js';
 import { createRunner } from '../runner/create.js';
 import { calibrateOverhead } from '../runner/calibrate.js';
@@ -30,6 +30,8 @@ export interface CaseEntry {
   gtsPath: string | null;
   modality: string;
   dim: 2 | 3;
+  /** set when the file name does not follow the challenge pattern (the case fails, the others run) */
+  nameProblem?: string;
 }
 
 export interface RunOptions {
@@ -69,7 +71,8 @@ export interface RunResult {
 
 /**
  * List the cases of a case set folder (`imgs/*.npz`, paired by name with `gts/*.npz`), in name order.
- * `filter` is a glob on the case name (`*CT*`, `2DBox_*`) or a modality token (`CT`, `x-ray`, case-insensitive);
+ * `filter` is a glob on the case name (`*CT*`, `2DBox_*`, case-sensitive) or a modality token (`CT`, `x-ray`,
+ * case-insensitive);
  * several may be given comma-separated.
  * @throws Error when the folder has no imgs/ or the filter selects no case.
  */
@@ -78,13 +81,16 @@ export function listCases(casesDir: string, filter?: string): CaseEntry[] {
   if (!existsSync(imgsDir)) throw new Error(`${casesDir}: no imgs/ folder — a case set has imgs/ and gts/ (see PROTOCOL.md)`);
   const names = readdirSync(imgsDir).filter((f) => f.endsWith('.npz')).sort();
   let entries: CaseEntry[] = names.map((f) => {
-    const info = parseCaseName(f);
     const gts = path.join(casesDir, 'gts', f);
-    return { name: info.name, imgsPath: path.join(imgsDir, f), gtsPath: existsSync(gts) ? gts : null, modality: info.modality, dim: info.dim };
+    const base = { imgsPath: path.join(imgsDir, f), gtsPath: existsSync(gts) ? gts : null };
+    const info = tryParseCaseName(f);
+    if (info) return { ...base, name: info.name, modality: info.modality, dim: info.dim };
+    // A misnamed file becomes a failed case (the others still run): the name decides 2D/3D in the official scripts.
+    return { ...base, name: f.slice(0, -4), modality: 'unknown', dim: 2, nameProblem: `${base.imgsPath}: case file name: expected ${CASE_NAME_PATTERN}, found "${f}"` };
   });
   if (filter) {
     const parts = filter.split(',').map((s) => s.trim()).filter(Boolean);
-    const globs = parts.map((p) => picomatch(p.endsWith('.npz') ? p.slice(0, -4) : p, { nocase: true }));
+    const globs = parts.map((p) => picomatch(p.endsWith('.npz') ? p.slice(0, -4) : p));
     entries = entries.filter((c) => parts.some((p, i) => c.modality.toLowerCase() === p.toLowerCase() || globs[i]!(c.name)));
     if (entries.length === 0) throw new Error(`--filter "${filter}" selects no case of ${casesDir} (cases: ${names.join(', ')})`);
   }
@@ -131,8 +137,23 @@ function processPeakRssMb(): number {
 export async function runBenchmark(o: RunOptions): Promise<RunResult> {
   const cases = listCases(o.casesDir, o.filter);
   const store = new RunStore(o.outDir);
+  if (o.resume && !existsSync(store.runJson)) throw new Error(`--resume: ${store.runJson} not found (give --out <existing results folder>)`);
+  if (!o.resume && existsSync(store.casesCsv)) throw new Error(`${o.outDir} already holds a run: use --resume to finish it or choose another --out`);
+  const names = o.variants.map((v) => v.name);
+  const dup = names.find((n, i) => names.indexOf(n) !== i);
+  if (dup) throw new Error(`variant "${dup}" is listed twice`);
+  mkdirSync(store.dir, { recursive: true });
+  store.lock();
+  try {
+    return await runInFolder(o, cases, store);
+  } finally {
+    store.unlock();
+  }
+}
+
+async function runInFolder(o: RunOptions, cases: CaseEntry[], store: RunStore): Promise<RunResult> {
   const emit = o.onEvent ?? (() => {});
-  let done = new Map<string, CaseRow>();
+  const done = new Map<string, CaseRow>();
   let meta: RunMeta;
   if (o.resume && existsSync(store.runJson)) {
     const prev = readRun(store.dir);
@@ -140,12 +161,20 @@ export async function runBenchmark(o: RunOptions): Promise<RunResult> {
     if (meta.metrics.mode !== o.mode || meta.metrics.spacing_order !== o.spacingOrder) {
       throw new Error(`--resume: ${store.runJson} was run with mode ${meta.metrics.mode} / spacing ${meta.metrics.spacing_order}, not ${o.mode} / ${o.spacingOrder}`);
     }
+    const mismatch: string[] = [];
+    if (path.resolve(meta.cases_dir) !== path.resolve(o.casesDir)) mismatch.push(`cases ${meta.cases_dir}, not ${path.resolve(o.casesDir)}`);
+    if (meta.timing.repeat !== o.repeat) mismatch.push(`--repeat ${meta.timing.repeat}, not ${o.repeat}`);
+    if (meta.timing.warmup !== o.warmup) mismatch.push(`--warmup ${meta.timing.warmup}, not ${o.warmup}`);
+    if (o.threads !== undefined && meta.threads.intra_op !== o.threads) mismatch.push(`--threads ${meta.threads.intra_op}, not ${o.threads}`);
+    const prevCache = (meta.options as { embedding_cache?: boolean } | undefined)?.embedding_cache;
+    if (prevCache !== undefined && prevCache !== o.embeddingCache) mismatch.push(`embedding cache ${prevCache ? 'on' : 'off'}, not ${o.embeddingCache ? 'on' : 'off'}`);
+    if (mismatch.length) throw new Error(`--resume: ${store.runJson} was started with ${mismatch.join('; ')}: resume with the same settings, or start a new run`);
     for (const r of prev.cases) if (r.status === 'ok' && (await segsReadable(store.segsPath(r.variant, r.case)))) done.set(`${r.variant}\u0000${r.case}`, r);
+    // keep only the finished rows on disk: re-run cases get a single fresh row, a partial last line is dropped
+    store.rewrite([...done.values()], prev.labels.filter((l) => done.has(`${l.variant}\u0000${l.case}`)));
     meta.options = { ...(meta.options ?? {}), resumed_at: [...(((meta.options ?? {}) as { resumed_at?: string[] }).resumed_at ?? []), new Date().toISOString()] };
     meta.finished_at = null;
   } else {
-    if (o.resume) throw new Error(`--resume: ${store.runJson} not found (give --out <existing results folder>)`);
-    if (existsSync(store.casesCsv)) throw new Error(`${o.outDir} already holds a run: use --resume to finish it or choose another --out`);
     meta = {
       run_id: path.basename(store.dir),
       started_at: new Date().toISOString(),
@@ -179,8 +208,8 @@ export async function runBenchmark(o: RunOptions): Promise<RunResult> {
   for (const c of cases) {
     let shape = '';
     let nObjects = 0;
-    let problem: string | null = null;
-    try {
+    let problem: string | null = c.nameProblem ?? null;
+    if (!problem) try {
       const a = await readNpz(c.imgsPath, ['imgs', 'boxes']);
       shape = shapeText(a.imgs!.shape);
       nObjects = a.boxes!.shape[0] ?? 0;

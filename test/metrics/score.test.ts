@@ -125,12 +125,12 @@ describe.skipIf(!HAVE_SHARED)('bench metrics CLI (dist, worker threads)', () => 
     expect(meta.n_cases).toBe(72);
   });
 
-  it('bad segs: exit code 2, every case written, workers really used, JSON and per-label CSV', () => {
+  it('bad segs: exit code 1, every case written, workers really used, JSON and per-label CSV', () => {
     const csv = join(dir, 'o.csv');
     const json = join(dir, 'o.json');
     const pl = join(dir, 'pl.csv');
     const r = bench(['--gts', join(dir, 'gts'), '--segs', join(dir, 'segs'), '--csv', csv, '--json', json, '--per-label', pl, '--workers', '2']);
-    expect(r.status, r.stderr).toBe(2);
+    expect(r.status, r.stderr).toBe(1);
     expect(r.stderr).toMatch(/failed: 2D_missing_seg\.npz/);
     const lines = readFileSync(csv, 'utf8').trim().split('\n');
     expect(lines[0]).toBe('case,dsc,nsd');
@@ -150,7 +150,7 @@ describe.skipIf(!HAVE_SHARED)('bench metrics CLI (dist, worker threads)', () => 
   it('strict mode records mode and spacing convention; --spacing-order is refused in official mode', () => {
     const json = join(dir, 's.json');
     const r = bench(['--gts', join(dir, 'gts'), '--segs', join(dir, 'segs'), '--json', json, '--mode', 'strict', '--spacing-order', 'xyz', '--quiet']);
-    expect(r.status).toBe(2);
+    expect(r.status).toBe(1);
     const doc = JSON.parse(readFileSync(json, 'utf8'));
     expect(doc.mode).toBe('strict');
     expect(doc.spacing_order).toBe('xyz');
@@ -159,7 +159,7 @@ describe.skipIf(!HAVE_SHARED)('bench metrics CLI (dist, worker threads)', () => 
     expect(gap.nsd_kind).toBe('contour2d');
     expect(typeof gap.dsc).toBe('number');
     const bad = bench(['--gts', join(dir, 'gts'), '--segs', join(dir, 'segs'), '--spacing-order', 'xyz']);
-    expect(bad.status).toBe(1);
+    expect(bad.status).toBe(2);
     expect(bad.stderr).toMatch(/strict only/);
   });
 });

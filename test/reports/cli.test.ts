@@ -78,15 +78,15 @@ describe('bench report', () => {
     expect(readdirSync(path.join(run, 'report')).sort()).toEqual(['accuracy.tex', 'time.tex']);
   });
 
-  it('bad input: clear message and exit code 1', () => {
+  it('bad input: clear message and exit code 2 (usage or data error)', () => {
     const missing = bench(['report', path.join(out, 'nope'), '--quiet']);
-    expect(missing.status).toBe(1);
+    expect(missing.status).toBe(2);
     expect(missing.stderr).toMatch(/run\.json: not found/);
     const badFormat = bench(['report', FIXTURE, '--formats', 'md,pdf']);
-    expect(badFormat.status).toBe(1);
+    expect(badFormat.status).toBe(2);
     expect(badFormat.stderr).toMatch(/--formats.*expected a comma list of md, csv, tex, html, png; found "md,pdf"/s);
     const badAvg = bench(['report', FIXTURE, '--average', 'mean']);
-    expect(badAvg.status).toBe(1);
+    expect(badAvg.status).toBe(2);
     expect(badAvg.stderr).toMatch(/expected "modality" or "case"; found "mean"/);
   });
 });

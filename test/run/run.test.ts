@@ -3,7 +3,7 @@
  * variant, every file of the results folder checked; a run killed midway and finished with --resume.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -135,7 +135,7 @@ describe('bench run: a killed run finishes with --resume, identical numbers, no 
   it('kill after the first finished case, then resume', async () => {
     const ref = bench(['run', ...args, '--out', full]);
     expect(ref.status, ref.stderr).toBe(0);
-    const child = spawn(process.execPath, [BENCH, 'run', ...args, '--out', killed], { cwd: ROOT, env: { ...process.env, CI: 'true' }, stdio: 'ignore' });
+    const child = spawn(process.execPath, [BENCH, 'run', ...args, '--out', killed, '--threads', '1'], { cwd: ROOT, env: { ...process.env, CI: 'true' }, stdio: 'ignore' });
     const casesCsv = path.join(killed, 'cases.csv');
     const rowsOnDisk = () => (existsSync(casesCsv) ? readFileSync(casesCsv, 'utf8').trim().split('\n').length - 1 : 0);
     const exited = new Promise((r) => child.on('exit', r));
@@ -156,5 +156,31 @@ describe('bench run: a killed run finishes with --resume, identical numbers, no 
     expect(b.map((r) => [r.case, r.status, r.dsc, r.nsd])).toEqual(a.map((r) => [r.case, r.status, r.dsc, r.nsd]));
     expect(readRun(killed).labels.length).toBe(readRun(full).labels.length);
     expect(JSON.parse(readFileSync(path.join(killed, 'run.json'), 'utf8')).options.resumed_at).toHaveLength(1);
+    expect(existsSync(path.join(killed, 'run.lock'))).toBe(false);
+  }, 300_000);
+
+  it('resume drops a partial last row and re-runs a case whose segs file is unreadable, keeping one row per case', () => {
+    const csv = path.join(killed, 'cases.csv');
+    const lines = readFileSync(csv, 'utf8').trim().split('\n');
+    const victim = lines[3]!.split(',')[1]!;
+    writeFileSync(path.join(killed, 'segs', 'oracle', `${victim}.npz`), 'not a zip');
+    appendFileSync(csv, 'oracle,2DBox_Fundus_0001,Fundus,2,"(1762, 2048'); // a write cut short by a kill
+    const res = bench(['run', ...args, '--out', killed, '--resume']);
+    expect(res.status, res.stderr).toBe(0);
+    expect(res.stderr).toContain(`oracle ${victim} dsc=`);
+    const after = readFileSync(csv, 'utf8').trim().split('\n');
+    expect(after.length).toBe(lines.length);
+    const byCase = (rows: { case: string; dsc: number; nsd: number }[]) => rows.map((r) => [r.case, r.dsc, r.nsd]).sort((x, y) => String(x[0]).localeCompare(String(y[0])));
+    expect(byCase(readRun(killed).cases)).toEqual(byCase(readRun(full).cases));
+    expect(readRun(killed).labels.length).toBe(readRun(full).labels.length);
+  }, 300_000);
+
+  it('refuses to resume with other settings and to write a folder that holds a run', () => {
+    const other = bench(['run', ...args, '--out', killed, '--resume', '--repeat', '2']);
+    expect(other.status).toBe(2);
+    expect(other.stderr).toMatch(/was started with --repeat 1, not 2/);
+    const again = bench(['run', ...args, '--out', killed]);
+    expect(again.status).toBe(2);
+    expect(again.stderr).toMatch(/already holds a run/);
   }, 300_000);
 });
