@@ -28,8 +28,10 @@ async function npzNames(dir: string): Promise<{ npz: string[]; other: string[] }
   const other: string[] = [];
   for (const e of entries) {
     if (e.name.startsWith('.')) continue;
-    if (e.isFile() && e.name.endsWith('.npz')) npz.push(e.name);
-    else if (e.isFile()) other.push(e.name);
+    // a symlink to a file counts as a file (bench run and predict follow links too)
+    const isFile = e.isFile() || (e.isSymbolicLink() && (await fsp.stat(join(dir, e.name)).then((st) => st.isFile(), () => false)));
+    if (isFile && e.name.endsWith('.npz')) npz.push(e.name);
+    else if (isFile) other.push(e.name);
   }
   return { npz: npz.sort(), other: other.sort() };
 }
