@@ -214,7 +214,7 @@ async function runInFolder(o: RunOptions, cases: CaseEntry[], store: RunStore): 
       shape = shapeText(a.imgs!.shape);
       nObjects = a.boxes!.shape[0] ?? 0;
       const problems = (await validateCase(c.imgsPath, c.gtsPath ?? undefined)).filter((p) => p.severity === 'error');
-      if (problems.length) problem = problems.map((p) => `${p.file}: ${p.message}`).join('; ');
+      if (problems.length) problem = problems.map((p) => `${p.file}: key '${p.key}': ${p.message} (expected ${p.expected}; found ${p.found})`).join('; ');
     } catch (e) {
       problem = (e as Error).message;
     }
