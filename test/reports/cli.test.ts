@@ -30,13 +30,8 @@ function staleSources(dir = path.join(ROOT, 'src')): string[] {
 
 let out: string;
 beforeAll(() => {
-  if (staleSources().length) {
-    try {
-      execFileSync(path.join(ROOT, 'node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'pipe' });
-    } catch {
-      // type errors elsewhere do not stop emit; the existence check below is what matters
-    }
-  }
+  // dist is built once by test/global-setup.ts; a stale build here means that setup did not run
+  expect(staleSources()).toEqual([]);
   if (!existsSync(path.join(ROOT, 'dist', 'cli', 'report.js'))) throw new Error('build did not produce dist/cli/report.js');
   out = mkdtempSync(path.join(tmpdir(), 'medseg-report-cli-'));
 }, 300_000);
