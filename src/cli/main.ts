@@ -1,4 +1,5 @@
 /** Entry point of the `bench` CLI (commander). Each sub-command registers itself from its own module. */
+import { createRequire } from 'node:module';
 import { Command, CommanderError } from 'commander';
 import { register as registerCases } from './cases.js';
 import { register as registerMetrics } from './metrics.js';
@@ -7,9 +8,11 @@ import { register as registerRun } from './run.js';
 import { register as registerReport } from './report.js';
 import { register as registerGate } from './gate.js';
 
+const pkg = createRequire(import.meta.url)('../../package.json') as { version: string };
 const program = new Command();
 program
   .name('bench')
+  .version(pkg.version)
   .description('medseg-bench: evaluation and benchmark harness for box-prompted medical image segmentation (LiteMedSAM-style)')
   .showHelpAfterError('(run with --help for usage)')
   // usage errors (unknown option, missing argument, invalid value) exit 2, like every other usage error of bench

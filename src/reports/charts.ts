@@ -92,7 +92,10 @@ function barNotes(missing: Set<string>, failed: Set<string>, zero: Set<string> =
   };
 }
 
-/** Labels each scatter point with its dataset label. */
+/**
+ * Labels each scatter point with its dataset label, placed right of the point, else left, else above/below with
+ * growing offsets, so that no two labels overlap each other or another point.
+ */
 const pointLabels: Plugin = {
   id: 'pointLabels',
   afterDatasetsDraw(chart) {
@@ -100,18 +103,32 @@ const pointLabels: Plugin = {
     ctx.save();
     ctx.font = `bold 14px ${FONT}`;
     ctx.textBaseline = 'middle';
+    const area = chart.chartArea;
+    const points: { x: number; y: number; text: string; color: string }[] = [];
     chart.data.datasets.forEach((ds, di) => {
-      const meta = chart.getDatasetMeta(di);
-      meta.data.forEach((el) => {
+      for (const el of chart.getDatasetMeta(di).data) {
         const { x, y } = el.getProps(['x', 'y'], true) as { x: number; y: number };
-        const text = String(ds.label ?? '');
-        const w = ctx.measureText(text).width;
-        const right = x + 14 + w < chart.chartArea.right;
-        ctx.textAlign = right ? 'left' : 'right';
-        ctx.fillStyle = (ds.borderColor as string) ?? '#000';
-        ctx.fillText(text, right ? x + 14 : x - 14, y);
-      });
+        points.push({ x, y, text: String(ds.label ?? ''), color: (ds.borderColor as string) ?? '#000' });
+      }
     });
+    type Box = { x0: number; y0: number; x1: number; y1: number };
+    const taken: Box[] = points.map((p) => ({ x0: p.x - 10, y0: p.y - 10, x1: p.x + 10, y1: p.y + 10 }));
+    const overlaps = (b: Box) => taken.some((t) => b.x0 < t.x1 && t.x0 < b.x1 && b.y0 < t.y1 && t.y0 < b.y1);
+    const inside = (b: Box) => b.x0 >= area.left && b.x1 <= area.right && b.y0 >= area.top && b.y1 <= area.bottom;
+    for (const p of points) {
+      const w = ctx.measureText(p.text).width;
+      const h = 16;
+      const candidates: Box[] = [];
+      for (const dy of [0, -18, 18, -36, 36, -54, 54]) {
+        candidates.push({ x0: p.x + 14, y0: p.y + dy - h / 2, x1: p.x + 14 + w, y1: p.y + dy + h / 2 });
+        candidates.push({ x0: p.x - 14 - w, y0: p.y + dy - h / 2, x1: p.x - 14, y1: p.y + dy + h / 2 });
+      }
+      const box = candidates.find((b) => inside(b) && !overlaps(b)) ?? candidates.find(inside) ?? candidates[0]!;
+      taken.push(box);
+      ctx.textAlign = 'left';
+      ctx.fillStyle = p.color;
+      ctx.fillText(p.text, box.x0, (box.y0 + box.y1) / 2);
+    }
     ctx.restore();
   },
 };

@@ -145,6 +145,9 @@ function runNotes(meta: RunMeta, variants: VariantInfo[]): string[] {
       : m.mode === 'strict'
         ? 'strict (documented physical variant, not the official numbers)'
         : String(m.mode ?? 'not stated in run.json');
+  if (m.mode === 'official') {
+    notes.push('Official rule: a case whose DSC is not above 0.2 gets NSD 0 (the scorer computes NSD only when DSC > 0.2); labels.csv keeps the per-label NSD.');
+  }
   notes.push(
     `Metric mode: ${modeText}; NSD tolerance: ${tol} mm for 3D cases (${tol} pixels for 2D cases, evaluated at unit ` +
       `spacing); spacing convention: ${SPACING_TEXT[m.spacing_order] ?? String(m.spacing_order ?? 'not stated')}.`,
