@@ -117,6 +117,7 @@ export async function gateCommand(runDir: string | undefined, o: GateCliOptions)
     );
     const md = renderMarkdown(verdict);
     if (!o.quiet) process.stdout.write(md);
+    else if (verdict.failures.length) process.stderr.write(`bench gate: FAIL\n${verdict.failures.map((f) => `- ${f.message}`).join('\n')}\n`);
     if (o.markdown) writeOut(o.markdown, md);
     if (o.json) writeOut(o.json, JSON.stringify(verdict, null, 2) + '\n');
     return verdict.exit_code;
@@ -125,7 +126,7 @@ export async function gateCommand(runDir: string | undefined, o: GateCliOptions)
       console.error(`bench gate: ${e.message}`);
       return EXIT_USAGE;
     }
-    console.error(`bench gate: ${(e as Error).stack ?? String(e)}`);
+    console.error(`bench gate: ${(e as Error).message ?? String(e)}`);
     return EXIT_USAGE;
   }
 }

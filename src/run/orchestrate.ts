@@ -237,7 +237,7 @@ async function runInFolder(o: RunOptions, cases: CaseEntry[], store: RunStore): 
     try {
       runner = createRunner(v, { threads: o.threads, embeddingCache: o.embeddingCache });
       const { loadTimeS, facts: f } = await runner.prepare();
-      entry.load_time_s = loadTimeS;
+      entry.load_time_s = us(loadTimeS);
       entry.facts = f;
       entry.models = sha256Facts(v, f);
       if (v.kind !== 'onnx') {
@@ -257,7 +257,7 @@ async function runInFolder(o: RunOptions, cases: CaseEntry[], store: RunStore): 
         mkdirSync(tmpDir, { recursive: true });
         const t0 = performance.now();
         for (let i = 0; i < o.warmup; i++) await runner.runCase(first.imgsPath, path.join(tmpDir, `${v.name}_${first.name}.npz`), { caseName: first.name, logDir: store.logDir });
-        entry.warmup_time_s = (performance.now() - t0) / 1e3;
+        entry.warmup_time_s = us((performance.now() - t0) / 1e3);
         rmSync(tmpDir, { recursive: true, force: true });
       }
     } catch (e) {
