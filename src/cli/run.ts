@@ -4,7 +4,7 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import cliProgress from 'cli-progress';
-import { defaultOutDir, runBenchmark, type RunEvent } from '../run/orchestrate.js';
+import { defaultOutDir, listCases, runBenchmark, type RunEvent } from '../run/orchestrate.js';
 import { DEFAULT_VARIANTS_FILE, loadVariants, REPO_ROOT, selectVariants, type Variant } from '../runner/variants.js';
 import type { MetricMode, SpacingOrder } from '../types.js';
 import { renderReport, terminalTables } from '../reports/index.js';
@@ -91,8 +91,7 @@ export function register(program: Command): void {
       const all = loadVariants(opts.variantsFile);
       const variants = opts.variants ? selectVariants(all, opts.variants) : defaultVariants(all);
       const outDir = path.resolve(opts.out ?? defaultOutDir(process.cwd()));
-      const { listCases } = await import('../run/orchestrate.js');
-      const nCases = listCases(opts.cases, opts.filter).length;
+      const nCases = (await listCases(opts.cases, opts.filter)).length;
       console.error(`bench run: ${nCases} cases x ${variants.length} variants (${variants.map((v) => v.name).join(', ')}) -> ${outDir}`);
       const progress = progressHandler(nCases, variants.length);
       process.once('SIGINT', () => {

@@ -6,13 +6,14 @@
  * a missing prediction, and the error); every finished case is on disk (fsync) before the next starts, so a killed
  * run loses at most the case in flight; `resume` skips cases whose row is `ok` and whose segs file is readable.
  */
-import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import picomatch from 'picomatch';
 import type { MetricMode, SpacingOrder } from '../types.js';
-import { readNpz } from '../io/npz.js';
-import { CASE_NAME_PATTERN, tryParseCaseName } from '../cases/names.js';
+import { readNpz, readNpzInfo } from '../io/npz.js';
+import { CASE_NAME_PATTERN } from '../cases/names.js';
+import { listCaseSet } from '../cases/caseset.js';
 import { validateCase } from '../cases/validate.js';
 import { createRunner } from '../runner/create.js';
 import { calibrateOverhead } from '../runner/calibrate.js';
@@ -76,23 +77,29 @@ export interface RunResult {
  * several may be given comma-separated.
  * @throws Error when the folder has no imgs/ or the filter selects no case.
  */
-export function listCases(casesDir: string, filter?: string): CaseEntry[] {
-  const imgsDir = path.join(casesDir, 'imgs');
-  if (!existsSync(imgsDir)) throw new Error(`${casesDir}: no imgs/ folder — a case set has imgs/ and gts/ (see PROTOCOL.md)`);
-  const names = readdirSync(imgsDir).filter((f) => f.endsWith('.npz')).sort();
-  let entries: CaseEntry[] = names.map((f) => {
+export async function listCases(casesDir: string, filter?: string): Promise<CaseEntry[]> {
+  // pairing, symlinks and the name pattern are the case-set rules of src/cases (listCaseSet)
+  const set = await listCaseSet(casesDir, { requireGts: false });
+  let entries: CaseEntry[] = set.cases.map((c) => ({
+    name: c.name, imgsPath: c.imgsPath, gtsPath: c.gtsPath ?? null, modality: c.modality, dim: c.dim,
+  }));
+  // A misnamed file becomes a failed case (the others still run): the name decides 2D/3D in the official scripts.
+  for (const p of set.problems) {
+    if (p.key !== '(name)') continue;
+    const f = path.basename(p.file);
     const gts = path.join(casesDir, 'gts', f);
-    const base = { imgsPath: path.join(imgsDir, f), gtsPath: existsSync(gts) ? gts : null };
-    const info = tryParseCaseName(f);
-    if (info) return { ...base, name: info.name, modality: info.modality, dim: info.dim };
-    // A misnamed file becomes a failed case (the others still run): the name decides 2D/3D in the official scripts.
-    return { ...base, name: f.slice(0, -4), modality: 'unknown', dim: 2, nameProblem: `${base.imgsPath}: case file name: expected ${CASE_NAME_PATTERN}, found "${f}"` };
-  });
+    entries.push({
+      name: f.slice(0, -4), imgsPath: p.file, gtsPath: existsSync(gts) ? gts : null, modality: 'unknown', dim: 2,
+      nameProblem: `${p.file}: case file name: expected ${CASE_NAME_PATTERN}, found "${f}"`,
+    });
+  }
+  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   if (filter) {
+    const all = entries.map((c) => c.name);
     const parts = filter.split(',').map((s) => s.trim()).filter(Boolean);
     const globs = parts.map((p) => picomatch(p.endsWith('.npz') ? p.slice(0, -4) : p));
     entries = entries.filter((c) => parts.some((p, i) => c.modality.toLowerCase() === p.toLowerCase() || globs[i]!(c.name)));
-    if (entries.length === 0) throw new Error(`--filter "${filter}" selects no case of ${casesDir} (cases: ${names.join(', ')})`);
+    if (entries.length === 0) throw new Error(`--filter "${filter}" selects no case of ${casesDir} (cases: ${all.join(', ')})`);
   }
   return entries;
 }
@@ -135,7 +142,7 @@ function processPeakRssMb(): number {
  * usage errors (no cases, unreadable results folder on --resume).
  */
 export async function runBenchmark(o: RunOptions): Promise<RunResult> {
-  const cases = listCases(o.casesDir, o.filter);
+  const cases = await listCases(o.casesDir, o.filter);
   const store = new RunStore(o.outDir);
   if (o.resume && !existsSync(store.runJson)) throw new Error(`--resume: ${store.runJson} not found (give --out <existing results folder>)`);
   if (!o.resume && existsSync(store.casesCsv)) throw new Error(`${o.outDir} already holds a run: use --resume to finish it or choose another --out`);
@@ -210,11 +217,13 @@ async function runInFolder(o: RunOptions, cases: CaseEntry[], store: RunStore): 
     let nObjects = 0;
     let problem: string | null = c.nameProblem ?? null;
     if (!problem) try {
-      const a = await readNpz(c.imgsPath, ['imgs', 'boxes']);
-      shape = shapeText(a.imgs!.shape);
-      nObjects = a.boxes!.shape[0] ?? 0;
       const problems = (await validateCase(c.imgsPath, c.gtsPath ?? undefined)).filter((p) => p.severity === 'error');
       if (problems.length) problem = problems.map((p) => `${p.file}: key '${p.key}': ${p.message} (expected ${p.expected}; found ${p.found})`).join('; ');
+      // shape and object count from the .npy headers only (validateCase has already read the arrays)
+      const members = await readNpzInfo(c.imgsPath);
+      const imgsShape = members.find((m) => m.key === 'imgs')?.shape;
+      if (imgsShape) shape = shapeText(imgsShape);
+      nObjects = members.find((m) => m.key === 'boxes')?.shape?.[0] ?? 0;
     } catch (e) {
       problem = (e as Error).message;
     }
