@@ -370,7 +370,13 @@ export class DockerRunner implements VariantRunner {
       clearTimeout(timer);
       const timeS = Number((timedOut && killedAt !== undefined ? killedAt : end) - t0) / 1e9;
       const mem = poller.stop();
-      const info = await container.inspect();
+      let info = await container.inspect();
+      // The engine records OOMKilled from an asynchronous OOM event: under load `wait` can return first, showing
+      // exit 137 with OOMKilled still false. A SIGKILL we did not send gets a short grace to let the flag arrive.
+      for (let i = 0; i < 20 && !timedOut && info.State?.ExitCode === 137 && !info.State?.OOMKilled; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        info = await container.inspect();
+      }
       const logs = demuxDockerLogs((await container.logs({ stdout: true, stderr: true, follow: false })) as unknown as Buffer);
       return {
         timeS,
