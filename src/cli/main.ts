@@ -1,12 +1,10 @@
-/** Entry point of the `bench` CLI (commander). Each sub-command registers itself from its own module. */
+/**
+ * Entry point of the `bench` CLI (commander). Only the module of the sub-command being run is imported (see
+ * ./commands.ts, where every command is listed): `bench --version` and `bench --help` import none of them.
+ */
 import { createRequire } from 'node:module';
-import { Command, CommanderError } from 'commander';
-import { register as registerCases } from './cases.js';
-import { register as registerMetrics } from './metrics.js';
-import { register as registerPredict } from './predict.js';
-import { register as registerRun } from './run.js';
-import { register as registerReport } from './report.js';
-import { register as registerGate } from './gate.js';
+import { Command, CommanderError, Help } from 'commander';
+import { COMMANDS, type CommandEntry } from './commands.js';
 
 const pkg = createRequire(import.meta.url)('../../package.json') as { version: string };
 const program = new Command();
@@ -17,13 +15,30 @@ program
   .showHelpAfterError('(run with --help for usage)')
   // usage errors (unknown option, missing argument, invalid value) exit 2, like every other usage error of bench
   .exitOverride();
-registerCases(program);
-registerMetrics(program);
-registerPredict(program);
-registerRun(program);
-registerReport(program);
-registerGate(program);
+
+/**
+ * The command named on the command line: the first operand (bench's own options --version/--help take no value), or
+ * for `bench help <name>` the name after `help`.
+ */
+function invokedCommand(argv: readonly string[]): CommandEntry | undefined {
+  const operands = argv.slice(2).filter((a) => !a.startsWith('-'));
+  const name = operands[0] === 'help' ? operands[1] : operands[0];
+  return COMMANDS.find((c) => c.name === name);
+}
+
+const invoked = invokedCommand(process.argv);
 try {
+  for (const entry of COMMANDS) {
+    if (entry === invoked) {
+      (await entry.load()).register(program);
+      program.commands.at(-1)?.summary(entry.summary);
+    } else {
+      // a placeholder for `bench --help` and for commander's "unknown command" suggestions; never run
+      program.command(entry.name).summary(entry.summary);
+    }
+  }
+  const terms = new Map(COMMANDS.map((c) => [c.name, c.term]));
+  program.configureHelp({ subcommandTerm: (cmd) => terms.get(cmd.name()) ?? Help.prototype.subcommandTerm.call(program.createHelp(), cmd) });
   await program.parseAsync(process.argv);
 } catch (e) {
   if (e instanceof CommanderError) {

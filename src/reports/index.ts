@@ -10,12 +10,11 @@ import { buildModel, type ReportOptions } from './model.js';
 import { reportMarkdown } from './markdown.js';
 import { accuracyWideCsv, casesLongCsv, labelsLongCsv, timeWideCsv } from './csv.js';
 import { accuracyLatex, timeLatex } from './latex.js';
-import { renderCharts, type ChartPng } from './charts.js';
+import type { ChartPng } from './charts.js';
 import { reportHtml } from './html.js';
 import { terminalText } from './terminal.js';
 
 export { buildModel, type ReportModel, type ReportOptions } from './model.js';
-export { renderCharts } from './charts.js';
 
 /** Output formats of `renderReport`. */
 export type ReportFormat = 'md' | 'csv' | 'tex' | 'html' | 'png';
@@ -66,7 +65,11 @@ export async function renderReport(runDir: string, opts: RenderReportOptions = {
     write('time.tex', timeLatex(model));
   }
   let charts: ChartPng[] | undefined;
-  if (formats.includes('html') || formats.includes('png')) charts = await renderCharts(model);
+  if (formats.includes('html') || formats.includes('png')) {
+    // chart.js and canvas are imported only when charts are drawn (they cost ~0.3 s to load)
+    const { renderCharts } = await import('./charts.js');
+    charts = await renderCharts(model);
+  }
   if (formats.includes('html')) write('report.html', reportHtml(model, charts!));
   if (formats.includes('png')) for (const c of charts!) write(c.file, c.png);
   return { files };
