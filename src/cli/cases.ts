@@ -50,8 +50,9 @@ async function validateCommand(dir: string, opts: ValidateOptions): Promise<void
       onCase: opts.json || !process.stderr.isTTY ? undefined : (c) => process.stderr.write(`\rvalidating ${c.name}...\x1b[K`),
     });
   } catch (e) {
+    // not a case set (no imgs/ folder) or an unreadable folder: a usage error, exit 2 as in `bench run`
     console.error(`bench cases validate: ${(e as Error).message}`);
-    process.exitCode = 1;
+    process.exitCode = 2;
     return;
   }
   if (!opts.json && process.stderr.isTTY) process.stderr.write('\r\x1b[K');
@@ -92,7 +93,7 @@ async function listCommand(dir: string, opts: { json: boolean }): Promise<void> 
     set = await listCaseSet(dir, { requireGts: false });
   } catch (e) {
     console.error(`bench cases list: ${(e as Error).message}`);
-    process.exitCode = 1;
+    process.exitCode = 2;
     return;
   }
   const rows: Record<string, string | number | number[] | null>[] = [];
@@ -174,7 +175,7 @@ export function register(program: Command): void {
     .addHelpText(
       'after',
       `
-Exit status: 0 when every case is valid, 1 when any case has an error (or <dir> is not a case set).
+Exit status: 0 when every case is valid, 1 when any case has an error, 2 when <dir> is not a case set (no imgs/).
 Each problem names the file, the npz key, what was expected and what was found. One bad case never stops the others.
 
 Examples:
@@ -193,7 +194,7 @@ Examples:
       'after',
       `
 Reads only the .npy headers (and the small spacing array), so it is fast on large volumes.
-Exit status: 0, or 1 when <dir> is not a case set or a case file cannot be read.
+Exit status: 0, 1 when a case file cannot be read, 2 when <dir> is not a case set (no imgs/).
 
 Example:
   bench cases list cases/demo`,

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { buildBaseline, GateDataError, readBaseline, writeBaseline } from '../gate/baseline.js';
 import { compareRun, DEFAULT_GATE_OPTIONS } from '../gate/compare.js';
-import { renderMarkdown } from '../gate/markdown.js';
+import { renderMarkdown, renderShort } from '../gate/markdown.js';
 import { readRun, type RunData } from '../results/store.js';
 
 export const EXIT_PASS = 0;
@@ -59,6 +59,7 @@ interface GateCliOptions {
   markdown?: string;
   json?: string;
   quiet?: boolean;
+  verbose?: boolean;
 }
 
 function readRunOrThrow(dir: string): RunData {
@@ -116,7 +117,8 @@ export async function gateCommand(runDir: string | undefined, o: GateCliOptions)
       o.baseline,
     );
     const md = renderMarkdown(verdict);
-    if (!o.quiet) process.stdout.write(md);
+    // PASS: a short verdict (one line per variant); FAIL or --verbose: the full Markdown summary
+    if (!o.quiet) process.stdout.write(verdict.verdict === 'fail' || o.verbose ? md : renderShort(verdict));
     else if (verdict.failures.length) process.stderr.write(`bench gate: FAIL\n${verdict.failures.map((f) => `- ${f.message}`).join('\n')}\n`);
     if (o.markdown) writeOut(o.markdown, md);
     if (o.json) writeOut(o.json, JSON.stringify(verdict, null, 2) + '\n');
@@ -165,7 +167,8 @@ export function register(program: Command): void {
     .option('--worst <n>', 'number of worst cases listed per variant', count, d.worst)
     .option('--markdown <file>', 'also write the Markdown summary to this file')
     .option('--json <file>', 'write the JSON verdict to this file')
-    .option('--quiet', 'do not print the Markdown summary to stdout')
+    .option('--quiet', 'print nothing on stdout (failures still go to stderr)')
+    .option('--verbose', 'print the full Markdown summary on PASS too (it is always printed on FAIL)')
     .action(async (runDir: string | undefined, o: GateCliOptions) => {
       process.exitCode = await gateCommand(runDir, o);
     });

@@ -53,8 +53,20 @@ export async function predictFolder(opts: PredictOptions, log: (s: string) => vo
   const [variant] = selectVariants(loadVariants(file), opts.variant);
   if (!variant || opts.variant.includes(',')) throw new Error(`--variant takes one variant name, found "${opts.variant}"`);
   let files: string[];
+  let isDir = false;
   try {
-    if (!statSync(opts.input).isDirectory()) throw new Error('not a directory');
+    isDir = statSync(opts.input).isDirectory();
+  } catch (e) {
+    throw new Error(`--input ${opts.input}: cannot read the imgs folder (${(e as Error).message})`);
+  }
+  if (!isDir) {
+    // the challenge protocol's predictor reads a folder of imgs; a single file is the most common slip
+    throw new Error(
+      `--input ${opts.input}: expected a folder of imgs .npz files, found a file` +
+        (opts.input.endsWith('.npz') ? ` (give its folder: --input ${path.dirname(opts.input)})` : ''),
+    );
+  }
+  try {
     files = readdirSync(opts.input)
       .filter((f) => f.endsWith('.npz'))
       .sort();

@@ -1,6 +1,7 @@
 /**
  * `bench run`: the main job. With no arguments it runs the bundled demo: cases/demo with every bundled variant.
  */
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import cliProgress from 'cli-progress';
@@ -8,6 +9,9 @@ import { defaultOutDir, listCases, runBenchmark, type RunEvent } from '../run/or
 import { DEFAULT_VARIANTS_FILE, loadVariants, REPO_ROOT, selectVariants, type Variant } from '../runner/variants.js';
 import type { MetricMode, SpacingOrder } from '../types.js';
 import { renderReport, terminalTables } from '../reports/index.js';
+import { readRun } from '../results/store.js';
+import { mergeResumeOptions, storedIdentity } from '../run/resume.js';
+import { benchInvocation, shellLine } from './invocation.js';
 
 /** Variants `bench run` uses when --variants is not given: all bundled ones that run in-process. */
 function defaultVariants(all: Variant[]): Variant[] {
@@ -69,7 +73,7 @@ export function register(program: Command): void {
     .option('--out <dir>', 'results folder (default: results/<UTC timestamp>)')
     .option('--repeat <n>', 'timed runs per case (median, min, max reported)', positiveInt('--repeat'), 1)
     .option('--warmup <n>', 'untimed runs of the first case per variant before timing', positiveInt('--warmup'), 0)
-    .option('--resume', 'finish an interrupted run in --out: skip cases already done', false)
+    .option('--resume', 'finish an interrupted run in --out: skip cases already done; its stored options (cases, variants, filter, repeat, warm-up, mode, threads, order) are reused', false)
     .option('--mode <mode>', 'metric semantics: official (compute_metrics.py) or strict', 'official')
     .option('--spacing-order <order>', '3D spacing storage: as-stored (official) | xyz | zyx', 'as-stored')
     .option('--threads <n>', 'onnxruntime intra-op threads (default: the variant\'s setting, else all cores)', positiveInt('--threads'))
@@ -78,7 +82,40 @@ export function register(program: Command): void {
     .option('--order <order>', 'interleaved (every variant on each case in turn: load changes hit all variants alike) | grouped', 'interleaved')
     .option('--allow-failures', 'exit 0 even when a case failed', false)
     .option('--no-report', 'do not write the report files at the end')
-    .action(async (opts) => {
+    .action(async (opts, cmd: Command) => {
+      const given = (name: string) => {
+        const src = cmd.getOptionValueSource(name);
+        return src === 'cli' || src === 'env';
+      };
+      if (opts.resume) {
+        // reuse the stored options of the run unless given again (a differing value is refused, naming it)
+        if (!given('out')) throw new Error('--resume needs --out <results folder of the run to finish>');
+        const runJson = path.join(path.resolve(opts.out), 'run.json');
+        if (!existsSync(runJson)) throw new Error(`--resume: ${runJson} not found (give --out <existing results folder>)`);
+        const stored = storedIdentity(readRun(path.resolve(opts.out)).meta);
+        const m = mergeResumeOptions(
+          stored,
+          {
+            ...(given('cases') ? { casesDir: opts.cases } : {}),
+            ...(given('variants') ? { variants: selectVariants(loadVariants(opts.variantsFile), opts.variants).map((v) => v.name) } : {}),
+            ...(given('variantsFile') ? { variantsFile: opts.variantsFile } : {}),
+            ...(given('filter') ? { filter: opts.filter } : {}),
+            ...(given('repeat') ? { repeat: opts.repeat } : {}),
+            ...(given('warmup') ? { warmup: opts.warmup } : {}),
+            ...(given('mode') ? { mode: opts.mode } : {}),
+            ...(given('spacingOrder') ? { spacingOrder: opts.spacingOrder } : {}),
+            ...(given('threads') ? { threads: opts.threads } : {}),
+            ...(given('embeddingCache') ? { embeddingCache: opts.embeddingCache } : {}),
+            ...(given('order') ? { order: opts.order } : {}),
+          },
+          runJson,
+        );
+        Object.assign(opts, {
+          cases: m.casesDir, filter: m.filter ?? undefined, repeat: m.repeat, warmup: m.warmup, mode: m.mode,
+          spacingOrder: m.spacingOrder, threads: m.threads, embeddingCache: m.embeddingCache, order: m.order,
+          variants: m.variants.join(','), variantsFile: m.variantsFile ?? opts.variantsFile,
+        });
+      }
       const mode = opts.mode as MetricMode;
       if (mode !== 'official' && mode !== 'strict') throw new Error(`--mode expects official or strict, got "${opts.mode}"`);
       const spacingOrder = opts.spacingOrder as SpacingOrder;
@@ -92,11 +129,12 @@ export function register(program: Command): void {
       const variants = opts.variants ? selectVariants(all, opts.variants) : defaultVariants(all);
       const outDir = path.resolve(opts.out ?? defaultOutDir(process.cwd()));
       const nCases = (await listCases(opts.cases, opts.filter)).length;
-      console.error(`bench run: ${nCases} cases x ${variants.length} variants (${variants.map((v) => v.name).join(', ')}) -> ${outDir}`);
+      console.error(`bench run: ${nCases} cases x ${variants.length} variants (${variants.map((v) => v.name).join(', ')}) -> ${outDir}${opts.resume ? ' (resuming with the stored options)' : ''}`);
       const progress = progressHandler(nCases, variants.length);
       process.once('SIGINT', () => {
         progress.stop();
-        console.error(`\ninterrupted: finished cases are saved in ${outDir}; finish the run with: bench run --out ${outDir} --resume (and the same options)`);
+        const again = shellLine([...benchInvocation(), 'run', '--out', outDir, '--resume']);
+        console.error(`\ninterrupted: finished cases are saved in ${outDir}; finish the run (same options, read from its run.json) with:\n  ${again}`);
         process.exit(130);
       });
       const t0 = performance.now();
@@ -105,6 +143,7 @@ export function register(program: Command): void {
         result = await runBenchmark({
           casesDir: opts.cases,
           variants,
+          variantsFile: path.resolve(opts.variantsFile),
           outDir,
           repeat: opts.repeat,
           warmup: opts.warmup,

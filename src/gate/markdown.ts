@@ -84,3 +84,26 @@ export function renderMarkdown(v: GateVerdict): string {
   }
   return out.join('\n');
 }
+
+/**
+ * The short verdict printed by `bench gate` on PASS (the full Markdown on FAIL or with --verbose): a title line, then
+ * one line per variant with the Average DSC/NSD now and its change, and the time check.
+ */
+export function renderShort(v: GateVerdict): string {
+  const out = [
+    `bench gate: ${v.verdict === 'pass' ? 'PASS' : 'FAIL'} (run ${v.run.run_id} vs baseline ${v.baseline.file ?? v.baseline.run_id}; ` +
+      `${v.failures.length} problem(s), ${v.notes.length} note(s); --verbose for the full summary)`,
+  ];
+  const w = Math.max(...v.variants.map((s) => s.variant.length), 7);
+  for (const s of v.variants) {
+    const failed = v.failures.some((f) => f.variant === s.variant);
+    const a = s.average;
+    const t = s.time;
+    const time =
+      t.basis === 'none' ? `time ${t.status === 'skipped' ? 'not judged' : t.status}` : `time x${f3(t.median)} [${f3(t.lower)}, ${f3(t.upper)}] ${t.status === 'insufficient' ? 'not judged' : t.status}`;
+    out.push(
+      `  ${failed ? 'FAIL' : 'ok  '} ${s.variant.padEnd(w)}  ${s.n_compared} cases  DSC ${f4(a.dsc.current)} (${d4(a.dsc.delta)})  NSD ${f4(a.nsd.current)} (${d4(a.nsd.delta)})  ${time}`,
+    );
+  }
+  return out.join('\n') + '\n';
+}

@@ -38,6 +38,8 @@ export interface CaseEntry {
 export interface RunOptions {
   casesDir: string;
   variants: Variant[];
+  /** the variants file the variants came from (stored in run.json so that --resume finds them again) */
+  variantsFile?: string;
   outDir: string;
   repeat: number;
   warmup: number;
@@ -170,6 +172,8 @@ async function runInFolder(o: RunOptions, cases: CaseEntry[], store: RunStore): 
     }
     const mismatch: string[] = [];
     if (path.resolve(meta.cases_dir) !== path.resolve(o.casesDir)) mismatch.push(`cases ${meta.cases_dir}, not ${path.resolve(o.casesDir)}`);
+    const prevFilter = (meta.options as { filter?: string | null } | undefined)?.filter ?? null;
+    if (prevFilter !== (o.filter ?? null)) mismatch.push(`--filter ${prevFilter ?? '(none)'}, not ${o.filter ?? '(none)'}`);
     if (meta.timing.repeat !== o.repeat) mismatch.push(`--repeat ${meta.timing.repeat}, not ${o.repeat}`);
     if (meta.timing.warmup !== o.warmup) mismatch.push(`--warmup ${meta.timing.warmup}, not ${o.warmup}`);
     if (o.threads !== undefined && meta.threads.intra_op !== o.threads) mismatch.push(`--threads ${meta.threads.intra_op}, not ${o.threads}`);
@@ -202,7 +206,10 @@ async function runInFolder(o: RunOptions, cases: CaseEntry[], store: RunStore): 
         },
       },
       cases_dir: path.resolve(o.casesDir),
-      options: { embedding_cache: o.embeddingCache, filter: o.filter ?? null, order: o.order ?? 'interleaved' },
+      options: {
+        embedding_cache: o.embeddingCache, filter: o.filter ?? null, order: o.order ?? 'interleaved',
+        variants: o.variants.map((v) => v.name), ...(o.variantsFile ? { variants_file: path.resolve(o.variantsFile) } : {}),
+      },
       variants: [],
     };
   }

@@ -115,10 +115,14 @@ describe('bench cases validate: corrupted inputs (made by numpy on the fly)', ()
     expect((await cli(['validate', d, '--no-gts'])).out).toMatch(/\(1 error,/);
   });
 
-  it('a folder that is not a case set: exit 1 with a clear message', async () => {
+  it('a folder that is not a case set (no imgs/, no gts/): a usage error, exit 2 as in bench run', async () => {
     const { code, out } = await cli(['validate', join(dir, 'nope')]);
-    expect(code).toBe(1);
+    expect(code).toBe(2);
     expect(out).toMatch(/nope: not a case set: no imgs\/ folder/);
+    const empty = join(dir, 'empty_folder');
+    await mkdir(empty, { recursive: true });
+    expect((await cli(['validate', empty])).code).toBe(2);
+    expect((await cli(['list', empty])).code).toBe(2);
   });
 });
 

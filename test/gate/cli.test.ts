@@ -35,8 +35,12 @@ describe('bench gate CLI', () => {
     const js = path.join(dir, 'out', 'pass.json');
     const g = bench('gate', baseRun, '--baseline', baseline, '--markdown', md, '--json', js);
     expect(g.code).toBe(0);
-    expect(g.stdout).toMatch(/^## bench gate: ✅ PASS/);
-    expect(readFileSync(md, 'utf8')).toBe(g.stdout);
+    // PASS: one title line and one line per variant; the file and --verbose get the full Markdown
+    expect(g.stdout).toMatch(/^bench gate: PASS \(run base vs baseline .*ci\.json; 0 problem\(s\)/);
+    expect(g.stdout.trim().split('\n')).toHaveLength(3);
+    expect(g.stdout).toMatch(/^ {2}ok {3}aug-int8 +31 cases {2}DSC \d\.\d{4} \(\+0\.0000\) {2}NSD \d\.\d{4} \(\+0\.0000\) {2}time x1\.000/m);
+    expect(readFileSync(md, 'utf8')).toMatch(/^## bench gate: ✅ PASS/);
+    expect(bench('gate', baseRun, '--baseline', baseline, '--verbose').stdout).toBe(readFileSync(md, 'utf8'));
     const verdict = JSON.parse(readFileSync(js, 'utf8'));
     expect([verdict.verdict, verdict.exit_code, verdict.failures]).toEqual(['pass', 0, []]);
   });

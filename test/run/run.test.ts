@@ -182,5 +182,13 @@ describe('bench run: a killed run finishes with --resume, identical numbers, no 
     const again = bench(['run', ...args, '--out', killed]);
     expect(again.status).toBe(2);
     expect(again.stderr).toMatch(/already holds a run/);
+    // without the original options, the stored ones are reused: the 8-case run stays 8 cases (not the 9 demo cases)
+    const bare = bench(['run', '--out', killed, '--resume']);
+    expect(bare.status, bare.stderr).toBe(0);
+    expect(bare.stderr).toMatch(/8 cases x 1 variants \(oracle\).*resuming with the stored options/);
+    expect(readRun(killed).cases).toHaveLength(8);
+    const widened = bench(['run', '--out', killed, '--resume', '--filter', '2DBox_*', '--variants', 'oracle,aug-int8']);
+    expect(widened.status).toBe(2);
+    expect(widened.stderr).toMatch(/--variants oracle, not oracle,aug-int8; --filter "2DBox_\*,3DBox_MR_0001", not "2DBox_\*"/);
   }, 300_000);
 });

@@ -126,6 +126,10 @@ describe('invalid cases fail alone; the others continue', () => {
     const r2 = spawnSync('node', ['bin/bench.js', 'predict', '--variant', 'nope', '--input', input, '--output', out2], { cwd: REPO, encoding: 'utf8' });
     expect(r2.status).toBe(2);
     expect(r2.stderr).toMatch(/unknown variant "nope"; known: aug-int8, aug-fp32, noaug-int8, noaug-fp32, oracle/);
+    // a single case file instead of its folder: a usage error that says a folder is needed
+    const r3 = spawnSync('node', ['bin/bench.js', 'predict', '--variant', 'oracle', '--input', path.join(input, good[0]!), '--output', out2], { cwd: REPO, encoding: 'utf8' });
+    expect(r3.status).toBe(2);
+    expect(r3.stderr).toMatch(/--input .*2DBox_Mammography_0003\.npz: expected a folder of imgs \.npz files, found a file \(give its folder: --input .*imgs\)/);
   });
 });
 
