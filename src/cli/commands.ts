@@ -67,4 +67,10 @@ export const COMMANDS: readonly CommandEntry[] = [
     summary: 'regression gate for CI: compare a results folder with a baseline; exit 0 pass, 1 regression, 2 usage or data error',
     load: () => import('./gate.js'),
   },
+  {
+    name: 'profile',
+    term: 'profile [options]',
+    summary: 'profile variants with onnxruntime: time per op type and node, fused integer kernels vs Q/DQ vs float ops',
+    load: () => import('./profile.js'),
+  },
 ];

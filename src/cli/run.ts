@@ -82,6 +82,7 @@ export function register(program: Command): void {
     .option('--order <order>', 'interleaved (every variant on each case in turn: load changes hit all variants alike) | grouped', 'interleaved')
     .option('--allow-failures', 'exit 0 even when a case failed', false)
     .option('--no-report', 'do not write the report files at the end')
+    .option('--profile', 'after the timed run, profile the onnx variants on the same cases (untimed pass; <out>/profile, chart in the HTML report)', false)
     .action(async (opts, cmd: Command) => {
       const given = (name: string) => {
         const src = cmd.getOptionValueSource(name);
@@ -161,6 +162,11 @@ export function register(program: Command): void {
         progress.stop();
       }
       const wall = (performance.now() - t0) / 1e3;
+      if (opts.profile) {
+        const { writeProfile } = await import('../profile/index.js');
+        const { files } = await writeProfile({ variants, cases: await listCases(opts.cases, opts.filter), outDir: path.join(result.dir, 'profile'), threads: opts.threads });
+        console.error(`profile: ${files.join(', ')}`);
+      }
       console.log(terminalTables(result.dir, {}));
       if (opts.report) {
         const { files } = await renderReport(result.dir, {});

@@ -24,7 +24,8 @@ export const CHART_HEIGHT = 700;
 
 /** Colour-blind-friendly palette (Okabe-Ito, without yellow which is too light on white), repeated when needed. */
 const PALETTE = ['#0072B2', '#E69F00', '#009E73', '#D55E00', '#CC79A7', '#56B4E9', '#000000', '#8C6D31'];
-const colour = (i: number) => PALETTE[i % PALETTE.length]!;
+/** Colour i of the palette (repeats). */
+export const colour = (i: number) => PALETTE[i % PALETTE.length]!;
 const FONT = 'DejaVu Sans, Liberation Sans, Arial, sans-serif';
 
 /** One rendered chart. */
@@ -133,7 +134,8 @@ const pointLabels: Plugin = {
   },
 };
 
-async function render(config: ChartConfiguration, plugins: Plugin[] = []): Promise<Buffer> {
+/** Render a chart.js configuration to a CHART_WIDTH x CHART_HEIGHT PNG on a white background. */
+export async function render(config: ChartConfiguration, plugins: Plugin[] = []): Promise<Buffer> {
   const canvas = createCanvas(CHART_WIDTH, CHART_HEIGHT);
   const ctx = canvas.getContext('2d') as SKRSContext2D;
   const cfg: ChartConfiguration = {
@@ -150,7 +152,8 @@ async function render(config: ChartConfiguration, plugins: Plugin[] = []): Promi
   }
 }
 
-function commonOptions(title: string, subtitle: string, pointLegend = false) {
+/** Title, subtitle and legend options shared by every chart. */
+export function commonOptions(title: string, subtitle: string, pointLegend = false) {
   return {
     layout: { padding: { top: 8, right: 24, bottom: 8, left: 8 } },
     plugins: {
@@ -162,7 +165,7 @@ function commonOptions(title: string, subtitle: string, pointLegend = false) {
   };
 }
 
-const axisTitle = (text: string) => ({ display: true, text, font: { size: 15, family: FONT }, color: '#222' });
+export const axisTitle = (text: string) => ({ display: true, text, font: { size: 15, family: FONT }, color: '#222' });
 const ticks = (size = 13) => ({ font: { size, family: FONT }, color: '#333' });
 
 /** Whether values with this spread (max/min of the positive ones) get a log axis. */

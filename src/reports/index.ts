@@ -3,7 +3,7 @@
  * (Table 4) as Markdown, CSV, LaTeX, terminal text and one self-contained HTML page, plus PNG charts
  * (../shared/docs/TABLES.md, docs/reports.md).
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { RunData } from '../results/store.js';
 import { buildModel, type ReportOptions } from './model.js';
@@ -70,9 +70,16 @@ export async function renderReport(runDir: string, opts: RenderReportOptions = {
     const { renderCharts } = await import('./charts.js');
     charts = await renderCharts(model);
   }
-  if (formats.includes('html')) write('report.html', reportHtml(model, charts!));
+  if (formats.includes('html')) write('report.html', reportHtml(model, [...charts!, ...profileCharts(runDir)]));
   if (formats.includes('png')) for (const c of charts!) write(c.file, c.png);
   return { files };
+}
+
+/** The op-type chart of `bench run --profile` (`<runDir>/profile/profile.png`, src/profile), when the run has one. */
+function profileCharts(runDir: string): ChartPng[] {
+  const p = path.join(runDir, 'profile', 'profile.png');
+  if (!existsSync(p)) return [];
+  return [{ file: 'profile/profile.png', title: 'Kernel time per run by op type (onnxruntime profiler, bench run --profile; tables in profile/profile.md)', png: readFileSync(p) }];
 }
 
 /**

@@ -31,6 +31,8 @@ export interface OnnxRunnerOptions {
   trace?: boolean;
   /** onnxruntime session config entries added to (overriding) the variant's `sessionConfig`. */
   sessionConfig?: Record<string, string>;
+  /** Extra onnxruntime session options per model role (e.g. profiling by `bench profile`), merged last. */
+  sessionOptions?: Partial<Record<'encoder' | 'decoder', ort.InferenceSession.SessionOptions>>;
 }
 
 /** Session config entries `{"a.b.c": "v"}` as onnxruntime-node's nested `extra` option `{a: {b: {c: "v"}}}`. */
@@ -177,6 +179,7 @@ export class OnnxVariantRunner implements VariantRunner {
           executionMode: 'sequential',
           graphOptimizationLevel: 'all',
           ...(Object.keys(this.sessionConfig).length ? { extra: sessionConfigToExtra(this.sessionConfig) } : {}),
+          ...this.opts.sessionOptions?.[role],
         });
       } catch (e) {
         throw new Error(`variant "${v.name}": ${role} model ${file}: onnxruntime cannot load it: ${(e as Error).message}`);
@@ -288,6 +291,13 @@ export class OnnxVariantRunner implements VariantRunner {
         peakRssMb: peakRssMb(),
       });
     }
+  }
+
+  /** End onnxruntime profiling of both sessions (they were created with `enableProfiling`); writes the JSON files. */
+  async endProfiling(): Promise<void> {
+    if (!this.sessions) throw new Error(`variant "${this.name}": prepare() was not called`);
+    await this.sessions.encoder.endProfiling();
+    await this.sessions.decoder.endProfiling();
   }
 
   async dispose(): Promise<void> {
