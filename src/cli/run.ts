@@ -12,6 +12,7 @@ import { renderReport, terminalTables } from '../reports/index.js';
 import { readRun } from '../results/store.js';
 import { mergeResumeOptions, storedIdentity } from '../run/resume.js';
 import { benchInvocation, shellLine } from './invocation.js';
+import { timingWarningText } from '../stats/warnings.js';
 
 /** Variants `bench run` uses when --variants is not given: all bundled ones that run in-process. */
 function defaultVariants(all: Variant[]): Variant[] {
@@ -38,7 +39,7 @@ function progressHandler(totalCases: number, variants: number): { onEvent: (e: R
         else if (e.type === 'case-done') {
           const r = e.row;
           const what = r.status === 'ok' ? `dsc=${fmt(r.dsc)} nsd=${fmt(r.nsd)} time=${r.time_s.toFixed(3)}s` : `FAILED: ${r.error}`;
-          console.error(`[${elapsed()}] ${r.variant} ${r.case} ${what}${e.warnings.length ? ` (warning: ${e.warnings.join('; ')})` : ''}`);
+          console.error(`[${elapsed()}] ${r.variant} ${r.case} ${what}${e.warnings.length ? ` (warning: ${e.warnings.map(timingWarningText).join('; ')})` : ''}`);
         } else if (e.type === 'case-skip') console.error(`[${elapsed()}] ${e.variant} ${e.case}: already done (resume)`);
       },
       stop: () => {},

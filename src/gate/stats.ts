@@ -9,14 +9,7 @@
  * coverage is still >= the requested confidence. It assumes only that the ratios are independent draws around a common
  * median (per-case noise of a shared machine), not any particular noise shape.
  */
-
-/** Median of a list of numbers (mean of the two middle values for an even count); NaN for an empty list. */
-export function median(values: readonly number[]): number {
-  if (values.length === 0) return NaN;
-  const s = [...values].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
+import { median } from '../stats/summary.js';
 
 /** Geometric mean of positive numbers; NaN for an empty list. */
 export function geometricMean(values: readonly number[]): number {

@@ -67,20 +67,6 @@ export function formatSeconds(x: number): string {
   return fixedHalfEven(x, 3);
 }
 
-/** Median of finite values (NaN for an empty list). */
-export function median(values: number[]): number {
-  const v = values.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
-  if (v.length === 0) return NaN;
-  const mid = Math.floor(v.length / 2);
-  return v.length % 2 ? v[mid]! : (v[mid - 1]! + v[mid]!) / 2;
-}
-
-/** Arithmetic mean of finite values (NaN for an empty list). */
-export function mean(values: number[]): number {
-  const v = values.filter((x) => Number.isFinite(x));
-  return v.length ? v.reduce((s, x) => s + x, 0) / v.length : NaN;
-}
-
 /** Escape text for a LaTeX document body (booktabs tables): \ { } $ & # ^ _ % ~ and a few Unicode signs. */
 export function escapeLatex(s: string): string {
   const map: Record<string, string> = {

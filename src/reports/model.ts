@@ -6,9 +6,12 @@
  * what the times include).
  */
 import { readRun, type CaseRow, type RunData, type RunMeta } from '../results/store.js';
+import type { CaseTimingWarning } from '../stats/warnings.js';
 import { modalityTable, type AverageKind, type ModalityTable } from '../results/aggregate.js';
 import type { CaseStatus, Dim } from '../types.js';
-import { formatMetric, formatSeconds, mean, median, NA } from './format.js';
+import { formatMetric, formatSeconds, NA } from './format.js';
+import { mean, median } from '../stats/summary.js';
+import { timingWarningText } from '../stats/warnings.js';
 
 /** Options shared by every renderer. */
 export interface ReportOptions {
@@ -135,7 +138,7 @@ function contextLine(meta: RunMeta, variants: VariantInfo[]): string {
   );
 }
 
-function runNotes(meta: RunMeta, variants: VariantInfo[]): string[] {
+function runNotes(meta: RunMeta, variants: VariantInfo[], warnings: CaseTimingWarning[]): string[] {
   const notes: string[] = [];
   const m = meta.metrics ?? ({} as RunMeta['metrics']);
   const tol = m.tolerance_mm ?? NaN;
@@ -188,6 +191,7 @@ function runNotes(meta: RunMeta, variants: VariantInfo[]): string[] {
         `intra-op threads: ${meta.threads?.intra_op ?? 'n/a'}${versions ? `; ${versions}` : ''}.`,
     );
   }
+  for (const w of warnings) notes.push(`Timing warning, ${w.variant} on ${w.case}: ${timingWarningText(w.warning)}.`);
   if (!meta.finished_at) notes.push('Run not finished (run.json finished_at is null): the tables show the cases written so far.');
   return notes;
 }
@@ -336,7 +340,7 @@ export function buildModel(run: string | RunData, opts: ReportOptions = {}): Rep
     averageTitle,
     timeRows,
     timeSummary,
-    runNotes: runNotes(meta, variants),
+    runNotes: runNotes(meta, variants, data.warnings ?? []),
     contextLine: contextLine(meta, variants),
     accuracyNotes,
     timeNotes,

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { stringify } from 'csv-stringify/sync';
 import { parse } from 'csv-parse/sync';
 import type { CaseStatus, Dim, MetricMode, SpacingOrder } from '../types.js';
+import { caseTimingWarningSchema, type CaseTimingWarning } from '../stats/warnings.js';
 
 /** One row of cases.csv: one variant x case. Times in seconds, memory in MiB. NaN = "no value" (empty field). */
 export interface CaseRow {
@@ -134,6 +135,10 @@ export class RunStore {
   get labelsCsv(): string {
     return path.join(this.dir, 'labels.csv');
   }
+  /** Typed timing warnings, one JSON object per line ({@link CaseTimingWarning}). */
+  get warningsJsonl(): string {
+    return path.join(this.dir, 'warnings.jsonl');
+  }
   get runJson(): string {
     return path.join(this.dir, 'run.json');
   }
@@ -155,11 +160,12 @@ export class RunStore {
    * Rewrite cases.csv and labels.csv with only the given rows (atomic: temp file + rename). Used by --resume so that a
    * case that is run again never leaves a second row, and a partial last line of a killed run is dropped.
    */
-  rewrite(rows: CaseRow[], labels: LabelRow[]): void {
+  rewrite(rows: CaseRow[], labels: LabelRow[], warnings: CaseTimingWarning[] = []): void {
     const put = (file: string, text: string) => {
       writeFileSync(`${file}.tmp`, text);
       renameSync(`${file}.tmp`, file);
     };
+    put(this.warningsJsonl, warnings.map((w) => `${JSON.stringify(w)}\n`).join(''));
     put(this.labelsCsv, stringify([LABEL_COLUMNS as string[], ...labels.map((l) => toRecord(l, LABEL_COLUMNS))]));
     put(this.casesCsv, stringify([CASE_COLUMNS as string[], ...rows.map((r) => toRecord(r, CASE_COLUMNS))]));
   }
@@ -202,8 +208,12 @@ export class RunStore {
     writeFileSync(tmp, JSON.stringify(meta, null, 2) + '\n');
     renameSync(tmp, this.runJson);
   }
-  /** Append one case row and its label rows, labels first, so a case row always has its labels on disk. */
-  appendCase(row: CaseRow, labels: LabelRow[]): void {
+  /**
+   * Append one case row with its label rows and timing warnings, those first, so a case row always has its labels
+   * and warnings on disk.
+   */
+  appendCase(row: CaseRow, labels: LabelRow[], warnings: CaseTimingWarning[] = []): void {
+    if (warnings.length > 0) appendDurable(this.warningsJsonl, warnings.map((w) => `${JSON.stringify(w)}\n`).join(''));
     if (labels.length > 0) appendDurable(this.labelsCsv, stringify(labels.map((l) => toRecord(l, LABEL_COLUMNS))));
     appendDurable(this.casesCsv, stringify([toRecord(row, CASE_COLUMNS)]));
   }
@@ -219,6 +229,8 @@ export interface RunData {
   meta: RunMeta;
   cases: CaseRow[];
   labels: LabelRow[];
+  /** Timing warnings of the cases that have a case row (warnings.jsonl; empty for runs written before it existed). */
+  warnings: CaseTimingWarning[];
 }
 
 /**
@@ -238,6 +250,29 @@ function readCsv(file: string): Record<string, string>[] {
   } catch (e) {
     throw new Error(`${file}: not a valid CSV written by "bench run": ${(e as Error).message}`);
   }
+}
+
+/**
+ * The typed warnings of warnings.jsonl, each line validated; a partial last line (killed run) is dropped. --resume
+ * rewrites the file with the finished cases' warnings only, so a re-run case never keeps stale ones.
+ * @throws Error naming the file and line when a complete line is not a valid warning.
+ */
+function readWarnings(file: string): CaseTimingWarning[] {
+  if (!existsSync(file)) return [];
+  const lines = completeLines(readFileSync(file, 'utf8')).split('\n').filter((l) => l.trim());
+  const out: CaseTimingWarning[] = [];
+  lines.forEach((line, i) => {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(line);
+    } catch (e) {
+      throw new Error(`${file}: line ${i + 1}: not JSON: ${(e as Error).message}`);
+    }
+    const r = caseTimingWarningSchema.safeParse(parsed);
+    if (!r.success) throw new Error(`${file}: line ${i + 1}: not a timing warning: ${r.error.issues.map((x) => `${x.path.join('.') || '(line)'}: ${x.message}`).join('; ')}`);
+    out.push(r.data);
+  });
+  return out;
 }
 
 /**
@@ -276,5 +311,7 @@ export function readRun(dir: string): RunData {
   }
   const cases = [...byKey.values()];
   const labels = cases.flatMap((c) => labelsByKey.get(`${c.variant}\u0000${c.case}`) ?? []);
-  return { dir, meta, cases, labels };
+  const rowKeys = new Set(byKey.keys());
+  const warnings = readWarnings(path.join(dir, 'warnings.jsonl')).filter((w) => rowKeys.has(`${w.variant}\u0000${w.case}`));
+  return { dir, meta, cases, labels, warnings };
 }

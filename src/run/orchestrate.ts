@@ -22,7 +22,8 @@ import type { Variant } from '../runner/variants.js';
 import { scoreCase } from '../metrics/score.js';
 import { readRun, RunStore, type CaseRow, type LabelRow, type RunMeta, type RunVariant } from '../results/store.js';
 import { gitCommit, machineFacts, versionFacts } from './machine.js';
-import { summarise } from './timing.js';
+import { summariseTimes } from '../stats/summary.js';
+import { timingWarningText, type TimingWarning } from '../stats/warnings.js';
 
 /** One case of a case set. */
 export interface CaseEntry {
@@ -63,7 +64,7 @@ export type RunEvent =
   | { type: 'variant-error'; variant: string; error: string }
   | { type: 'case-start'; variant: string; case: string; index: number; total: number }
   | { type: 'case-skip'; variant: string; case: string }
-  | { type: 'case-done'; variant: string; row: CaseRow; warnings: string[] };
+  | { type: 'case-done'; variant: string; row: CaseRow; warnings: TimingWarning[] };
 
 export interface RunResult {
   dir: string;
@@ -182,7 +183,8 @@ async function runInFolder(o: RunOptions, cases: CaseEntry[], store: RunStore): 
     if (mismatch.length) throw new Error(`--resume: ${store.runJson} was started with ${mismatch.join('; ')}: resume with the same settings, or start a new run`);
     for (const r of prev.cases) if (r.status === 'ok' && (await segsReadable(store.segsPath(r.variant, r.case)))) done.set(`${r.variant}\u0000${r.case}`, r);
     // keep only the finished rows on disk: re-run cases get a single fresh row, a partial last line is dropped
-    store.rewrite([...done.values()], prev.labels.filter((l) => done.has(`${l.variant}\u0000${l.case}`)));
+    const kept = (x: { variant: string; case: string }) => done.has(`${x.variant}\u0000${x.case}`);
+    store.rewrite([...done.values()], prev.labels.filter(kept), prev.warnings.filter(kept));
     meta.options = { ...(meta.options ?? {}), resumed_at: [...(((meta.options ?? {}) as { resumed_at?: string[] }).resumed_at ?? []), new Date().toISOString()] };
     meta.finished_at = null;
   } else {
@@ -309,7 +311,7 @@ async function runInFolder(o: RunOptions, cases: CaseEntry[], store: RunStore): 
     };
     let row: CaseRow;
     let labels: LabelRow[] = [];
-    let caseWarnings: string[] = [];
+    let caseWarnings: TimingWarning[] = [];
     const segsPath = store.segsPath(v.name, c.name);
     if (variantError || f.problem) {
       row = failedRow(base, variantError ?? `invalid case: ${f.problem}`);
@@ -329,7 +331,7 @@ async function runInFolder(o: RunOptions, cases: CaseEntry[], store: RunStore): 
           break;
         }
       }
-      const t = times.length ? summarise(times) : null;
+      const t = times.length ? summariseTimes(times) : null;
       const timing = t
         ? { time_s: us(t.median), time_s_min: us(t.min), time_s_max: us(t.max), time_s_cold: t.repeats > 1 ? us(t.cold) : NaN, repeats: t.repeats }
         : {};
@@ -355,12 +357,12 @@ async function runInFolder(o: RunOptions, cases: CaseEntry[], store: RunStore): 
         }
       }
     }
-    store.appendCase(row, labels);
+    store.appendCase(row, labels, caseWarnings.map((warning) => ({ variant: v.name, case: c.name, warning })));
     if (row.status === 'failed') store.log(`${v.name} ${c.name}: FAILED ${row.error}`);
     else store.log(`${v.name} ${c.name}: dsc=${row.dsc} nsd=${row.nsd} time_s=${row.time_s}`);
     for (const w of caseWarnings) {
-      warnings.push(`${v.name} ${c.name}: ${w}`);
-      store.log(`${v.name} ${c.name}: warning: ${w}`);
+      warnings.push(`${v.name} ${c.name}: ${timingWarningText(w)}`);
+      store.log(`${v.name} ${c.name}: warning: ${timingWarningText(w)}`);
     }
     rows.push(row);
     emit({ type: 'case-done', variant: v.name, row, warnings: caseWarnings });

@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { formatShape, isIntegerDType, readNpz, readNpzInfo } from '../io/npz.js';
 import { CaseRunError, type CaseRunOutcome } from './types.js';
+import { maxOf, median, minOf } from '../stats/summary.js';
 
 /**
  * Why an external predictor's case failed; stored in `CaseRunError.outcome.details.failure` so tests and reports can
@@ -167,14 +168,6 @@ export async function caseLogPaths(logDir: string, variant: string, caseName: st
   return { stdout: path.join(dir, `${caseName}.stdout.log`), stderr: path.join(dir, `${caseName}.stderr.log`) };
 }
 
-/** Median of a non-empty list (mean of the two middle values for an even count). */
-export function median(xs: readonly number[]): number {
-  if (xs.length === 0) throw new Error('median of an empty list');
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
-
 /** Seconds since `t0` (a `process.hrtime.bigint()` value). */
 export function secondsSince(t0: bigint): number {
   return Number(process.hrtime.bigint() - t0) / 1e9;
@@ -203,8 +196,8 @@ export function summarise(kind: 'docker' | 'command', variant: string, command: 
     runs: timesS.length,
     times_s: timesS,
     median_s: median(timesS),
-    min_s: Math.min(...timesS),
-    max_s: Math.max(...timesS),
+    min_s: minOf(timesS),
+    max_s: maxOf(timesS),
   };
 }
 
