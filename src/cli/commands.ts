@@ -68,6 +68,12 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: () => import('./gate.js'),
   },
   {
+    name: 'rank',
+    term: 'rank [options] <run-dirs...>',
+    summary: 'rank the variants of results folders: rank-then-aggregate, Wilcoxon test-then-rank, bootstrap rank stability, per modality',
+    load: () => import('./rank.js'),
+  },
+  {
     name: 'profile',
     term: 'profile [options]',
     summary: 'profile variants with onnxruntime: time per op type and node, fused integer kernels vs Q/DQ vs float ops',

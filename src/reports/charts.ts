@@ -23,10 +23,10 @@ export const CHART_WIDTH = 1200;
 export const CHART_HEIGHT = 700;
 
 /** Colour-blind-friendly palette (Okabe-Ito, without yellow which is too light on white), repeated when needed. */
-const PALETTE = ['#0072B2', '#E69F00', '#009E73', '#D55E00', '#CC79A7', '#56B4E9', '#000000', '#8C6D31'];
+export const PALETTE = ['#0072B2', '#E69F00', '#009E73', '#D55E00', '#CC79A7', '#56B4E9', '#000000', '#8C6D31'];
 /** Colour i of the palette (repeats). */
 export const colour = (i: number) => PALETTE[i % PALETTE.length]!;
-const FONT = 'DejaVu Sans, Liberation Sans, Arial, sans-serif';
+export const FONT = 'DejaVu Sans, Liberation Sans, Arial, sans-serif';
 
 /** One rendered chart. */
 export interface ChartPng {
