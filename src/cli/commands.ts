@@ -70,7 +70,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   {
     name: 'rank',
     term: 'rank [options] <run-dirs...>',
-    summary: 'rank the variants of results folders: rank-then-aggregate, Wilcoxon test-then-rank, bootstrap rank stability, per modality',
+    summary: 'challenge ranking of the variants of results folders (FLARE rank-then-aggregate, Wilcoxon, bootstrap stability)',
     load: () => import('./rank.js'),
   },
   {
