@@ -21,6 +21,7 @@
  * Every scheme runs on all cases ("All") and on the cases of each modality.
  */
 import { kendallTauB, holm, rankAverage, seededIntegers, wilcoxonGreater } from './stats.js';
+import { mean } from '../stats/summary.js';
 import { RANK_METRICS, rankModalities, type RankInput, type RankMetric } from './participants.js';
 
 /** Options of {@link computeRanking}. */
@@ -160,10 +161,10 @@ function rankScope(input: RankInput, name: string, cols: number[], o: Required<O
   const P = input.participants.length;
   const W = o.weights;
   // aggregate-then-rank
-  const mean = {} as Record<RankMetric, number[]>;
+  const means = {} as Record<RankMetric, number[]>;
   const meanRank = {} as Record<RankMetric, number[]>;
   for (const m of RANK_METRICS) {
-    mean[m] = input.participants.map((_, p) => {
+    means[m] = input.participants.map((_, p) => {
       const vals = cols
         .map((c) => {
           const st = input.status[p]![c]!;
@@ -171,9 +172,9 @@ function rankScope(input: RankInput, name: string, cols: number[], o: Required<O
           return st === 'ok' ? input.values[m][p]![c]! : 0;
         })
         .filter((v) => !Number.isNaN(v));
-      return vals.length ? vals.reduce((s, v) => s + v, 0) / vals.length : NaN;
+      return mean(vals);
     });
-    meanRank[m] = ranksWorstLast(mean[m], m === 'time' ? 'lower' : 'higher');
+    meanRank[m] = ranksWorstLast(means[m], m === 'time' ? 'lower' : 'higher');
   }
   const weighted = (per: Record<RankMetric, number[]>, p: number) => {
     let s = 0;
@@ -229,7 +230,7 @@ function rankScope(input: RankInput, name: string, cols: number[], o: Required<O
   const testRank = rankAverage(winScore.map((w) => -w));
   const entries: RankEntry[] = input.participants.map((_, p) => ({
     participant: p,
-    mean: { dsc: mean.dsc[p]!, nsd: mean.nsd[p]!, time: mean.time[p]! },
+    mean: { dsc: means.dsc[p]!, nsd: means.nsd[p]!, time: means.time[p]! },
     meanRank: { dsc: meanRank.dsc[p]!, nsd: meanRank.nsd[p]!, time: meanRank.time[p]! },
     aggregateRank: aggregateRank[p]!,
     caseRankScore: { dsc: full.perMetric.dsc[p]!, nsd: full.perMetric.nsd[p]!, time: full.perMetric.time[p]! },
@@ -257,7 +258,7 @@ function rankScope(input: RankInput, name: string, cols: number[], o: Required<O
       median: quantileSorted(taus, 0.5),
       low: quantileSorted(taus, 0.025),
       high: quantileSorted(taus, 0.975),
-      mean: taus.reduce((s, v) => s + v, 0) / taus.length,
+      mean: mean(taus),
       resamples: o.resamples,
     };
     entries.forEach((e, p) => {
