@@ -4,7 +4,6 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import cliProgress from 'cli-progress';
 import { defaultOutDir, listCases, runBenchmark, type RunEvent } from '../run/orchestrate.js';
 import { DEFAULT_VARIANTS_FILE, loadVariants, REPO_ROOT, selectVariants, type Variant } from '../runner/variants.js';
 import type { MetricMode, SpacingOrder } from '../types.js';
@@ -12,7 +11,7 @@ import { renderReport, terminalTables } from '../reports/index.js';
 import { readRun } from '../results/store.js';
 import { mergeResumeOptions, storedIdentity } from '../run/resume.js';
 import { benchInvocation, shellLine } from './invocation.js';
-import { timingWarningText } from '../stats/warnings.js';
+import { progressHandler } from './progress.js';
 
 /** Variants `bench run` uses when --variants is not given: all bundled ones that run in-process. */
 function defaultVariants(all: Variant[]): Variant[] {
@@ -25,43 +24,6 @@ function positiveInt(name: string) {
     if (!Number.isInteger(n) || n < 0) throw new Error(`${name} expects a non-negative integer, got "${s}"`);
     return n;
   };
-}
-
-function progressHandler(totalCases: number, variants: number): { onEvent: (e: RunEvent) => void; stop: () => void } {
-  const tty = process.stderr.isTTY && !process.env.CI;
-  const t0 = performance.now();
-  const elapsed = () => `${((performance.now() - t0) / 1e3).toFixed(1)}s`;
-  if (!tty) {
-    return {
-      onEvent: (e) => {
-        if (e.type === 'variant-ready') console.error(`[${elapsed()}] ${e.variant}: loaded in ${e.loadTimeS.toFixed(2)} s`);
-        else if (e.type === 'variant-error') console.error(`[${elapsed()}] ${e.error}`);
-        else if (e.type === 'case-done') {
-          const r = e.row;
-          const what = r.status === 'ok' ? `dsc=${fmt(r.dsc)} nsd=${fmt(r.nsd)} time=${r.time_s.toFixed(3)}s` : `FAILED: ${r.error}`;
-          console.error(`[${elapsed()}] ${r.variant} ${r.case} ${what}${e.warnings.length ? ` (warning: ${e.warnings.map(timingWarningText).join('; ')})` : ''}`);
-        } else if (e.type === 'case-skip') console.error(`[${elapsed()}] ${e.variant} ${e.case}: already done (resume)`);
-      },
-      stop: () => {},
-    };
-  }
-  const bar = new cliProgress.SingleBar(
-    { format: '{bar} {value}/{total} | {variant} {case} | elapsed {duration_formatted} | ETA {eta_formatted}', hideCursor: true, clearOnComplete: false, etaBuffer: 20 },
-    cliProgress.Presets.shades_classic,
-  );
-  bar.start(totalCases * variants, 0, { variant: '', case: '' });
-  return {
-    onEvent: (e) => {
-      if (e.type === 'case-start') bar.update({ variant: e.variant, case: e.case });
-      else if (e.type === 'case-done' || e.type === 'case-skip') bar.increment();
-      else if (e.type === 'variant-error') bar.update({ variant: e.variant, case: 'FAILED TO LOAD' });
-    },
-    stop: () => bar.stop(),
-  };
-}
-
-function fmt(x: number): string {
-  return Number.isNaN(x) ? 'NaN' : x.toFixed(4);
 }
 
 export function register(program: Command): void {
@@ -132,7 +94,7 @@ export function register(program: Command): void {
       const outDir = path.resolve(opts.out ?? defaultOutDir(process.cwd()));
       const nCases = (await listCases(opts.cases, opts.filter)).length;
       console.error(`bench run: ${nCases} cases x ${variants.length} variants (${variants.map((v) => v.name).join(', ')}) -> ${outDir}${opts.resume ? ' (resuming with the stored options)' : ''}`);
-      const progress = progressHandler(nCases, variants.length);
+      const progress = progressHandler();
       process.once('SIGINT', () => {
         progress.stop();
         const again = shellLine([...benchInvocation(), 'run', '--out', outDir, '--resume']);

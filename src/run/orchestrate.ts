@@ -12,6 +12,7 @@ import path from 'node:path';
 import picomatch from 'picomatch';
 import type { MetricMode, SpacingOrder } from '../types.js';
 import { readNpz, readNpzInfo } from '../io/npz.js';
+import { toRows } from '../io/ndarray.js';
 import { CASE_NAME_PATTERN } from '../cases/names.js';
 import { listCaseSet } from '../cases/caseset.js';
 import { validateCase } from '../cases/validate.js';
@@ -24,6 +25,7 @@ import { readRun, RunStore, type CaseRow, type LabelRow, type RunMeta, type RunV
 import { gitCommit, machineFacts, versionFacts } from './machine.js';
 import { summariseTimes } from '../stats/summary.js';
 import { timingWarningText, type TimingWarning } from '../stats/warnings.js';
+import { caseWork, type PlannedCase } from './eta.js';
 
 /** One case of a case set. */
 export interface CaseEntry {
@@ -62,6 +64,7 @@ export type RunEvent =
   | { type: 'variant-start'; variant: string; cases: number }
   | { type: 'variant-ready'; variant: string; loadTimeS: number }
   | { type: 'variant-error'; variant: string; error: string }
+  | { type: 'plan'; tasks: PlannedCase[] }
   | { type: 'case-start'; variant: string; case: string; index: number; total: number }
   | { type: 'case-skip'; variant: string; case: string }
   | { type: 'case-done'; variant: string; row: CaseRow; warnings: TimingWarning[] };
@@ -220,10 +223,11 @@ async function runInFolder(o: RunOptions, cases: CaseEntry[], store: RunStore): 
   store.log(`run ${meta.run_id}: ${cases.length} cases x ${o.variants.length} variants (${o.variants.map((v) => v.name).join(', ')})${o.resume ? `, resuming (${done.size} done)` : ''}`);
 
   // Case facts (shape, objects, validation problems) are read once and shared by all variants.
-  const facts = new Map<string, { shape: string; n_objects: number; problem: string | null }>();
+  const facts = new Map<string, { shape: string; n_objects: number; problem: string | null; units: number }>();
   for (const c of cases) {
     let shape = '';
     let nObjects = 0;
+    let units = 0;
     let problem: string | null = c.nameProblem ?? null;
     if (!problem) try {
       const problems = (await validateCase(c.imgsPath, c.gtsPath ?? undefined)).filter((p) => p.severity === 'error');
@@ -233,11 +237,14 @@ async function runInFolder(o: RunOptions, cases: CaseEntry[], store: RunStore): 
       const imgsShape = members.find((m) => m.key === 'imgs')?.shape;
       if (imgsShape) shape = shapeText(imgsShape);
       nObjects = members.find((m) => m.key === 'boxes')?.shape?.[0] ?? 0;
+      // work size for the ETA (3D: the boxes' z ranges decide the calls; the boxes array is small)
+      const boxes = c.dim === 3 && !problem ? toRows((await readNpz(c.imgsPath, ['boxes'])).boxes!, 'boxes') : Array.from({ length: nObjects }, () => [0, 0, 0, 0]);
+      units = caseWork(c.dim, imgsShape ?? [], boxes, o.embeddingCache).units;
     } catch (e) {
       problem = (e as Error).message;
     }
     if (!c.gtsPath && !problem) problem = `${c.imgsPath}: no ground truth gts/${c.name}.npz to score against`;
-    facts.set(c.name, { shape, n_objects: nObjects, problem });
+    facts.set(c.name, { shape, n_objects: nObjects, problem, units: problem ? 0 : units });
   }
 
   const rows: CaseRow[] = [...done.values()];
@@ -294,7 +301,12 @@ async function runInFolder(o: RunOptions, cases: CaseEntry[], store: RunStore): 
   //    Grouped: all cases of variant 1, then of variant 2, ...
   const pairs: [Variant, CaseEntry][] =
     o.order === 'grouped' ? o.variants.flatMap((v) => cases.map((c) => [v, c] as [Variant, CaseEntry])) : cases.flatMap((c) => o.variants.map((v) => [v, c] as [Variant, CaseEntry]));
-  const todoCount = pairs.filter(([v, c]) => !done.has(`${v.name}\u0000${c.name}`)).length;
+  const todoPairs = pairs.filter(([v, c]) => !done.has(`${v.name}\u0000${c.name}`));
+  const todoCount = todoPairs.length;
+  emit({
+    type: 'plan',
+    tasks: todoPairs.map(([v, c]) => ({ variant: v.name, case: c.name, units: ready.get(v.name)?.error ? 0 : facts.get(c.name)!.units })),
+  });
   let index = 0;
   for (const [v, c] of pairs) {
     if (done.has(`${v.name}\u0000${c.name}`)) {
