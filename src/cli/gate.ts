@@ -3,6 +3,7 @@
  *   bench gate <run-dir> --baseline <file> [thresholds] [--markdown out.md] [--json out.json]
  *   bench gate --update-baseline <run-dir> --baseline <file> [--time-reference <variant>]
  * Exit codes: 0 pass, 1 regression, 2 usage or data error (bad option, unreadable run or baseline, metric mismatch).
+ * The Markdown summary is also appended to $GITHUB_STEP_SUMMARY when set (GitHub Actions job summary, docs/ci.md).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -11,6 +12,7 @@ import { buildBaseline, GateDataError, readBaseline, writeBaseline } from '../ga
 import { compareRun, DEFAULT_GATE_OPTIONS } from '../gate/compare.js';
 import { renderMarkdown, renderShort } from '../gate/markdown.js';
 import { readRun, type RunData } from '../results/store.js';
+import { appendStepSummary } from './step-summary.js';
 
 export const EXIT_PASS = 0;
 export const EXIT_REGRESSION = 1;
@@ -121,6 +123,7 @@ export async function gateCommand(runDir: string | undefined, o: GateCliOptions)
     if (!o.quiet) process.stdout.write(verdict.verdict === 'fail' || o.verbose ? md : renderShort(verdict));
     else if (verdict.failures.length) process.stderr.write(`bench gate: FAIL\n${verdict.failures.map((f) => `- ${f.message}`).join('\n')}\n`);
     if (o.markdown) writeOut(o.markdown, md);
+    appendStepSummary(md);
     if (o.json) writeOut(o.json, JSON.stringify(verdict, null, 2) + '\n');
     return verdict.exit_code;
   } catch (e) {

@@ -7,11 +7,13 @@ import type { Command } from 'commander';
 import { defaultOutDir, listCases, runBenchmark, type RunEvent } from '../run/orchestrate.js';
 import { DEFAULT_VARIANTS_FILE, loadVariants, REPO_ROOT, selectVariants, type Variant } from '../runner/variants.js';
 import type { MetricMode, SpacingOrder } from '../types.js';
-import { renderReport, terminalTables } from '../reports/index.js';
+import { buildModel, renderReport, terminalTables } from '../reports/index.js';
+import { reportMarkdown } from '../reports/markdown.js';
 import { readRun } from '../results/store.js';
 import { mergeResumeOptions, storedIdentity } from '../run/resume.js';
 import { benchInvocation, shellLine } from './invocation.js';
 import { progressHandler } from './progress.js';
+import { appendStepSummary } from './step-summary.js';
 
 /** Variants `bench run` uses when --variants is not given: all bundled ones that run in-process. */
 function defaultVariants(all: Variant[]): Variant[] {
@@ -136,7 +138,9 @@ export function register(program: Command): void {
         console.log(`report: ${files.length} files in ${path.join(result.dir, 'report')} (open report.html)`);
       }
       for (const w of result.warnings) console.error(`warning: ${w}`);
-      console.log(`results: ${result.dir} (${result.rows.length} rows, ${result.failed} failed, ${wall.toFixed(1)} s)`);
+      const summary = `results: ${result.dir} (${result.rows.length} rows, ${result.failed} failed, ${wall.toFixed(1)} s)`;
+      console.log(summary);
+      if (process.env.GITHUB_STEP_SUMMARY) appendStepSummary(`${reportMarkdown(buildModel(result.dir, {}))}\n${summary}\n`);
       if (result.failed > 0 && !opts.allowFailures) process.exitCode = 1;
     });
 }
