@@ -29,14 +29,17 @@ describe('GITHUB_STEP_SUMMARY', () => {
   it('bench gate appends its Markdown (pass: exit 0, regression: exit 1), after what the file holds', () => {
     expect(bench(['gate', '--update-baseline', path.join(FIX, 'a1'), '--baseline', baseline, '--time-reference', 'oracle']).status).toBe(0);
     writeFileSync(summary, '## an earlier step\n\n');
-    const pass = bench(['gate', path.join(FIX, 'a2'), '--baseline', baseline], summary);
+    const passMd = path.join(tmp, 'pass.md');
+    const pass = bench(['gate', path.join(FIX, 'a2'), '--baseline', baseline, '--markdown', passMd], summary);
     expect(pass.status, pass.stderr).toBe(0);
-    expect(readFileSync(summary, 'utf8')).toBe(`## an earlier step\n\n${pass.stdout}\n`);
+    const md = readFileSync(passMd, 'utf8'); // the full Markdown summary (stdout is short on a pass)
+    expect(md).toMatch(/PASS/);
+    expect(readFileSync(summary, 'utf8')).toBe(`## an earlier step\n\n${md}\n`);
     const fail = bench(['gate', path.join(FIX, 'shrunk'), '--baseline', baseline, '--quiet'], summary);
     expect(fail.status).toBe(1);
     const text = readFileSync(summary, 'utf8');
-    expect(text.startsWith(`## an earlier step\n\n${pass.stdout}\n`)).toBe(true);
-    expect(text.slice(`## an earlier step\n\n${pass.stdout}\n`.length)).toMatch(/DSC on Microscope dropped 0\.3052 -> 0\.1107/);
+    expect(text.startsWith(`## an earlier step\n\n${md}\n`)).toBe(true);
+    expect(text.slice(`## an earlier step\n\n${md}\n`.length)).toMatch(/DSC on Microscope dropped 0\.3052 -> 0\.1107/);
   });
 
   it('an unwritable summary file is a warning; the gate exit code stays', () => {
