@@ -9,6 +9,7 @@ import cliProgress from 'cli-progress';
 import type { RunEvent } from '../run/orchestrate.js';
 import { EtaEstimator } from '../run/eta.js';
 import { timingWarningText } from '../stats/warnings.js';
+import { formatFixed } from '../text/numbers.js';
 import { colours } from './colour.js';
 
 /** Duration as a person reads it: `42s`, `6m10s`, `1h02m`; `?` when unknown. */
@@ -162,5 +163,5 @@ export function progressHandler(): { onEvent: (e: RunEvent) => void; stop: () =>
 }
 
 function fmt(x: number): string {
-  return Number.isNaN(x) ? 'NaN' : x.toFixed(4);
+  return Number.isNaN(x) ? 'NaN' : formatFixed(x, 4);
 }

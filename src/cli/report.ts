@@ -38,10 +38,11 @@ export function register(program: Command): void {
       'modality' as AverageKind,
     )
     .option('--percent', 'print DSC/NSD in percent (0-100) instead of fractions (0-1)', false)
+    .option('--unrounded-means', 'means over the full-precision per-case values (default: over the values as the official CSV prints them)', false)
     .option('--quiet', 'do not print the tables to the terminal', false)
-    .action(async (runDir: string, o: { formats: ReportFormat[]; out?: string; average: AverageKind; percent: boolean; quiet: boolean }) => {
+    .action(async (runDir: string, o: { formats: ReportFormat[]; out?: string; average: AverageKind; percent: boolean; unroundedMeans: boolean; quiet: boolean }) => {
       try {
-        const opts = { formats: o.formats, outDir: o.out, average: o.average, percent: o.percent };
+        const opts = { formats: o.formats, outDir: o.out, average: o.average, percent: o.percent, caseValues: o.unroundedMeans ? ('unrounded' as const) : ('csv' as const) };
         if (!o.quiet) process.stdout.write(terminalTables(runDir, opts) + '\n');
         const { files } = await renderReport(runDir, opts);
         process.stdout.write(`Report files (${files.length}):\n${files.map((f) => `  ${f}`).join('\n')}\n`);

@@ -140,7 +140,7 @@ export function buildBaseline(run: RunData, opts: BuildBaselineOptions = {}): Ba
   if (!variants.includes(reference))
     throw new GateDataError(`--time-reference "${reference}" is not a variant of ${run.dir} (variants: ${variants.join(', ')})`);
   const averageKind = opts.averageKind ?? 'modality';
-  const table = modalityTable(run.cases, averageKind, variants);
+  const table = modalityTable(run.cases, averageKind, variants, 'unrounded');
   const refRows = new Map(run.cases.filter((r) => r.variant === reference).map((r) => [r.case, r]));
   const out: Baseline['variants'] = {};
   for (const v of variants) {

@@ -21,6 +21,7 @@ import {
   type Baseline,
 } from './baseline.js';
 import { geometricMean, signTestMedianCI } from './stats.js';
+import { formatFixed } from '../text/numbers.js';
 
 export interface GateOptions {
   /** Largest allowed drop of a modality mean (or the Average) of DSC, absolute. Default 0.005. */
@@ -167,7 +168,7 @@ function cmpMetric(base: Cell | undefined, cur: Cell | undefined, maxDrop: numbe
   return { baseline: b, current: c, delta, n_nan_baseline: base?.n_nan ?? 0, n_nan_current: cur?.n_nan ?? 0, regression };
 }
 
-const fmt = (x: number) => (Number.isNaN(x) ? 'n/a' : x.toFixed(4));
+const fmt = (x: number) => (Number.isNaN(x) ? 'n/a' : formatFixed(x, 4));
 
 /** Paired per-case time ratios of one variant; `basis` decides relative (to the reference) or absolute times. */
 function timeRatios(
@@ -284,8 +285,8 @@ export function compareRun(run: RunData, baseline: Baseline, options: Partial<Ga
     // --- accuracy over the compared cases, same aggregation as the reports
     const bRows = baselineRows(v, bv.cases, comparedSet);
     const cRows = compared.map((c) => curRows.get(c)!);
-    const bt = modalityTable(bRows, baseline.average_kind, [v]);
-    const ct = modalityTable(cRows, baseline.average_kind, [v]);
+    const bt = modalityTable(bRows, baseline.average_kind, [v], 'unrounded');
+    const ct = modalityTable(cRows, baseline.average_kind, [v], 'unrounded');
     const modalities: ModalityComparison[] = [];
     for (const mod of sortModalities([...bt.modalities, ...ct.modalities])) {
       const n = bRows.filter((r) => r.modality === mod).length;
@@ -343,13 +344,13 @@ export function compareRun(run: RunData, baseline: Baseline, options: Partial<Ga
         note = `only ${ci.n} paired case(s) with usable times: a ${pct} sign-test interval needs at least ${ci.minN}; time not judged`;
       } else if (ci.lower > opt.maxTimeRatio) {
         status = 'slower';
-        note = `slower: median ratio ${ci.median.toFixed(3)}, ${pct} CI [${ci.lower.toFixed(3)}, ${ci.upper.toFixed(3)}] entirely above ${opt.maxTimeRatio}`;
+        note = `slower: median ratio ${formatFixed(ci.median, 3)}, ${pct} CI [${formatFixed(ci.lower, 3)}, ${formatFixed(ci.upper, 3)}] entirely above ${opt.maxTimeRatio}`;
       } else if (ci.upper < 1 / opt.maxTimeRatio) {
         status = 'faster';
-        note = `faster: median ratio ${ci.median.toFixed(3)}, ${pct} CI [${ci.lower.toFixed(3)}, ${ci.upper.toFixed(3)}] entirely below ${(1 / opt.maxTimeRatio).toFixed(3)}`;
+        note = `faster: median ratio ${formatFixed(ci.median, 3)}, ${pct} CI [${formatFixed(ci.lower, 3)}, ${formatFixed(ci.upper, 3)}] entirely below ${formatFixed((1 / opt.maxTimeRatio), 3)}`;
       } else {
         status = 'ok';
-        note = `median ratio ${ci.median.toFixed(3)}, ${pct} CI [${ci.lower.toFixed(3)}, ${ci.upper.toFixed(3)}] not entirely above ${opt.maxTimeRatio}`;
+        note = `median ratio ${formatFixed(ci.median, 3)}, ${pct} CI [${formatFixed(ci.lower, 3)}, ${formatFixed(ci.upper, 3)}] not entirely above ${opt.maxTimeRatio}`;
       }
       if (opt.skipTime && status !== 'insufficient') note += ' (not judged: --skip-time)';
       time = { basis, reference, n: ci.n, median: ci.median, lower: ci.lower, upper: ci.upper, coverage: ci.coverage, geomean: geometricMean(vals), status, note };

@@ -2,11 +2,12 @@
  * Markdown summary of a gate verdict, for CI logs and pull-request comments: the verdict, the reasons, one table per
  * variant (modality means before/after, the Average, the time check) and the worst cases.
  */
+import { formatFixed } from '../text/numbers.js';
 import type { GateVerdict, MetricComparison, ModalityComparison, VariantComparison } from './compare.js';
 
-const f4 = (x: number) => (Number.isNaN(x) ? 'n/a' : x.toFixed(4));
-const d4 = (x: number) => (Number.isNaN(x) ? 'n/a' : `${x >= 0 ? '+' : '−'}${Math.abs(x).toFixed(4)}`);
-const f3 = (x: number) => (Number.isNaN(x) ? 'n/a' : x.toFixed(3));
+const f4 = (x: number) => (Number.isNaN(x) ? 'n/a' : formatFixed(x, 4));
+const d4 = (x: number) => (Number.isNaN(x) ? 'n/a' : `${x >= 0 ? '+' : '−'}${formatFixed(Math.abs(x), 4)}`);
+const f3 = (x: number) => (Number.isNaN(x) ? 'n/a' : formatFixed(x, 3));
 const short = (sha: string | null) => (sha ? sha.slice(0, 10) + (sha.endsWith('-dirty') ? '-dirty' : '') : 'unknown');
 /** Escape the characters that break a Markdown table cell. */
 const esc = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');

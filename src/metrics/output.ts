@@ -5,6 +5,7 @@
  */
 import type { MetricMode, SpacingOrder } from '../types.js';
 import { officialCsvValue } from './numeric.js';
+import { csvNumber } from '../text/numbers.js';
 import type { CaseScore } from './score.js';
 
 /**
@@ -18,13 +19,8 @@ export function officialCsv(scores: readonly CaseScore[]): string {
   return out;
 }
 
-/** Full-precision number for our own CSVs: shortest round-trip text, NaN empty, +-Infinity as `inf` / `-inf`. */
-export function csvNumber(x: number | null | undefined): string {
-  if (x === null || x === undefined || Number.isNaN(x)) return '';
-  if (x === Infinity) return 'inf';
-  if (x === -Infinity) return '-inf';
-  return String(x);
-}
+/** Full-precision number for our own CSVs (the one rule of src/text/numbers.ts). */
+export { csvNumber };
 
 function csvField(s: string): string {
   return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;

@@ -13,7 +13,7 @@ import { createCanvas, type SKRSContext2D } from '@napi-rs/canvas';
 import { Chart, registerables, type ChartConfiguration, type Plugin } from 'chart.js';
 import type { ReportModel, Metric } from './model.js';
 import { METRIC_TITLE } from './model.js';
-import { fixedHalfEven } from './format.js';
+import { formatFixed } from '../text/numbers.js';
 
 Chart.register(...registerables);
 
@@ -336,7 +336,7 @@ async function tradeoffChart(m: ReportModel): Promise<ChartPng> {
               }
             : { type: 'linear', min: 0, suggestedMax: xs.length ? Math.max(...xs) * 1.15 : 1, title: axisTitle('Mean time per case, ok cases (s)'), ticks: ticks(), grid: { color: '#e5e5e5' } },
           y: {
-            min: Number(fixedHalfEven(Math.floor((yMin / scale) * 10) / 10 * scale, 2)),
+            min: Number(formatFixed(Math.floor((yMin / scale) * 10) / 10 * scale, 2)),
             // room above the top value so a perfect variant (the oracle) does not sit on the frame; no tick there
             max: scale * 1.04,
             title: axisTitle(`DSC, ${avgText} (${unit})`),

@@ -4,7 +4,8 @@
  * an empty field means "no value" (NaN), as in the results folder (docs/results-format.md).
  */
 import { stringify } from 'csv-stringify/sync';
-import { CASE_COLUMNS, LABEL_COLUMNS, formatNumber } from '../results/store.js';
+import { CASE_COLUMNS, LABEL_COLUMNS } from '../results/store.js';
+import { csvNumber as formatNumber } from '../text/numbers.js';
 import type { ReportModel } from './model.js';
 import { METRICS, METRIC_TITLE } from './model.js';
 

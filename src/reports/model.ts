@@ -7,7 +7,7 @@
  */
 import { readRun, type CaseRow, type RunData, type RunMeta } from '../results/store.js';
 import type { CaseTimingWarning } from '../stats/warnings.js';
-import { modalityTable, type AverageKind, type ModalityTable } from '../results/aggregate.js';
+import { modalityTable, type AverageKind, type CaseValues, type ModalityTable } from '../results/aggregate.js';
 import type { CaseStatus, Dim } from '../types.js';
 import { formatMetric, formatSeconds, NA } from './format.js';
 import { mean, median } from '../stats/summary.js';
@@ -19,6 +19,8 @@ export interface ReportOptions {
   average?: AverageKind;
   /** Print DSC/NSD in percent (0-100, 2 decimals) instead of fractions (0-1, 4 decimals, default). */
   percent?: boolean;
+  /** Means over the per-case values as the official CSV prints them (`csv`, default) or unrounded. */
+  caseValues?: CaseValues;
 }
 
 export type Metric = 'dsc' | 'nsd';
@@ -223,7 +225,8 @@ export function buildModel(run: string | RunData, opts: ReportOptions = {}): Rep
     };
   });
 
-  const table = modalityTable(rows, averageKind, names);
+  const caseValues: CaseValues = opts.caseValues ?? 'csv';
+  const table = modalityTable(rows, averageKind, names, caseValues);
   const casesOf = (mod?: string) => new Set(rows.filter((r) => mod === undefined || r.modality === mod).map((r) => r.case)).size;
   const makeRow = (kind: AccuracyRow['kind'], name: string, nCases: number, get: (metric: Metric, v: string) => number): AccuracyRow => {
     const values = { dsc: {}, nsd: {} } as AccuracyRow['values'];
@@ -280,7 +283,10 @@ export function buildModel(run: string | RunData, opts: ReportOptions = {}): Rep
   // notes
   const unitText = percent ? 'in percent (0-100)' : 'as fractions (0-1)';
   const accuracyNotes: string[] = [
-    `Cells: mean over the modality's cases of the per-case DSC and NSD, ${unitText}; N: number of cases.`,
+    `Cells: mean over the modality's cases of the per-case DSC and NSD, ${unitText}; N: number of cases. ` +
+      (caseValues === 'csv'
+        ? 'Means are over the per-case values as the official per-case CSV prints them (np.round(x, 4)), so every cell can be reproduced from that CSV; all values are printed with np.round (round half to even).'
+        : 'Means are over the unrounded per-case values (they can differ in the 4th decimal from means of the official CSV\'s rounded values); all values are printed with np.round (round half to even).'),
     averageKind === 'modality'
       ? 'Average: mean of the modality means (each modality weighs the same, as the paper); modalities with n/a are left out.'
       : 'Average: mean over all cases (each case weighs the same; the paper averages the modality means instead).',

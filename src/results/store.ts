@@ -8,6 +8,7 @@ import path from 'node:path';
 import { stringify } from 'csv-stringify/sync';
 import { parse } from 'csv-parse/sync';
 import type { CaseStatus, Dim, MetricMode, SpacingOrder } from '../types.js';
+import { csvNumber, parseCsvNumber } from '../text/numbers.js';
 import { caseTimingWarningSchema, type CaseTimingWarning } from '../stats/warnings.js';
 
 /** One row of cases.csv: one variant x case. Times in seconds, memory in MiB. NaN = "no value" (empty field). */
@@ -90,26 +91,10 @@ export interface RunMeta {
   variants: RunVariant[];
 }
 
-/** Float to CSV text: shortest round-trip decimal; NaN -> empty field; ±Infinity -> "inf"/"-inf". */
-export function formatNumber(x: number): string {
-  if (Number.isNaN(x)) return '';
-  if (x === Infinity) return 'inf';
-  if (x === -Infinity) return '-inf';
-  return String(x);
-}
-
-/** CSV field text to number: empty -> NaN, "inf"/"-inf" -> ±Infinity. */
-export function parseNumber(s: string | undefined): number {
-  if (s === undefined || s === '') return NaN;
-  if (s === 'inf') return Infinity;
-  if (s === '-inf') return -Infinity;
-  return Number(s);
-}
-
 function toRecord<T extends object>(row: T, columns: (keyof T)[]): string[] {
   return columns.map((c) => {
     const v = row[c];
-    return typeof v === 'number' ? formatNumber(v) : String(v ?? '');
+    return typeof v === 'number' ? csvNumber(v) : String(v ?? '');
   });
 }
 
@@ -294,14 +279,14 @@ export function readRun(dir: string): RunData {
   for (const r of caseRecords) {
     if (r.variant === undefined || r.case === undefined || r.status === undefined || r.error === undefined) continue; // partial line
     const row = {} as Record<string, unknown>;
-    for (const c of CASE_COLUMNS) row[c] = NUMERIC_CASE.has(c) ? parseNumber(r[c]) : (r[c] ?? '');
+    for (const c of CASE_COLUMNS) row[c] = NUMERIC_CASE.has(c) ? parseCsvNumber(r[c]) : (r[c] ?? '');
     byKey.set(`${r.variant}\u0000${r.case}`, row as unknown as CaseRow);
   }
   const labelsByKey = new Map<string, LabelRow[]>();
   for (const r of readCsv(path.join(dir, 'labels.csv'))) {
     if (r.avg_dist_seg_to_gt === undefined) continue;
     const row = {} as Record<string, unknown>;
-    for (const c of LABEL_COLUMNS) row[c] = c === 'variant' || c === 'case' ? r[c] : parseNumber(r[c]);
+    for (const c of LABEL_COLUMNS) row[c] = c === 'variant' || c === 'case' ? r[c] : parseCsvNumber(r[c]);
     const key = `${r.variant}\u0000${r.case}`;
     const list = labelsByKey.get(key) ?? [];
     // a re-run case appends a fresh block of labels starting again at the first label: keep only the last block

@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import picomatch from 'picomatch';
 import type { MetricMode, SpacingOrder } from '../types.js';
-import { readNpz, readNpzInfo } from '../io/npz.js';
+import { formatShape, readNpz, readNpzInfo } from '../io/npz.js';
 import { toRows } from '../io/ndarray.js';
 import { CASE_NAME_PATTERN } from '../cases/names.js';
 import { listCaseSet } from '../cases/caseset.js';
@@ -108,11 +108,6 @@ export async function listCases(casesDir: string, filter?: string): Promise<Case
     if (entries.length === 0) throw new Error(`--filter "${filter}" selects no case of ${casesDir} (cases: ${all.join(', ')})`);
   }
   return entries;
-}
-
-/** numpy-style shape text: (30, 101, 122) */
-export function shapeText(shape: number[]): string {
-  return `(${shape.join(', ')}${shape.length === 1 ? ',' : ''})`;
 }
 
 function sha256Facts(v: Variant, facts: Record<string, unknown> | undefined): { path: string; sha256: string }[] | undefined {
@@ -235,7 +230,7 @@ async function runInFolder(o: RunOptions, cases: CaseEntry[], store: RunStore): 
       // shape and object count from the .npy headers only (validateCase has already read the arrays)
       const members = await readNpzInfo(c.imgsPath);
       const imgsShape = members.find((m) => m.key === 'imgs')?.shape;
-      if (imgsShape) shape = shapeText(imgsShape);
+      if (imgsShape) shape = formatShape(imgsShape);
       nObjects = members.find((m) => m.key === 'boxes')?.shape?.[0] ?? 0;
       // work size for the ETA (3D: the boxes' z ranges decide the calls; the boxes array is small)
       const boxes = c.dim === 3 && !problem ? toRows((await readNpz(c.imgsPath, ['boxes'])).boxes!, 'boxes') : Array.from({ length: nObjects }, () => [0, 0, 0, 0]);

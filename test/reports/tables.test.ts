@@ -17,7 +17,8 @@ import { accuracyMarkdown, reportMarkdown, timeMarkdown } from '../../src/report
 import { accuracyWideCsv, casesLongCsv, labelsLongCsv, timeWideCsv } from '../../src/reports/csv.js';
 import { accuracyLatex, timeLatex } from '../../src/reports/latex.js';
 import { terminalText } from '../../src/reports/terminal.js';
-import { escapeLatex, fixedHalfEven } from '../../src/reports/format.js';
+import { escapeLatex } from '../../src/reports/format.js';
+import { formatFixed } from '../../src/text/numbers.js';
 import { renderReport, terminalTables } from '../../src/reports/index.js';
 import { readRun } from '../../src/results/store.js';
 
@@ -31,7 +32,8 @@ import numpy as np
 rows = list(csv.DictReader(open(sys.argv[1], newline='')))
 def val(r, k):
     if r['status'] == 'failed': return 0.0
-    return float('nan') if r[k] == '' else float(r[k])
+    # the report's default: means over the per-case values as the official CSV prints them (np.round(x, 4))
+    return float('nan') if r[k] == '' else float(np.round(float(r[k]), 4))
 variants = list(dict.fromkeys(r['variant'] for r in rows))
 mods = sorted(set(r['modality'] for r in rows))
 out = {'cells': {}, 'avg_modality': {}, 'avg_case': {}, 'round4': {}, 'round2pct': {}}
@@ -52,12 +54,12 @@ for k in ('dsc', 'nsd'):
         xs = xs[~np.isnan(xs)]
         out['avg_case'][k][v] = float(np.mean(xs)) if xs.size else None
 def fmt(x, d):
-    return 'n/a' if x is None else format(round(x, d), '.%df' % d)
+    return 'n/a' if x is None else format(np.round(x, d), '.%df' % d)
 for k in ('dsc', 'nsd'):
     out['round4'][k] = {m: {v: fmt(out['cells'][k][m][v], 4) for v in variants} for m in mods}
     out['round4'][k]['Average'] = {v: fmt(out['avg_modality'][k][v], 4) for v in variants}
-    out['round2pct'][k] = {m: {v: fmt(None if out['cells'][k][m][v] is None else out['cells'][k][m][v] * 100, 2) for v in variants} for m in mods}
-    out['round2pct'][k]['Average'] = {v: fmt(None if out['avg_case'][k][v] is None else out['avg_case'][k][v] * 100, 2) for v in variants}
+    out['round2pct'][k] = {m: {v: fmt(None if out['cells'][k][m][v] is None else np.round(out['cells'][k][m][v], 4) * 100, 2) for v in variants} for m in mods}
+    out['round2pct'][k]['Average'] = {v: fmt(None if out['avg_case'][k][v] is None else np.round(out['avg_case'][k][v], 4) * 100, 2) for v in variants}
 times = {}
 for v in variants:
     ok = [float(r['time_s']) for r in rows if r['variant'] == v and r['status'] == 'ok']
@@ -241,13 +243,16 @@ describe('rendering rules', () => {
   });
 });
 
-describe('fixedHalfEven', () => {
-  it('rounds exact ties to even as the official CSV (METRICS.md: 0.28125 -> 0.2812, 0.65625 -> 0.6562)', () => {
-    expect(fixedHalfEven(0.28125, 4)).toBe('0.2812');
-    expect(fixedHalfEven(0.65625, 4)).toBe('0.6562');
+describe('formatFixed (np.round, the one 4-decimal rule)', () => {
+  it('rounds ties of the float product to even as the official CSV (METRICS.md: 0.28125 -> 0.2812, 0.65625 -> 0.6562; 1/160 -> 0.0062)', () => {
+    expect(formatFixed(0.28125, 4)).toBe('0.2812');
+    expect(formatFixed(0.65625, 4)).toBe('0.6562');
+    // Python's round(1/160, 4) gives 0.0063 (exact decimal); np.round and compute_metrics.py's CSV give 0.0062
+    expect(formatFixed(1 / 160, 4)).toBe('0.0062');
+    expect(formatFixed(-0.00001, 4)).toBe('0.0000');
   });
 
-  it('equals python format(round(x, d), ".df") on 3000 values, incl. ties and carries', () => {
+  it('equals numpy format(np.round(x, d), ".df") on 3000 values, incl. ties and carries', () => {
     const xs: number[] = [];
     let seed = 12345;
     const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
@@ -256,10 +261,10 @@ describe('fixedHalfEven', () => {
     for (let i = 0; i < 500; i++) xs.push(Math.round(rnd() * 32768) / 32768); // exact binary ties
     for (let i = 0; i < 500; i++) xs.push(rnd() * 1000);
     xs.push(0, 0.99995, 0.999949999, 9.99995, 0.00005, 0.00015, 1, 100);
-    const code = 'import sys, json\nxs = json.load(sys.stdin)\nprint(json.dumps([[format(round(x, 4), ".4f"), format(round(x, 2), ".2f"), format(round(x, 3), ".3f")] for x in xs]))';
+    const code = 'import sys, json\nimport numpy as np\nxs = json.load(sys.stdin)\nprint(json.dumps([[format(np.round(x, 4), ".4f"), format(np.round(x, 2), ".2f"), format(np.round(x, 3), ".3f")] for x in xs]))';
     const expected = JSON.parse(execFileSync('python3', ['-c', code], { input: JSON.stringify(xs), encoding: 'utf8' })) as string[][];
     xs.forEach((x, i) => {
-      expect([fixedHalfEven(x, 4), fixedHalfEven(x, 2), fixedHalfEven(x, 3)], String(x)).toEqual(expected[i]);
+      expect([formatFixed(x, 4), formatFixed(x, 2), formatFixed(x, 3)], String(x)).toEqual(expected[i]);
     });
   });
 });
