@@ -11,7 +11,7 @@
 import { createCanvas, type SKRSContext2D } from '@napi-rs/canvas';
 import type { ChartConfiguration, Plugin } from 'chart.js';
 import { FONT, PALETTE, render, type ChartPng } from '../reports/charts.js';
-import { fixedHalfEven } from '../reports/format.js';
+import { formatFixed } from '../text/numbers.js';
 import { RANK_METRICS, RANK_METRIC_TITLE } from './participants.js';
 import type { Ranking } from './schemes.js';
 import { sortedEntries } from './tables.js';
@@ -215,7 +215,7 @@ async function significanceMap(r: Ranking): Promise<Buffer> {
       if (i === j) return { fill: '#eee', text: '' };
       const p = s.pValues[RANK_METRICS[k]!][order[i]!]![order[j]!]!;
       const sig = p < r.alpha;
-      return { fill: sig ? '#E69F00' : '#fff', text: p < 0.001 ? '<.001' : fixedHalfEven(p, 3) };
+      return { fill: sig ? '#E69F00' : '#fff', text: p < 0.001 ? '<.001' : formatFixed(p, 3) };
     },
     { x: 'Column participant', y: 'Row participant (better?)' },
   );

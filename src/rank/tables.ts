@@ -4,13 +4,14 @@
  * section). Rows sorted by the rank-then-aggregate rank; every table carries how the ranks were made.
  */
 import { stringify } from 'csv-stringify/sync';
-import { escapeHtml, escapeLatex, escapeMarkdown, fixedHalfEven, formatSeconds, NA } from '../reports/format.js';
+import { escapeHtml, escapeLatex, escapeMarkdown, formatSeconds, NA } from '../reports/format.js';
+import { formatFixed } from '../text/numbers.js';
 import type { Ranking, RankEntry, ScopeRanking } from './schemes.js';
 import { RANK_METRICS, RANK_METRIC_TITLE } from './participants.js';
 
-const f4 = (x: number) => (Number.isNaN(x) ? NA : fixedHalfEven(x, 4));
-const f3 = (x: number) => (Number.isNaN(x) ? NA : fixedHalfEven(x, 3));
-const rankText = (x: number) => (Number.isInteger(x) ? String(x) : fixedHalfEven(x, 1));
+const f4 = (x: number) => (Number.isNaN(x) ? NA : formatFixed(x, 4));
+const f3 = (x: number) => (Number.isNaN(x) ? NA : formatFixed(x, 3));
+const rankText = (x: number) => (Number.isInteger(x) ? String(x) : formatFixed(x, 1));
 
 /** Entries of a scope sorted by rank-then-aggregate rank, then by name. */
 export function sortedEntries(r: Ranking, s: ScopeRanking): RankEntry[] {
@@ -21,7 +22,7 @@ export function sortedEntries(r: Ranking, s: ScopeRanking): RankEntry[] {
 function bootText(e: RankEntry, resamples: number): string {
   if (!e.bootstrap) return NA;
   const share = ((e.bootstrap.counts.get(e.rank) ?? 0) / resamples) * 100;
-  return `${rankText(e.bootstrap.median)} [${rankText(e.bootstrap.low)}, ${rankText(e.bootstrap.high)}] (${fixedHalfEven(share, 1)}%)`;
+  return `${rankText(e.bootstrap.median)} [${rankText(e.bootstrap.low)}, ${rankText(e.bootstrap.high)}] (${formatFixed(share, 1)}%)`;
 }
 
 /** One line saying how every rank column was made (for notes under every table). */
