@@ -81,7 +81,7 @@ export interface RunResult {
  * `filter` is a glob on the case name (`*CT*`, `2DBox_*`, case-sensitive) or a modality token (`CT`, `x-ray`,
  * case-insensitive);
  * several may be given comma-separated.
- * @throws Error when the folder has no imgs/ or the filter selects no case.
+ * @throws Error when the folder has no imgs/, holds no case (empty case set), or the filter selects no case.
  */
 export async function listCases(casesDir: string, filter?: string): Promise<CaseEntry[]> {
   // pairing, symlinks and the name pattern are the case-set rules of src/cases (listCaseSet)
@@ -100,6 +100,10 @@ export async function listCases(casesDir: string, filter?: string): Promise<Case
     });
   }
   entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  if (entries.length === 0) {
+    // as `bench cases validate`: a case set without cases is an error, never a run with no rows and exit 0
+    throw new Error(`${path.join(casesDir, 'imgs')}: empty case set: expected at least one *.npz case, found none`);
+  }
   if (filter) {
     const all = entries.map((c) => c.name);
     const parts = filter.split(',').map((s) => s.trim()).filter(Boolean);
@@ -179,10 +183,16 @@ async function runInFolder(o: RunOptions, cases: CaseEntry[], store: RunStore): 
     const prevCache = (meta.options as { embedding_cache?: boolean } | undefined)?.embedding_cache;
     if (prevCache !== undefined && prevCache !== o.embeddingCache) mismatch.push(`embedding cache ${prevCache ? 'on' : 'off'}, not ${o.embeddingCache ? 'on' : 'off'}`);
     if (mismatch.length) throw new Error(`--resume: ${store.runJson} was started with ${mismatch.join('; ')}: resume with the same settings, or start a new run`);
-    for (const r of prev.cases) if (r.status === 'ok' && (await segsReadable(store.segsPath(r.variant, r.case)))) done.set(`${r.variant}\u0000${r.case}`, r);
-    // keep only the finished rows on disk: re-run cases get a single fresh row, a partial last line is dropped
-    const kept = (x: { variant: string; case: string }) => done.has(`${x.variant}\u0000${x.case}`);
-    store.rewrite([...done.values()], prev.labels.filter(kept), prev.warnings.filter(kept));
+    // Rows this resume may rewrite: the selected variants x the selected cases. Every other row (another variant, a
+    // case outside the selection, whatever its status) is kept as it is.
+    const selectedVariants = new Set(o.variants.map((v) => v.name));
+    const selectedCases = new Set(cases.map((c) => c.name));
+    const mine = (x: { variant: string; case: string }) => selectedVariants.has(x.variant) && selectedCases.has(x.case);
+    for (const r of prev.cases) if (mine(r) && r.status === 'ok' && (await segsReadable(store.segsPath(r.variant, r.case)))) done.set(`${r.variant}\u0000${r.case}`, r);
+    // on disk: the finished rows and every row this resume does not rewrite; re-run cases get a single fresh row, a
+    // partial last line is dropped
+    const kept = (x: { variant: string; case: string }) => !mine(x) || done.has(`${x.variant}\u0000${x.case}`);
+    store.rewrite(prev.cases.filter(kept), prev.labels.filter(kept), prev.warnings.filter(kept));
     meta.options = { ...(meta.options ?? {}), resumed_at: [...(((meta.options ?? {}) as { resumed_at?: string[] }).resumed_at ?? []), new Date().toISOString()] };
     meta.finished_at = null;
   } else {

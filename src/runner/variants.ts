@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { closest, distance } from 'fastest-levenshtein';
 
 const common = {
   name: z.string().regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, . _ - only'),
@@ -17,16 +18,16 @@ const common = {
 /** How the decoder receives the box prompt. */
 export const BoxEncodingSchema = z.discriminatedUnion('type', [
   /** LiteMedSAM export: `boxes` float32 [1,1,4] = x_min, y_min, x_max, y_max in the 256x256 frame. */
-  z.object({ type: z.literal('boxes'), input: z.string().default('boxes') }),
+  z.strictObject({ type: z.literal('boxes'), input: z.string().default('boxes') }),
   /** SAM official ONNX export: box corners as points with labels 2 and 3. */
-  z.object({
+  z.strictObject({
     type: z.literal('points'),
     coordsInput: z.string().default('point_coords'),
     labelsInput: z.string().default('point_labels'),
   }),
 ]);
 
-export const OnnxVariantSchema = z.object({
+export const OnnxVariantSchema = z.strictObject({
   ...common,
   kind: z.literal('onnx'),
   /** Paths relative to the variants file's folder's parent (the repository root) or absolute. */
@@ -40,7 +41,7 @@ export const OnnxVariantSchema = z.object({
     })
     .optional(),
   tensors: z
-    .object({
+    .strictObject({
       image: z.string().default('image'),
       embeddings: z.string().default('image_embeddings'),
       decoderEmbeddings: z.string().default('image_embeddings'),
@@ -61,7 +62,7 @@ export const OnnxVariantSchema = z.object({
   sessionConfig: z.record(z.string(), z.string()).optional(),
 });
 
-export const CommandVariantSchema = z.object({
+export const CommandVariantSchema = z.strictObject({
   ...common,
   kind: z.literal('command'),
   /** argv; `{inputs}` and `{outputs}` are substituted; also passed as env INPUTS_DIR / OUTPUTS_DIR. */
@@ -71,7 +72,7 @@ export const CommandVariantSchema = z.object({
   timeoutS: z.number().positive().default(600),
 });
 
-export const DockerVariantSchema = z.object({
+export const DockerVariantSchema = z.strictObject({
   ...common,
   kind: z.literal('docker'),
   /** Image tag already present in the local engine (never pulled) ... */
@@ -86,7 +87,7 @@ export const DockerVariantSchema = z.object({
 });
 
 export const VariantSchema = z.discriminatedUnion('kind', [OnnxVariantSchema, CommandVariantSchema, DockerVariantSchema]);
-export const VariantsFileSchema = z.object({ variants: z.array(VariantSchema).min(1) });
+export const VariantsFileSchema = z.strictObject({ variants: z.array(VariantSchema).min(1) });
 
 export type OnnxVariant = z.infer<typeof OnnxVariantSchema>;
 export type CommandVariant = z.infer<typeof CommandVariantSchema>;
@@ -97,8 +98,50 @@ export type Variant = z.infer<typeof VariantSchema>;
 export const REPO_ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', '..');
 export const DEFAULT_VARIANTS_FILE = path.join(REPO_ROOT, 'baselines', 'variants.json');
 
+/** Keys a strict object at `path` of the variants file accepts (for spelling suggestions). */
+function knownKeys(raw: unknown, at: PropertyKey[]): string[] {
+  const shape = (o: z.ZodType): string[] => Object.keys((o as unknown as { shape?: Record<string, unknown> }).shape ?? {});
+  if (at.length === 0) return shape(VariantsFileSchema);
+  if (at[0] !== 'variants' || typeof at[1] !== 'number') return [];
+  const v = ((raw as { variants?: unknown[] }).variants ?? [])[at[1]] as { kind?: string } | undefined;
+  const schema = v?.kind === 'onnx' ? OnnxVariantSchema : v?.kind === 'command' ? CommandVariantSchema : v?.kind === 'docker' ? DockerVariantSchema : null;
+  if (!schema) return [];
+  if (at.length === 2) return shape(schema);
+  if (at.length === 3 && at[2] === 'sha256') return ['encoder', 'decoder'];
+  if (at.length === 3 && at[2] === 'tensors') return ['image', 'embeddings', 'decoderEmbeddings', 'masks', 'iou'];
+  if (at.length === 3 && at[2] === 'boxEncoding') return ['type', 'input', 'coordsInput', 'labelsInput'];
+  return [];
+}
+
 /**
- * Read and validate a variants file.
+ * The closest accepted key to an unknown one (Levenshtein distance on the lower-case name without `_`/`-`, at most 3
+ * and less than half its length), or undefined: `sha265` -> `sha256`, `timeout_s` -> `timeoutS`.
+ */
+export function suggestKey(unknown: string, known: readonly string[]): string | undefined {
+  if (known.length === 0) return undefined;
+  const norm = (s: string) => s.toLowerCase().replace(/[_-]/g, '');
+  const byNorm = new Map(known.map((k) => [norm(k), k]));
+  const best = closest(norm(unknown), [...byNorm.keys()]);
+  const d = distance(norm(unknown), best);
+  return d <= 3 && d < Math.max(2, norm(unknown).length / 2) ? byNorm.get(best) : undefined;
+}
+
+function issueText(i: z.core.$ZodIssue, raw: unknown): string {
+  const where = i.path.map(String).join('.') || '(root)';
+  if (i.code === 'unrecognized_keys') {
+    const known = knownKeys(raw, i.path);
+    const keys = i.keys.map((k) => {
+      const s = suggestKey(k, known);
+      return `"${k}"${s ? ` (did you mean "${s}"?)` : ''}`;
+    });
+    return `${where}: unknown key${keys.length > 1 ? 's' : ''} ${keys.join(', ')}; accepted: ${known.join(', ')}`;
+  }
+  return `${where}: ${i.message}`;
+}
+
+/**
+ * Read and validate a variants file. Unknown keys are errors (a misspelt `sha265` or `timeout_s` would otherwise be
+ * ignored silently), with the closest accepted key suggested.
  * Relative paths inside (encoder, decoder, imageArchive, cwd) are resolved against the repository root when the file
  * is the default one, else against the file's folder.
  * @throws Error naming the file, the variant index/key, what was expected and what was found.
@@ -112,9 +155,7 @@ export function loadVariants(file = DEFAULT_VARIANTS_FILE): Variant[] {
   }
   const parsed = VariantsFileSchema.safeParse(raw);
   if (!parsed.success) {
-    const issues = parsed.error.issues
-      .map((i) => `  ${i.path.join('.') || '(root)'}: ${i.message}`)
-      .join('\n');
+    const issues = parsed.error.issues.map((i) => `  ${issueText(i, raw)}`).join('\n');
     throw new Error(`${file}: invalid variants file:\n${issues}`);
   }
   const base = path.resolve(file) === path.resolve(DEFAULT_VARIANTS_FILE) ? REPO_ROOT : path.dirname(path.resolve(file));

@@ -1,0 +1,63 @@
+/**
+ * Fixes of issue 14 in `bench run` (each failed before the fix):
+ * - `--resume` with fewer variants keeps every row it does not rewrite (another variant's failed rows included);
+ * - an empty case set is a usage error (exit 2, "empty case set"), never a run with no rows and exit 0.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, symlinkSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { runBenchmark, type RunOptions } from '../../src/run/orchestrate.js';
+import { readRun } from '../../src/results/store.js';
+import { CommandVariantSchema, loadVariants } from '../../src/runner/variants.js';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const DEMO = path.join(ROOT, 'cases', 'demo');
+const CASE = '2DBox_US_0001';
+
+function caseSet(names: string[]): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'medseg-rows-'));
+  for (const sub of ['imgs', 'gts']) {
+    mkdirSync(path.join(dir, sub));
+    for (const n of names) symlinkSync(path.join(DEMO, sub, `${n}.npz`), path.join(dir, sub, `${n}.npz`));
+  }
+  return dir;
+}
+
+const oracle = loadVariants().find((v) => v.name === 'oracle')!;
+const broken = CommandVariantSchema.parse({ name: 'broken', kind: 'command', command: ['false'] });
+
+function opts(casesDir: string, outDir: string, variants: RunOptions['variants'], resume: boolean): RunOptions {
+  return {
+    casesDir, outDir, variants, resume, repeat: 1, warmup: 0, mode: 'official', spacingOrder: 'as-stored', threads: 1,
+    embeddingCache: true, command: ['test'],
+  };
+}
+
+describe('bench run --resume with fewer variants', () => {
+  it("keeps the other variant's failed row", async () => {
+    const cases = caseSet([CASE]);
+    const out = path.join(mkdtempSync(path.join(os.tmpdir(), 'medseg-rows-out-')), 'run');
+    const first = await runBenchmark(opts(cases, out, [oracle, broken], false));
+    expect(first.rows.map((r) => `${r.variant}:${r.status}`).sort()).toEqual(['broken:failed', 'oracle:ok']);
+    await runBenchmark(opts(cases, out, [oracle], true));
+    const after = readRun(out).cases.map((r) => `${r.variant}:${r.status}`).sort();
+    expect(after).toEqual(['broken:failed', 'oracle:ok']);
+  }, 120_000);
+});
+
+describe('empty case set', () => {
+  it('runBenchmark refuses it with a clear message', async () => {
+    const cases = caseSet([]);
+    await expect(runBenchmark(opts(cases, path.join(cases, 'out'), [oracle], false))).rejects.toThrow(/imgs: empty case set: expected at least one \*\.npz case, found none/);
+  });
+
+  it('bench run exits 2', () => {
+    const cases = caseSet([]);
+    const res = spawnSync(process.execPath, [path.join(ROOT, 'bin', 'bench.js'), 'run', '--cases', cases, '--variants', 'oracle', '--out', path.join(cases, 'out')], { encoding: 'utf8' });
+    expect(res.status, res.stderr).toBe(2);
+    expect(res.stderr).toMatch(/empty case set/);
+  }, 60_000);
+});

@@ -1,0 +1,55 @@
+/**
+ * Variants files are validated strictly: an unknown key (a misspelt `sha265` or `timeout_s`) is an error naming the
+ * variant and key, with the close spelling suggested, never silently ignored. The bundled file still loads.
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadVariants, suggestKey } from '../../src/runner/variants.js';
+
+function file(content: unknown): string {
+  const f = path.join(mkdtempSync(path.join(os.tmpdir(), 'medseg-variants-')), 'variants.json');
+  writeFileSync(f, JSON.stringify(content));
+  return f;
+}
+
+const onnx = { name: 'a', kind: 'onnx', encoder: 'e.onnx', decoder: 'd.onnx' };
+
+describe('strict variants file', () => {
+  it('the bundled baselines/variants.json loads', () => {
+    expect(loadVariants().length).toBeGreaterThan(3);
+  });
+
+  it('sha265 on an onnx variant: error with "did you mean sha256"', () => {
+    const f = file({ variants: [{ ...onnx, sha265: { encoder: 'x' } }] });
+    expect(() => loadVariants(f)).toThrow(/variants\.0: unknown key "sha265" \(did you mean "sha256"\?\)/);
+  });
+
+  it('timeout_s on a command variant: error with "did you mean timeoutS"', () => {
+    const f = file({ variants: [{ name: 'c', kind: 'command', command: ['true'], timeout_s: 5 }] });
+    expect(() => loadVariants(f)).toThrow(/variants\.0: unknown key "timeout_s" \(did you mean "timeoutS"\?\)/);
+  });
+
+  it('nested and top-level unknown keys, and keys with no close spelling', () => {
+    expect(() => loadVariants(file({ variants: [{ ...onnx, tensors: { imgae: 'x' } }] }))).toThrow(/variants\.0\.tensors: unknown key "imgae" \(did you mean "image"\?\)/);
+    expect(() => loadVariants(file({ variant: [], variants: [onnx] }))).toThrow(/\(root\): unknown key "variant" \(did you mean "variants"\?\)/);
+    const err = (() => {
+      try {
+        loadVariants(file({ variants: [{ ...onnx, completelyUnrelated: 1 }] }));
+      } catch (e) {
+        return (e as Error).message;
+      }
+      return '';
+    })();
+    expect(err).toMatch(/unknown key "completelyUnrelated"; accepted: name, label/);
+    expect(err).not.toMatch(/did you mean/);
+  });
+
+  it('suggestKey', () => {
+    expect(suggestKey('sha265', ['sha256', 'encoder'])).toBe('sha256');
+    expect(suggestKey('timeout_s', ['timeoutS', 'command'])).toBe('timeoutS');
+    expect(suggestKey('zzz', ['timeoutS'])).toBeUndefined();
+    expect(suggestKey('x', [])).toBeUndefined();
+  });
+});
