@@ -79,4 +79,10 @@ export const COMMANDS: readonly CommandEntry[] = [
     summary: 'profile variants with onnxruntime: time per op type and node, fused integer kernels vs Q/DQ vs float ops',
     load: () => import('./profile.js'),
   },
+  {
+    name: 'quantize',
+    term: 'quantize [options]',
+    summary: 'post-training INT8 quantization of an FP32 onnx variant into a new variant (calibrated on your cases)',
+    load: () => import('./quantize.js'),
+  },
 ];

@@ -15,9 +15,9 @@ import { benchInvocation, shellLine } from './invocation.js';
 import { progressHandler } from './progress.js';
 import { appendStepSummary } from './step-summary.js';
 
-/** Variants `bench run` uses when --variants is not given: all bundled ones that run in-process. */
+/** Variants `bench run` uses when --variants is not given: all in-process ones not marked `inDefaultRun: false`. */
 function defaultVariants(all: Variant[]): Variant[] {
-  return all.filter((v) => v.kind === 'onnx');
+  return all.filter((v) => v.kind === 'onnx' && v.inDefaultRun !== false);
 }
 
 function positiveInt(name: string) {

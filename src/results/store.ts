@@ -72,6 +72,8 @@ export interface RunVariant {
   /** command/docker: median of no-op runs under the same protocol (process or container start), seconds. */
   overhead?: { median_s: number; min_s: number; max_s: number; runs: number; times_s: number[]; command: string[] };
   overhead_error?: string;
+  /** Evaluated cases that were among a quantized variant's calibration cases (`bench quantize`): optimistic accuracy. */
+  calibration_overlap?: string[];
 }
 
 /** run.json: everything needed to interpret and reproduce the numbers. */

@@ -264,6 +264,14 @@ async function runInFolder(o: RunOptions, cases: CaseEntry[], store: RunStore): 
     let runner: VariantRunner | null = null;
     let variantError: string | null = null;
     const entry: RunVariant = { name: v.name, kind: v.kind, label: v.label, definition: v };
+    const calib = v.kind === 'onnx' ? v.quantization?.calibration_cases : undefined;
+    const overlap = Array.isArray(calib) ? cases.filter((c) => calib.includes(c.name)).map((c) => c.name) : [];
+    if (overlap.length) {
+      const w = `variant ${v.name}: ${overlap.length} evaluated case(s) were calibration cases of its quantization (${overlap.join(', ')}); its accuracy on them is optimistic`;
+      entry.calibration_overlap = overlap;
+      warnings.push(w);
+      store.log(w);
+    }
     try {
       runner = createRunner(v, { threads: o.threads, embeddingCache: o.embeddingCache });
       const { loadTimeS, facts: f } = await runner.prepare();

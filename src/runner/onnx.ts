@@ -216,6 +216,8 @@ export class OnnxVariantRunner implements VariantRunner {
       loadTimeS,
       facts: {
         models: models.map(({ path: p, sha256, bytes, role }) => ({ role, path: p, sha256, bytes })),
+        model_bytes: models.reduce((a, m) => a + m.bytes, 0),
+        ...(v.quantization ? { quantization: v.quantization } : {}),
         threads: { intra_op: this.threads, inter_op: 1 },
         embedding_cache: this.embeddingCache,
         session_config: this.sessionConfig,

@@ -60,6 +60,13 @@ export const OnnxVariantSchema = z.strictObject({
    * shared/oversubscribed machine). Default: none (onnxruntime's defaults).
    */
   sessionConfig: z.record(z.string(), z.string()).optional(),
+  /** false: not in the default `bench run` (no --variants) selection; still available by name. Default true. */
+  inDefaultRun: z.boolean().optional(),
+  /**
+   * How `bench quantize` made this variant (src/quantize): source variant, method, activation/weight types,
+   * per-channel, op types, excluded nodes, calibration cases, the command line, and file sizes.
+   */
+  quantization: z.record(z.string(), z.unknown()).optional(),
 });
 
 export const CommandVariantSchema = z.strictObject({

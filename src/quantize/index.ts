@@ -1,0 +1,174 @@
+/**
+ * `bench quantize` as a function: post-training quantization of an FP32 `onnx` variant into a new variant
+ * (encoder/decoder pair + an entry in the variants file). See docs/profile-quantize.md.
+ */
+import { existsSync, promises as fsp, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import * as ort from 'onnxruntime-node';
+import { listCaseSet } from '../cases/index.js';
+import { decodeModel, encodeModel } from '../onnx/proto.js';
+import { sha256Hex } from '../runner/onnx.js';
+import { DEFAULT_VARIANTS_FILE, loadVariants, REPO_ROOT, type OnnxVariant } from '../runner/variants.js';
+import { calibrate, type CalibrationCase, type Role } from './calibrate.js';
+import { applyDynamic, applyQdq, planQdq, type QdqOptions, type QdqSummary, type QuantizableOp } from './qdq.js';
+import type { QType } from './qparams.js';
+import { calibrationRange, type CalibrationMethod } from './stats.js';
+
+export { activationsToUint8, applyDynamic, applyQdq, planQdq, QUANTIZABLE_OPS } from './qdq.js';
+
+const ROLES: Role[] = ['encoder', 'decoder'];
+
+export interface QuantizeOptions {
+  from: string;
+  name: string;
+  /** Calibration case folder (imgs/ inside, or the imgs folder itself). Not needed with `dynamic`. */
+  calibDir?: string;
+  calibCount: number;
+  method: CalibrationMethod;
+  percentile?: number;
+  activations: QType;
+  perChannel: boolean;
+  symmetricWeights: boolean;
+  opTypes: QuantizableOp[];
+  excludeNodes: string[];
+  dynamic: boolean;
+  /** Output folder of the two model files (default models/<name>). */
+  outDir?: string;
+  variantsFile?: string;
+  /** Replace an existing variant entry / model files of the same name. */
+  force?: boolean;
+  label?: string;
+  threads?: number;
+  /** The command line, recorded in the variant entry. */
+  command?: string[];
+  onCase?: (name: string, i: number, n: number) => void;
+}
+
+/**
+ * `n` calibration cases from a folder, round-robin over modalities in name order (deterministic, every modality
+ * represented when n allows).
+ */
+export async function pickCalibrationCases(dir: string, n: number): Promise<CalibrationCase[]> {
+  const set = await listCaseSet(dir, { requireGts: false });
+  const byMod = new Map<string, CalibrationCase[]>();
+  for (const c of [...set.cases].sort((a, b) => a.name.localeCompare(b.name))) {
+    byMod.set(c.modality, [...(byMod.get(c.modality) ?? []), { name: c.name, imgsPath: c.imgsPath }]);
+  }
+  const out: CalibrationCase[] = [];
+  const lists = [...byMod.values()];
+  for (let k = 0; out.length < n && lists.some((l) => l.length > k); k++) {
+    for (const l of lists) if (l[k] && out.length < n) out.push(l[k]!);
+  }
+  if (!out.length) throw new Error(`${dir}: no calibration cases found (expected imgs/*.npz)`);
+  return out;
+}
+
+export interface QuantizeResult {
+  variant: OnnxVariant & { quantization: Record<string, unknown> };
+  files: Record<Role, string>;
+  bytes: Record<Role, number>;
+  fp32Bytes: Record<Role, number>;
+  summary: Record<Role, QdqSummary>;
+}
+
+/**
+ * Quantize variant `from` into variant `name`; writes `<outDir>/encoder.onnx`, `decoder.onnx` and appends the entry
+ * to the variants file (raw JSON kept as is, the entry added at the end).
+ * @throws Error when `from` is unknown or not an onnx variant, `name` exists (without force), the output files exist
+ *   (without force), calibration fails, or onnxruntime cannot load a written model.
+ */
+export async function quantizeVariant(o: QuantizeOptions): Promise<QuantizeResult> {
+  const variantsFile = path.resolve(o.variantsFile ?? DEFAULT_VARIANTS_FILE);
+  const all = loadVariants(variantsFile);
+  const src = all.find((v) => v.name === o.from);
+  if (!src) throw new Error(`--from: unknown variant "${o.from}"; known: ${all.map((v) => v.name).join(', ')}`);
+  if (src.kind !== 'onnx') throw new Error(`--from: variant "${o.from}" is of kind ${src.kind}; only onnx variants can be quantized`);
+  if (all.some((v) => v.name === o.name) && !o.force) throw new Error(`--name: variant "${o.name}" already exists in ${variantsFile} (use --force to replace it)`);
+  const base = variantsFile === path.resolve(DEFAULT_VARIANTS_FILE) ? REPO_ROOT : path.dirname(variantsFile);
+  const outDir = path.resolve(o.outDir ?? path.join(base, 'models', o.name));
+  const files = { encoder: path.join(outDir, 'encoder.onnx'), decoder: path.join(outDir, 'decoder.onnx') };
+  for (const f of Object.values(files)) if (existsSync(f) && !o.force) throw new Error(`${f} exists; refusing to overwrite it (use --force or another --out)`);
+  const qo: QdqOptions = { opTypes: o.opTypes, activations: o.activations, perChannel: o.perChannel, symmetricWeights: o.symmetricWeights, excludeNodes: o.excludeNodes };
+  const models = Object.fromEntries(ROLES.map((r) => [r, decodeModel(readFileSync(src[r]), src[r])])) as Record<Role, ReturnType<typeof decodeModel>>;
+  const fp32Bytes = Object.fromEntries(ROLES.map((r) => [r, readFileSync(src[r]).length])) as Record<Role, number>;
+  const summary = {} as Record<Role, QdqSummary>;
+  let cases: CalibrationCase[] = [];
+  let calls = { encoder: 0, decoder: 0 };
+  if (o.dynamic) {
+    for (const r of ROLES) summary[r] = applyDynamic(models[r], qo);
+  } else {
+    if (!o.calibDir) throw new Error('--calib <dir> is needed for static quantization (or use --dynamic)');
+    // exclusions are per role: a name must exist in one of the two graphs
+    const plans = Object.fromEntries(
+      ROLES.map((r) => [r, planQdq(models[r], { ...qo, excludeNodes: o.excludeNodes.filter((x) => models[r].graph.node.some((n) => n.name === x)) })]),
+    ) as Record<Role, ReturnType<typeof planQdq>>;
+    for (const x of o.excludeNodes) {
+      if (!ROLES.some((r) => models[r].graph.node.some((n) => n.name === x))) throw new Error(`--exclude-nodes: no node named "${x}" in the encoder or decoder`);
+    }
+    cases = await pickCalibrationCases(o.calibDir, o.calibCount);
+    const cal = await calibrate(src, { encoder: plans.encoder.calibrate, decoder: plans.decoder.calibrate }, cases, {
+      histogram: o.method !== 'minmax', threads: o.threads, onCase: o.onCase,
+    });
+    calls = { encoder: cal.encoderCalls, decoder: cal.decoderCalls };
+    for (const r of ROLES) {
+      const ranges = new Map([...cal.stats[r]].map(([n, s]) => [n, calibrationRange(s, { method: o.method, percentile: o.percentile })]));
+      summary[r] = applyQdq(models[r], plans[r].targets, ranges, { ...qo, excludeNodes: [] });
+    }
+  }
+  await fsp.mkdir(outDir, { recursive: true });
+  const sha256 = {} as Record<Role, string>;
+  const bytes = {} as Record<Role, number>;
+  for (const r of ROLES) {
+    const m = models[r];
+    m.producer_name = 'medseg-bench bench quantize';
+    m.producer_version = '1';
+    const buf = encodeModel(m);
+    try {
+      const s = await ort.InferenceSession.create(buf, { graphOptimizationLevel: 'all', logSeverityLevel: 3 });
+      await s.release();
+    } catch (e) {
+      throw new Error(`quantized ${r} does not load in onnxruntime: ${(e as Error).message}`);
+    }
+    writeFileSync(files[r], buf);
+    sha256[r] = sha256Hex(buf);
+    bytes[r] = buf.length;
+  }
+  const rel = (f: string) => path.relative(base, f).split(path.sep).join('/');
+  const quantization: Record<string, unknown> = {
+    from: o.from,
+    mode: o.dynamic ? 'dynamic (weight-only int8 MatMul/Gemm, activations quantized per call)' : 'static QDQ',
+    ...(o.dynamic ? {} : { method: o.method, ...(o.method === 'percentile' ? { percentile: o.percentile ?? 99.999 } : {}), activations: o.activations }),
+    weights: 'int8',
+    per_channel: o.perChannel,
+    symmetric_weights: o.symmetricWeights,
+    bias: o.dynamic ? 'float' : 'int32 (scale = input scale x weight scale)',
+    op_types: o.opTypes,
+    exclude_nodes: o.excludeNodes,
+    calibration_dir: o.calibDir ? rel(path.resolve(o.calibDir)) : null,
+    calibration_cases: cases.map((c) => c.name),
+    calibration_calls: calls,
+    quantized_nodes: { encoder: summary.encoder.quantizedNodes, decoder: summary.decoder.quantizedNodes },
+    bytes,
+    fp32_bytes: fp32Bytes,
+    size_ratio: (bytes.encoder + bytes.decoder) / (fp32Bytes.encoder + fp32Bytes.decoder),
+    onnxruntime: ort.env.versions?.common ?? 'unknown',
+    command: o.command ?? [],
+  };
+  const srcRaw = (JSON.parse(readFileSync(variantsFile, 'utf8')) as { variants: Record<string, unknown>[] }).variants.find((v) => v.name === o.from)!;
+  const entry = {
+    ...srcRaw,
+    name: o.name,
+    label: o.label ?? o.name,
+    description: `${o.from} after bench quantize: ${quantization.mode}${o.dynamic ? '' : `, ${o.activations} activations (${o.method})`}, int8 ${o.perChannel ? 'per-channel' : 'per-tensor'} weights; ${cases.length} calibration cases`,
+    encoder: rel(files.encoder),
+    decoder: rel(files.decoder),
+    sha256,
+    inDefaultRun: false,
+    quantization,
+  };
+  const raw = JSON.parse(readFileSync(variantsFile, 'utf8')) as { variants: Record<string, unknown>[] };
+  raw.variants = [...raw.variants.filter((v) => v.name !== o.name), entry];
+  writeFileSync(variantsFile, JSON.stringify(raw, null, 2) + '\n');
+  const variant = loadVariants(variantsFile).find((v) => v.name === o.name) as QuantizeResult['variant'];
+  return { variant, files, bytes, fp32Bytes, summary };
+}

@@ -1,0 +1,258 @@
+/**
+ * `bench quantize` correctness on real models of the repository (no ../shared needed):
+ * - the tiny oracle network quantized (op types Mul) and calibrated on a hand-made case gives the hand-computed
+ *   integers (weights, zero points, quantized activations), with scales/zero points checked against numpy's float32
+ *   arithmetic of onnxruntime's compute_scale_zp;
+ * - calibration ranges equal numpy's min/max (exactly) and percentile (within one histogram bin) of the same tensors
+ *   dumped during calibration;
+ * - an int8-activation model converted to uint8 activations gives bit-identical outputs (same dequantized values),
+ *   for the oracle and for the bundled onnxruntime-made aug-int8 decoder;
+ * - written models load in onnxruntime, and onnxruntime fuses the uint8 QDQ / dynamic layouts into integer kernels.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import * as ort from 'onnxruntime-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeNpz } from '../../src/io/npz.js';
+import { serializeNpy } from '../../src/io/npy.js';
+import { decodeModel, encodeModel, tensorFloat32, type Model } from '../../src/onnx/proto.js';
+import { calibrate, withExtraOutputs } from '../../src/quantize/calibrate.js';
+import { activationsToUint8, applyDynamic, applyQdq, planQdq } from '../../src/quantize/qdq.js';
+import { quantizeVariant } from '../../src/quantize/index.js';
+import { calibrationRange, TensorStats } from '../../src/quantize/stats.js';
+import { loadVariants, REPO_ROOT, type OnnxVariant } from '../../src/runner/variants.js';
+
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'quantize-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+const models = path.join(REPO_ROOT, 'models');
+const oracle = loadVariants().find((v) => v.name === 'oracle') as OnnxVariant;
+const py = (code: string, ...args: string[]) => execFileSync('python3', ['-c', code, ...args], { encoding: 'utf8' }).trim();
+
+/** Run a model unoptimized (so every Q/DQ node runs as written) and return all named outputs. */
+async function runRaw(bytes: Uint8Array, feeds: Record<string, ort.Tensor>, extra: string[] = [], elemType = 1) {
+  const s = await ort.InferenceSession.create(extra.length ? withExtraOutputs(bytes, extra, 'model', elemType) : bytes, { graphOptimizationLevel: 'disabled' });
+  try {
+    return await s.run(feeds);
+  } finally {
+    await s.release();
+  }
+}
+
+/** Integer initializer values by name. */
+function initValues(m: Model, name: string): number[] {
+  const t = m.graph.initializer.find((x) => x.name === name);
+  if (!t) throw new Error(`no initializer ${name}`);
+  const raw = t.raw_data!;
+  if (t.data_type === 3) return Array.from(new Int8Array(raw.buffer, raw.byteOffset, raw.byteLength));
+  if (t.data_type === 2) return Array.from(raw);
+  return Array.from(tensorFloat32(t));
+}
+
+describe('oracle network, hand-made calibration case', () => {
+  // 2D case: 256x256 RGB, one 4x4 block at the top-left = 255, the rest 0. After the pipeline's min-max
+  // normalisation the block is 1.0: the encoder's 16-sum s15 is 16 on block (0,0) and 0 elsewhere, its mean is 1.
+  const caseDir = path.join(tmp, 'hand');
+  const image = new Uint8Array(256 * 256 * 3);
+  for (let y = 0; y < 4; y++) for (let x = 0; x < 4; x++) for (let c = 0; c < 3; c++) image[(y * 256 + x) * 3 + c] = 255;
+  const feed = new Float32Array(3 * 256 * 256);
+  for (let y = 0; y < 4; y++) for (let x = 0; x < 4; x++) feed[y * 256 + x] = 1;
+  const qm = {} as Record<'uint8' | 'int8', { enc: Model; dec: Model }>;
+  beforeAll(async () => {
+    mkdirSync(path.join(caseDir, 'imgs'), { recursive: true });
+    await writeNpz(path.join(caseDir, 'imgs', '2DBox_Hand_0001.npz'), {
+      imgs: { dtype: 'uint8', shape: [256, 256, 3], data: image },
+      boxes: { dtype: 'int64', shape: [1, 4], data: BigInt64Array.from([0n, 0n, 100n, 100n]) },
+    });
+    const enc = decodeModel(readFileSync(oracle.encoder));
+    const dec = decodeModel(readFileSync(oracle.decoder));
+    const opts = { opTypes: ['Mul' as const], perChannel: true, symmetricWeights: true, excludeNodes: [] };
+    const pe = planQdq(enc, { ...opts, activations: 'uint8' });
+    const pd = planQdq(dec, { ...opts, activations: 'uint8' });
+    expect(pe.calibrate.sort()).toEqual(['mean', 's15']);
+    expect(pd.calibrate.sort()).toEqual(['centered', 'inside_logits']);
+    const cal = await calibrate(oracle, { encoder: pe.calibrate, decoder: pd.calibrate }, [{ name: '2DBox_Hand_0001', imgsPath: path.join(caseDir, 'imgs', '2DBox_Hand_0001.npz') }], { histogram: false });
+    expect(cal.encoderCalls).toBe(1);
+    expect(cal.decoderCalls).toBe(1);
+    const range = (role: 'encoder' | 'decoder', n: string) => calibrationRange(cal.stats[role].get(n)!, { method: 'minmax' });
+    expect(range('encoder', 's15')).toEqual([0, 16]);
+    expect(range('encoder', 'mean')).toEqual([0, 1]);
+    expect(range('decoder', 'centered')).toEqual([-0.5, 0.5]);
+    for (const t of ['uint8', 'int8'] as const) {
+      const e = decodeModel(readFileSync(oracle.encoder));
+      const d = decodeModel(readFileSync(oracle.decoder));
+      const o = { ...opts, activations: t };
+      const rs = (role: 'encoder' | 'decoder') => new Map([...cal.stats[role]].map(([n, s]) => [n, calibrationRange(s, { method: 'minmax' })]));
+      applyQdq(e, planQdq(e, o).targets, rs('encoder'), o);
+      applyQdq(d, planQdq(d, o).targets, rs('decoder'), o);
+      qm[t] = { enc: e, dec: d };
+    }
+  }, 120_000);
+
+  it('weights: 1/16 as symmetric int8 is 127 with scale (1/16)/127; 20 is 127 with scale 20/127', () => {
+    const m = qm.uint8.enc;
+    expect(initValues(m, 'sixteenth_quantized')).toEqual([127]);
+    expect(initValues(m, 'sixteenth_quantized_zero_point')).toEqual([0]);
+    expect(initValues(m, 'sixteenth_quantized_scale')).toEqual([Math.fround(0.0625 / 127)]);
+    expect(initValues(qm.uint8.dec, 'twenty_quantized')).toEqual([127]);
+  });
+
+  it('activation scales and zero points equal numpy float32 compute_scale_zp (uint8 and int8)', () => {
+    const expected = JSON.parse(py(`
+import json, numpy as np
+def szp(rmin, rmax, qmin, qmax):
+    rmin = np.float32(min(rmin, 0)); rmax = np.float32(max(rmax, 0))
+    scale = np.float32((rmax - rmin) / np.float32(qmax - qmin))
+    zp = np.round(np.float32(np.float32(qmin) - rmin / scale))
+    return [float(scale), int(zp)]
+out = {}
+for t, (qmin, qmax) in {'uint8': (0, 255), 'int8': (-128, 127)}.items():
+    out[t] = {'s15': szp(0, 16, qmin, qmax), 'mean': szp(0, 1, qmin, qmax), 'centered': szp(-0.5, 0.5, qmin, qmax)}
+print(json.dumps(out))
+`)) as Record<string, Record<string, [number, number]>>;
+    for (const t of ['uint8', 'int8'] as const) {
+      for (const [name, [scale, zp]] of Object.entries(expected[t]!)) {
+        const m = name === 'centered' ? qm[t].dec : qm[t].enc;
+        expect(initValues(m, `${name}_scale`)).toEqual([scale]);
+        expect(initValues(m, `${name}_zero_point`)).toEqual([zp]);
+      }
+    }
+    // hand check of the values numpy gave: the uint8 grid of [0, 16] has zero point 0 (int8: -128); for [-0.5, 0.5]
+    // the float32 scale of 1/255 is slightly above 1/255, so 0.5 / scale = 127.4999... rounds to 127 (not 128)
+    expect(expected.uint8!.s15![1]).toBe(0);
+    expect(expected.int8!.s15![1]).toBe(-128);
+    expect(Math.fround(1 / 255)).toBeGreaterThan(1 / 255);
+    expect(expected.uint8!.centered![1]).toBe(127);
+  });
+
+  it('quantized activations on the hand-made input: s15 = 255 (uint8) / 127 (int8) on block (0,0), zero point elsewhere', async () => {
+    for (const [t, hi, lo] of [['uint8', 255, 0], ['int8', 127, -128]] as const) {
+      const bytes = encodeModel(qm[t].enc);
+      const qt = t === 'uint8' ? 2 : 3;
+      const out = await runRaw(bytes, { image: new ort.Tensor('float32', feed, [1, 3, 256, 256]) }, ['s15_QuantizeLinear_Output', 'mean_QuantizeLinear_Output'], qt);
+      const s15 = Array.from(out.s15_QuantizeLinear_Output!.data as Int8Array | Uint8Array);
+      expect(s15.length).toBe(64 * 64);
+      expect(s15[0]).toBe(hi);
+      expect(s15.slice(1).every((v) => v === lo)).toBe(true);
+      const mean = Array.from(out.mean_QuantizeLinear_Output!.data as Int8Array | Uint8Array);
+      expect(mean[0]).toBe(hi);
+      // the embedding: dequantized mean of block (0,0) is (hi - zp) * scale(mean) = 255 * float32(1/255)
+      const emb = out.image_embeddings!.data as Float32Array;
+      expect(emb[0]).toBe(Math.fround(255 * initValues(qm[t].enc, 'mean_scale')[0]!));
+      expect(emb[1]).toBe(0);
+    }
+  });
+
+  it('int8 -> uint8 activation conversion gives bit-identical outputs (oracle encoder and decoder)', async () => {
+    for (const role of ['enc', 'dec'] as const) {
+      const m8 = qm.int8[role];
+      const u = decodeModel(encodeModel(m8));
+      expect(activationsToUint8(u)).toBe(2);
+      const feeds: Record<string, ort.Tensor> = role === 'enc'
+        ? { image: new ort.Tensor('float32', feed, [1, 3, 256, 256]) }
+        : { image_embeddings: new ort.Tensor('float32', Float32Array.from({ length: 256 * 64 * 64 }, (_, i) => ((i * 7919) % 1000) / 1000), [1, 256, 64, 64]), boxes: new ort.Tensor('float32', Float32Array.of(10, 20, 200, 180), [1, 1, 4]) };
+      const a = await runRaw(encodeModel(m8), feeds);
+      const b = await runRaw(encodeModel(u), feeds);
+      const name = role === 'enc' ? 'image_embeddings' : 'low_res_masks';
+      expect(Buffer.from((b[name]!.data as Float32Array).buffer).equals(Buffer.from((a[name]!.data as Float32Array).buffer))).toBe(true);
+    }
+  });
+});
+
+describe('calibration statistics against numpy on dumped tensors', () => {
+  it('min/max exactly and the 99.9th percentile within one histogram bin (oracle, op types Add,Mul, two demo cases)', async () => {
+    const enc = decodeModel(readFileSync(oracle.encoder));
+    const plan = planQdq(enc, { opTypes: ['Add', 'Mul'], activations: 'uint8', perChannel: true, symmetricWeights: true, excludeNodes: [] });
+    const names = plan.calibrate.slice(0, 6); // p0, p1, s1, p2, s2, ... (small tensors)
+    const dumped = new Map<string, Float32Array[]>();
+    const demo = path.join(REPO_ROOT, 'cases', 'demo', 'imgs');
+    const cases = ['2DBox_US_0001', '2DBox_X-Ray_0001'].map((name) => ({ name, imgsPath: path.join(demo, `${name}.npz`) }));
+    const cal = await calibrate(oracle, { encoder: names, decoder: [] }, cases, {
+      histogram: true,
+      onTensor: (_role, name, values) => dumped.set(name, [...(dumped.get(name) ?? []), Float32Array.from(values)]),
+    });
+    for (const name of names) {
+      const all = dumped.get(name)!;
+      expect(all.length).toBe(2);
+      const file = path.join(tmp, `${name}.npy`);
+      const cat = new Float32Array(all.reduce((a, x) => a + x.length, 0));
+      let k = 0;
+      for (const x of all) {
+        cat.set(x, k);
+        k += x.length;
+      }
+      writeFileSync(file, serializeNpy({ dtype: 'float32', shape: [cat.length], data: cat }));
+      const [mn, mx, plo, phi] = JSON.parse(py('import sys, json, numpy as np; a = np.load(sys.argv[1]); print(json.dumps([float(a.min()), float(a.max()), float(np.percentile(a, 0.1)), float(np.percentile(a, 99.9))]))', file)) as number[];
+      const s = cal.stats.encoder.get(name)!;
+      expect(calibrationRange(s, { method: 'minmax' })).toEqual([mn, mx]);
+      const [lo, hi] = calibrationRange(s, { method: 'percentile', percentile: 99.9 });
+      expect(Math.abs(lo - plo!)).toBeLessThanOrEqual(s.binWidth);
+      expect(Math.abs(hi - phi!)).toBeLessThanOrEqual(s.binWidth);
+    }
+  }, 120_000);
+
+  it('the streaming histogram after range growth gives the quantiles of a one-shot histogram (within one bin)', () => {
+    const a = new TensorStats(true);
+    const b = new TensorStats(true);
+    const x1 = Float32Array.from({ length: 1000 }, (_, i) => Math.sin(i) * 0.3);
+    const x2 = Float32Array.from({ length: 1000 }, (_, i) => Math.cos(i) * 2.4); // forces three doublings
+    a.update(x1);
+    a.update(x2);
+    const all = new Float32Array(2000);
+    all.set(x1);
+    all.set(x2, 1000);
+    b.update(Float32Array.of(a.range)); // one value at the final range first, so both end with the same bins
+    b.hist!.fill(0);
+    b.count = 0;
+    b.update(all);
+    expect(a.range).toBe(b.range);
+    expect(a.hist!.reduce((x, y) => x + y, 0)).toBe(2000);
+    for (const q of [0.001, 0.01, 0.25, 0.5, 0.75, 0.99, 0.999]) expect(Math.abs(a.quantile(q) - b.quantile(q))).toBeLessThanOrEqual(a.binWidth);
+  });
+});
+
+describe('real models: load in onnxruntime and fuse into integer kernels', () => {
+  it('the bundled onnxruntime-made aug-int8 decoder converted to uint8 activations gives bit-identical logits', async () => {
+    const bytes = readFileSync(path.join(models, 'litemedsam-aug', 'decoder.int8.onnx'));
+    const u = decodeModel(bytes);
+    expect(activationsToUint8(u)).toBeGreaterThan(50);
+    const feeds = {
+      image_embeddings: new ort.Tensor('float32', Float32Array.from({ length: 256 * 64 * 64 }, (_, i) => Math.sin(i * 0.001) * 0.5), [1, 256, 64, 64]),
+      boxes: new ort.Tensor('float32', Float32Array.of(30, 40, 150, 200), [1, 1, 4]),
+    };
+    const a = await runRaw(bytes, feeds);
+    const b = await runRaw(encodeModel(u), feeds);
+    expect(Buffer.from((b.low_res_masks!.data as Float32Array).buffer).equals(Buffer.from((a.low_res_masks!.data as Float32Array).buffer))).toBe(true);
+  }, 120_000);
+
+  it('--dynamic on the aug-fp32 decoder: loads, and onnxruntime forms DynamicQuantizeMatMul / MatMulIntegerToFloat', async () => {
+    const m = decodeModel(readFileSync(path.join(models, 'litemedsam-aug', 'decoder.onnx')));
+    const sum = applyDynamic(m, { opTypes: ['MatMul', 'Gemm'], perChannel: true, symmetricWeights: true, excludeNodes: [] });
+    expect(sum.quantizedNodes.MatMul).toBeGreaterThan(0);
+    const opt = path.join(tmp, 'dyn.optimized.onnx');
+    const s = await ort.InferenceSession.create(encodeModel(m), { optimizedModelFilePath: opt, logSeverityLevel: 3 });
+    await s.release();
+    const ops = decodeModel(readFileSync(opt)).graph.node.map((n) => n.op_type);
+    expect(ops.filter((x) => x === 'DynamicQuantizeMatMul' || x === 'MatMulIntegerToFloat').length).toBeGreaterThan(0);
+    expect(ops).not.toContain('MatMulInteger');
+  }, 120_000);
+
+  it('quantizeVariant writes a loadable pair and a variant entry with sha256, settings and calibration cases', async () => {
+    const vf = path.join(tmp, 'variants.json');
+    const raw = JSON.parse(readFileSync(path.join(REPO_ROOT, 'baselines', 'variants.json'), 'utf8'));
+    raw.variants = raw.variants.filter((v: { name: string }) => v.name === 'oracle').map((v: { encoder: string; decoder: string }) => ({ ...v, encoder: path.join(REPO_ROOT, v.encoder), decoder: path.join(REPO_ROOT, v.decoder) }));
+    writeFileSync(vf, JSON.stringify(raw, null, 2));
+    const r = await quantizeVariant({
+      from: 'oracle', name: 'oracle-q', calibDir: path.join(REPO_ROOT, 'cases', 'demo'), calibCount: 2, method: 'minmax', activations: 'uint8',
+      perChannel: true, symmetricWeights: true, opTypes: ['Mul'], excludeNodes: [], dynamic: false, variantsFile: vf, outDir: path.join(tmp, 'oracle-q'),
+    });
+    const v = loadVariants(vf).find((x) => x.name === 'oracle-q') as OnnxVariant;
+    expect(v.inDefaultRun).toBe(false);
+    expect(v.quantization?.calibration_cases).toEqual(r.variant.quantization.calibration_cases);
+    expect((v.quantization?.calibration_cases as string[]).length).toBe(2);
+    const sha = (f: string) => py('import sys, hashlib; print(hashlib.sha256(open(sys.argv[1], "rb").read()).hexdigest())', f);
+    expect(v.sha256).toEqual({ encoder: sha(v.encoder), decoder: sha(v.decoder) });
+    await expect(quantizeVariant({ ...r.variant.quantization, from: 'oracle', name: 'oracle-q', calibDir: path.join(REPO_ROOT, 'cases', 'demo'), calibCount: 1, method: 'minmax', activations: 'uint8', perChannel: true, symmetricWeights: true, opTypes: ['Mul'], excludeNodes: [], dynamic: false, variantsFile: vf })).rejects.toThrow(/already exists/);
+  }, 120_000);
+});
