@@ -53,6 +53,8 @@ interface GateCliOptions {
   maxTimeRatio: number;
   confidence: number;
   allowMissing?: boolean;
+  dropVariant?: string[];
+  force?: boolean;
   allowFailures?: boolean;
   allowMetricMismatch?: boolean;
   referenceAbsoluteTime?: boolean;
@@ -85,6 +87,11 @@ export async function gateCommand(runDir: string | undefined, o: GateCliOptions)
       if (runDir && path.resolve(runDir) !== path.resolve(o.updateBaseline))
         throw new GateDataError(`give the run folder once: either --update-baseline ${o.updateBaseline} or the positional ${runDir}`);
       const run = readRunOrThrow(o.updateBaseline);
+      if (run.meta.finished_at === null) {
+        const msg = `${path.join(o.updateBaseline, 'run.json')}: the run is not finished (finished_at is null: killed, or still running)`;
+        if (!o.force) throw new GateDataError(`${msg}: a baseline from it would miss cases; finish it with "bench run --resume", or pass --force`);
+        console.error(`warning: ${msg}; writing the baseline anyway (--force)`);
+      }
       const b = buildBaseline(run, { timeReference: o.timeReference, averageKind: o.average });
       writeBaseline(o.baseline, b);
       const nCases = Object.values(b.variants).reduce((s, v) => s + Object.keys(v.cases).length, 0);
@@ -110,6 +117,7 @@ export async function gateCommand(runDir: string | undefined, o: GateCliOptions)
         timeReference: o.timeReference,
         confidence: o.confidence,
         allowMissing: !!o.allowMissing,
+        droppedVariants: o.dropVariant ?? [],
         allowFailures: !!o.allowFailures,
         allowMetricMismatch: !!o.allowMetricMismatch,
         referenceAbsoluteTime: !!o.referenceAbsoluteTime,
@@ -162,7 +170,9 @@ export function register(program: Command): void {
     .option('--max-nsd-drop <x>', 'largest allowed drop of a modality mean / the Average of NSD', nonNegative('--max-nsd-drop'), d.maxNsdDrop)
     .option('--max-time-ratio <x>', 'slowdown factor judged against the CI of the median paired time ratio', positive('--max-time-ratio'), d.maxTimeRatio)
     .option('--confidence <p>', 'confidence of the sign-test interval', fraction, d.confidence)
-    .option('--allow-missing', 'do not fail on baseline cases missing from the run (they are left out and listed)')
+    .option('--allow-missing', 'do not fail on baseline cases missing from the run (they are left out and listed); a whole variant needs --drop-variant')
+    .option('--drop-variant <names>', 'baseline variant(s) dropped on purpose, comma-separated: not gated (a whole missing variant or time reference fails otherwise, even with --allow-missing)', (s: string, prev: string[] = []) => [...prev, ...s.split(',').map((x) => x.trim()).filter(Boolean)])
+    .option('--force', 'with --update-baseline: write the baseline even from an unfinished run')
     .option('--allow-failures', 'do not fail on failed cases (they are left out of the accuracy comparison and listed)')
     .option('--allow-metric-mismatch', 'compare even when metric mode, tolerance or spacing convention differ')
     .option('--reference-absolute-time', 'judge the time reference variant on absolute time (same machine only)')

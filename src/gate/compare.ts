@@ -34,8 +34,13 @@ export interface GateOptions {
   timeReference?: string;
   /** Confidence of the sign-test interval. Default 0.95. */
   confidence: number;
-  /** Do not fail on baseline cases missing from the run (they are left out of the comparison and listed). */
+  /**
+   * Do not fail on baseline cases missing from the run (they are left out of the comparison and listed). Never covers
+   * a whole missing variant nor a missing time-reference variant: those must be named in `droppedVariants`.
+   */
   allowMissing: boolean;
+  /** Baseline variants the user dropped on purpose (`--drop-variant`): not gated, listed in the notes. */
+  droppedVariants: string[];
   /** Do not fail on failed cases (they are left out of both sides of the accuracy comparison and listed). */
   allowFailures: boolean;
   /** Compare even when metric mode / tolerance / spacing convention differ (otherwise a GateDataError, exit 2). */
@@ -54,6 +59,7 @@ export const DEFAULT_GATE_OPTIONS: GateOptions = {
   maxTimeRatio: 1.1,
   confidence: 0.95,
   allowMissing: false,
+  droppedVariants: [],
   allowFailures: false,
   allowMetricMismatch: false,
   referenceAbsoluteTime: false,
@@ -236,6 +242,20 @@ export function compareRun(run: RunData, baseline: Baseline, options: Partial<Ga
   const reference = opt.timeReference ?? baseline.time_reference;
   if (!baseline.variants[reference])
     throw new GateDataError(`time reference "${reference}" is not a variant of ${bName} (variants: ${Object.keys(baseline.variants).join(', ')})`);
+  const dropped = new Set(opt.droppedVariants);
+  for (const d of dropped)
+    if (!baseline.variants[d]) throw new GateDataError(`--drop-variant "${d}" is not a variant of ${bName} (variants: ${Object.keys(baseline.variants).join(', ')})`);
+  const runHas = new Set(run.cases.map((r) => r.variant));
+  // Without its time reference no relative time can be judged: a missing reference fails unless it was dropped.
+  const referenceGone = !runHas.has(reference);
+  if (referenceGone && !dropped.has(reference)) {
+    failures.push({
+      kind: 'missing', variant: reference, cases: Object.keys(baseline.variants[reference]!.cases).sort(),
+      message: `time reference variant "${reference}" is missing from the run: no time can be judged (name it with --drop-variant ${reference} to gate accuracy only, or choose another --time-reference)`,
+    });
+  } else if (referenceGone) {
+    notes.push(`time reference "${reference}" dropped (--drop-variant): times are not judged`);
+  }
   if (reference !== baseline.time_reference)
     notes.push(`time reference "${reference}" (--time-reference) instead of the baseline's "${baseline.time_reference}": baseline relative times recomputed from its absolute times`);
 
@@ -262,6 +282,10 @@ export function compareRun(run: RunData, baseline: Baseline, options: Partial<Ga
   const variants: VariantComparison[] = [];
   for (const [v, bv] of Object.entries(baseline.variants)) {
     const curRows = cur.get(v) ?? new Map<string, CaseRow>();
+    if (dropped.has(v)) {
+      notes.push(`${v}: dropped by --drop-variant: not gated${curRows.size ? ` (${curRows.size} case rows in the run ignored)` : ''}`);
+      continue;
+    }
     const baseCases = Object.keys(bv.cases).sort();
     const missing = baseCases.filter((c) => !curRows.has(c));
     const failed = [...curRows.values()].filter((r) => r.status === 'failed').map((r) => r.case).sort();
@@ -270,8 +294,14 @@ export function compareRun(run: RunData, baseline: Baseline, options: Partial<Ga
     const compared = baseCases.filter((c) => curRows.has(c) && !(opt.allowFailures && failedSet.has(c)));
     const comparedSet = new Set(compared);
 
-    if (missing.length > 0) {
-      const what = curRows.size === 0 ? `variant "${v}" is missing from the run (${missing.length} cases)` : `${missing.length} case(s) missing`;
+    if (missing.length > 0 && curRows.size === 0) {
+      // a whole variant is never "a few missing cases": --allow-missing does not cover it
+      failures.push({
+        kind: 'missing', variant: v, cases: missing,
+        message: `${v}: variant "${v}" is missing from the run (${missing.length} cases)${opt.allowMissing ? '; --allow-missing covers missing cases, not a whole variant' : ''}: name it with --drop-variant ${v} if it was dropped on purpose`,
+      });
+    } else if (missing.length > 0) {
+      const what = `${missing.length} case(s) missing`;
       if (opt.allowMissing) notes.push(`${v}: ${what} (allowed by --allow-missing; left out of the comparison): ${missing.join(', ')}`);
       else failures.push({ kind: 'missing', variant: v, cases: missing, message: `${v}: ${what}: ${missing.join(', ')}` });
     }
