@@ -258,13 +258,8 @@ function checkImgsArrays(c: Collector, cn: CaseName | undefined, arrays: Record<
 async function readImgs(c: Collector, file: string, cn: CaseName | undefined): Promise<{ arrays: Record<string, NdArray>; facts: ImgsFacts } | undefined> {
   const info = await infoOf(c, file);
   if (!info) return undefined;
-  let dim = cn?.dim;
-  if (dim === undefined) {
-    const w = info.get('boxes')?.shape?.[1];
-    dim = w === 6 ? 3 : w === 4 ? 2 : undefined;
-  }
   const keys = checkKeys(c, info, ['imgs', 'boxes'], ['spacing']);
-  let arrays: Record<string, NdArray> = {};
+  let arrays: Record<string, NdArray>;
   try {
     arrays = await readNpz(file, keys);
   } catch (e) {

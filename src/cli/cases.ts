@@ -135,11 +135,11 @@ async function listCommand(dir: string, opts: { json: boolean }): Promise<void> 
       t.push([
         String(r.name),
         String(r.modality),
-        `${r.dim}D`,
+        `${String(r.dim)}D`,
         r.shape === null ? '?' : String(r.shape),
         r.objects === null ? '?' : String(r.objects),
         Array.isArray(r.spacing) ? `(${r.spacing.join(', ')})` : '-',
-        humanBytes((r.imgs_bytes as number) + ((r.gts_bytes as number | null) ?? 0)) + (r.error ? `  ERROR: ${r.error}` : ''),
+        humanBytes((r.imgs_bytes as number) + ((r.gts_bytes as number | null) ?? 0)) + (r.error ? `  ERROR: ${String(r.error)}` : ''),
       ]);
     }
     console.log(table(t));

@@ -53,11 +53,11 @@ export async function predictFolder(opts: PredictOptions, log: (s: string) => vo
   const [variant] = selectVariants(loadVariants(file), opts.variant);
   if (!variant || opts.variant.includes(',')) throw new Error(`--variant takes one variant name, found "${opts.variant}"`);
   let files: string[];
-  let isDir = false;
+  let isDir: boolean;
   try {
     isDir = statSync(opts.input).isDirectory();
   } catch (e) {
-    throw new Error(`--input ${opts.input}: cannot read the imgs folder (${(e as Error).message})`);
+    throw new Error(`--input ${opts.input}: cannot read the imgs folder (${(e as Error).message})`, { cause: e });
   }
   if (!isDir) {
     // the challenge protocol's predictor reads a folder of imgs; a single file is the most common slip
@@ -71,7 +71,7 @@ export async function predictFolder(opts: PredictOptions, log: (s: string) => vo
       .filter((f) => f.endsWith('.npz'))
       .sort();
   } catch (e) {
-    throw new Error(`--input ${opts.input}: cannot list the imgs folder (${(e as Error).message})`);
+    throw new Error(`--input ${opts.input}: cannot list the imgs folder (${(e as Error).message})`, { cause: e });
   }
   const runner = createRunner(variant, {
     ...(opts.threads !== undefined ? { threads: opts.threads } : {}),
@@ -107,6 +107,7 @@ export async function predictFolder(opts: PredictOptions, log: (s: string) => vo
   return summary;
 }
 
+/** Register this command on the `bench` program (src/cli/main.ts). */
 export function register(program: Command): void {
   program
     .command('predict')

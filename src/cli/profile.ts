@@ -16,6 +16,17 @@ function positiveInt(name: string) {
   };
 }
 
+/** Options of `bench profile` as commander parses them. */
+interface ProfileCliOptions {
+  variants: string;
+  cases: string;
+  filter?: string;
+  threads?: number;
+  variantsFile: string;
+  out?: string;
+}
+
+/** Register this command on the `bench` program (src/cli/main.ts). */
 export function register(program: Command): void {
   program
     .command('profile')
@@ -26,7 +37,7 @@ export function register(program: Command): void {
     .option('--threads <n>', "onnxruntime intra-op threads (default: the variant's setting, else all cores)", positiveInt('--threads'))
     .option('--variants-file <file>', 'variant definitions', DEFAULT_VARIANTS_FILE)
     .option('--out <dir>', 'folder for profiles, optimized models, tables and chart (default: results/profile-<UTC timestamp>)')
-    .action(async (opts) => {
+    .action(async (opts: ProfileCliOptions) => {
       const variants = selectVariants(loadVariants(opts.variantsFile), opts.variants);
       const cases = await listCases(opts.cases, opts.filter);
       const stamp = new Date().toISOString().replace(/[:.]/g, '-');

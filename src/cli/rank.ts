@@ -38,6 +38,7 @@ function probability(s: string): number {
   return n;
 }
 
+/** Register this command on the `bench` program (src/cli/main.ts). */
 export function register(program: Command): void {
   program
     .command('rank')

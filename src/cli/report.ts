@@ -21,6 +21,7 @@ function parseAverage(value: string): AverageKind {
   return value;
 }
 
+/** Register this command on the `bench` program (src/cli/main.ts). */
 export function register(program: Command): void {
   program
     .command('report')

@@ -4,7 +4,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { defaultOutDir, listCases, runBenchmark, type RunEvent } from '../run/orchestrate.js';
+import { defaultOutDir, listCases, runBenchmark } from '../run/orchestrate.js';
 import { DEFAULT_VARIANTS_FILE, loadVariants, REPO_ROOT, selectVariants, type Variant } from '../runner/variants.js';
 import type { MetricMode, SpacingOrder } from '../types.js';
 import { buildModel, renderReport, terminalTables } from '../reports/index.js';
@@ -28,6 +28,27 @@ function positiveInt(name: string) {
   };
 }
 
+/** Options of `bench run` as commander parses them (see the option list in {@link register}). */
+interface RunCliOptions {
+  cases: string;
+  variants?: string;
+  variantsFile: string;
+  out?: string;
+  repeat: number;
+  warmup: number;
+  resume: boolean;
+  mode: MetricMode;
+  spacingOrder: SpacingOrder;
+  threads?: number;
+  embeddingCache: boolean;
+  filter?: string;
+  order: 'interleaved' | 'grouped';
+  allowFailures: boolean;
+  report: boolean;
+  profile: boolean;
+}
+
+/** Register this command on the `bench` program (src/cli/main.ts). */
 export function register(program: Command): void {
   program
     .command('run')
@@ -48,14 +69,14 @@ export function register(program: Command): void {
     .option('--allow-failures', 'exit 0 even when a case failed', false)
     .option('--no-report', 'do not write the report files at the end')
     .option('--profile', 'after the timed run, profile the onnx variants on the same cases (untimed pass; <out>/profile, chart in the HTML report)', false)
-    .action(async (opts, cmd: Command) => {
+    .action(async (opts: RunCliOptions, cmd: Command) => {
       const given = (name: string) => {
         const src = cmd.getOptionValueSource(name);
         return src === 'cli' || src === 'env';
       };
       if (opts.resume) {
         // reuse the stored options of the run unless given again (a differing value is refused, naming it)
-        if (!given('out')) throw new Error('--resume needs --out <results folder of the run to finish>');
+        if (!given('out') || opts.out === undefined) throw new Error('--resume needs --out <results folder of the run to finish>');
         const runJson = path.join(path.resolve(opts.out), 'run.json');
         if (!existsSync(runJson)) throw new Error(`--resume: ${runJson} not found (give --out <existing results folder>)`);
         const stored = storedIdentity(readRun(path.resolve(opts.out)).meta);
@@ -63,7 +84,7 @@ export function register(program: Command): void {
           stored,
           {
             ...(given('cases') ? { casesDir: opts.cases } : {}),
-            ...(given('variants') ? { variants: selectVariants(loadVariants(opts.variantsFile), opts.variants).map((v) => v.name) } : {}),
+            ...(given('variants') && opts.variants !== undefined ? { variants: selectVariants(loadVariants(opts.variantsFile), opts.variants).map((v) => v.name) } : {}),
             ...(given('variantsFile') ? { variantsFile: opts.variantsFile } : {}),
             ...(given('filter') ? { filter: opts.filter } : {}),
             ...(given('repeat') ? { repeat: opts.repeat } : {}),
@@ -82,14 +103,14 @@ export function register(program: Command): void {
           variants: m.variants.join(','), variantsFile: m.variantsFile ?? opts.variantsFile,
         });
       }
-      const mode = opts.mode as MetricMode;
+      const mode = opts.mode;
       if (mode !== 'official' && mode !== 'strict') throw new Error(`--mode expects official or strict, got "${opts.mode}"`);
-      const spacingOrder = opts.spacingOrder as SpacingOrder;
+      const spacingOrder = opts.spacingOrder;
       if (!['as-stored', 'xyz', 'zyx'].includes(spacingOrder)) throw new Error(`--spacing-order expects as-stored, xyz or zyx, got "${opts.spacingOrder}"`);
       if (mode === 'official' && spacingOrder !== 'as-stored') {
         throw new Error(`--spacing-order ${spacingOrder} needs --mode strict: the official scorer applies the stored spacing verbatim (as-stored)`);
       }
-      if (opts.order !== 'interleaved' && opts.order !== 'grouped') throw new Error(`--order expects interleaved or grouped, got "${opts.order}"`);
+      if (opts.order !== 'interleaved' && opts.order !== 'grouped') throw new Error(`--order expects interleaved or grouped, got "${String(opts.order)}"`);
       if (opts.repeat < 1) throw new Error('--repeat must be at least 1');
       const all = loadVariants(opts.variantsFile);
       const variants = opts.variants ? selectVariants(all, opts.variants) : defaultVariants(all);

@@ -38,7 +38,7 @@ export const TYPED_ARRAY_OF: Readonly<Record<DType, TypedArrayCtor>> = {
   uint64: BigUint64Array,
   float32: Float32Array,
   float64: Float64Array,
-} as unknown as Record<DType, TypedArrayCtor>;
+};
 
 /** True for the integer dtypes (bool excluded). */
 export function isIntegerDType(dtype: DType): boolean {
@@ -114,7 +114,7 @@ export function toFloat64(a: NdArray, where = 'array'): Float64Array {
     }
     return out;
   }
-  out.set(a.data as ArrayLike<number>);
+  out.set(a.data);
   return out;
 }
 
@@ -151,7 +151,7 @@ export function toInt32Labels(a: NdArray, where = 'labels'): Int32Array {
     }
     return out;
   }
-  out.set(d as ArrayLike<number>);
+  out.set(d);
   return out;
 }
 

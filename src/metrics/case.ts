@@ -13,7 +13,7 @@ import type { Dim, MetricMode, NdArray, SpacingOrder } from '../types.js';
 import { surfelAreaTable } from './area.js';
 import { countLabels, maxLabel, MAX_LABEL_ID, officialLabelRange, toLabelData, type LabelCounts } from './labels.js';
 import { npMean } from './numeric.js';
-import { labelContour2d, labelSurface3d, type LabelData, type SurfaceSummary } from './surface.js';
+import { labelContour2d, labelSurface3d, type SurfaceSummary } from './surface.js';
 
 /** Default NSD tolerance (mm; pixels for 2D cases), as the challenge. */
 export const DEFAULT_TOLERANCE_MM = 2.0;
@@ -223,8 +223,8 @@ export function computeCaseMetrics(gts: NdArray, segs: NdArray, opts: CaseMetric
       const sopts = { toleranceMm: tol, forceEdt: opts.forceEdt ?? false };
       const surface =
         nsdKind === 'contour2d'
-          ? labelContour2d(gt as LabelData, seg as LabelData, shape3, row.label, row.label, bbox, spacingUsed, sopts)
-          : labelSurface3d(gt as LabelData, seg as LabelData, shape3, row.label, row.label, bbox, spacingUsed, areaTable!, sopts, counts);
+          ? labelContour2d(gt, seg, shape3, row.label, row.label, bbox, spacingUsed, sopts)
+          : labelSurface3d(gt, seg, shape3, row.label, row.label, bbox, spacingUsed, areaTable!, sopts, counts);
       row.surface = surface;
       row.nsd = surface.nsd;
     }

@@ -64,7 +64,7 @@ export function squaredEdt(features: Uint8Array, dims: readonly [number, number,
         continue;
       }
       const qs = q * s;
-      let x = 0;
+      let x: number;
       for (;;) {
         const vk = v[k]!;
         const vs = vk * s;

@@ -33,7 +33,7 @@ function cloneableOptions(opts: ScoreFolderOptions): ScoreOptions {
  * error recorded) and the remaining cases go to the other workers (or this thread).
  */
 export async function runScoreJobs(jobs: readonly ScoreJob[], opts: ScoreFolderOptions = {}): Promise<CaseScore[]> {
-  const results: CaseScore[] = new Array(jobs.length);
+  const results = new Array<CaseScore>(jobs.length);
   const sopts = cloneableOptions(opts);
   const entry = workerEntry();
   const nWorkers = Math.min(Math.max(1, Math.floor(opts.workers ?? 1)), jobs.length);

@@ -145,7 +145,7 @@ export async function listCases(gtsDir: string): Promise<string[]> {
   try {
     names = await fsp.readdir(gtsDir);
   } catch (e) {
-    throw new Error(`gts folder ${gtsDir}: cannot be read (${message(e)})`);
+    throw new Error(`gts folder ${gtsDir}: cannot be read (${message(e)})`, { cause: e });
   }
   return names.filter((n) => n.endsWith('.npz')).sort(compareCaseNames);
 }

@@ -410,7 +410,7 @@ function searchLevelOffsets(
     const r = target.row[t]!;
     const i = (r / c1) | 0;
     const kk = target.k[t]! + e2;
-    lat[((i + e0) * P1 + (r - i * c1) + e1) * Wp + (kk >>> 5)] |= 1 << (kk & 31);
+    lat[((i + e0) * P1 + (r - i * c1) + e1) * Wp + (kk >>> 5)]! |= 1 << (kk & 31);
   }
   const no = di.length;
   const rowDelta = new Int32Array(no);
@@ -464,7 +464,7 @@ function searchLevel(
 ): Int32Array {
   const { c0, c1, c2 } = g;
   const [s0, s1, s2] = spacing as [number, number, number];
-  const { ext, values, rankAt, radius } = table;
+  const { ext, rankAt, radius } = table;
   const [e0, e1, e2] = ext;
   const { d0: pd0, d1: pd1, base: pbase } = table.pairs;
   const np = pd0.length;
@@ -476,7 +476,7 @@ function searchLevel(
     const r = target.row[t]!;
     const i = (r / c1) | 0;
     const kk = target.k[t]! + e2;
-    lat[((i + e0) * P1 + (r - i * c1) + e1) * Wp + (kk >>> 5)] |= 1 << (kk & 31);
+    lat[((i + e0) * P1 + (r - i * c1) + e1) * Wp + (kk >>> 5)]! |= 1 << (kk & 31);
   }
   const rowDelta = new Int32Array(np);
   for (let p = 0; p < np; p++) rowDelta[p] = (pd0[p]! * P1 + pd1[p]!) * Wp;

@@ -208,6 +208,8 @@ export interface Model {
 /** A protobuf int64 (number or Long) as a JS number. */
 export function toNum(x: number | protobuf.Long | undefined | null): number {
   if (x === undefined || x === null) return 0;
+  // protobufjs types Long without its toString(); the runtime object (long.js) has one, exact in base 10
+  // eslint-disable-next-line @typescript-eslint/no-base-to-string
   return typeof x === 'number' ? x : Number(x.toString());
 }
 
@@ -222,7 +224,7 @@ export function decodeModel(bytes: Uint8Array, where = 'model'): Model {
   try {
     m = ModelType.toObject(ModelType.decode(bytes), { arrays: true, defaults: false }) as Model;
   } catch (e) {
-    throw new Error(`${where}: not an ONNX model (protobuf decoding failed: ${(e as Error).message})`);
+    throw new Error(`${where}: not an ONNX model (protobuf decoding failed: ${(e as Error).message})`, { cause: e });
   }
   if (!m.graph) throw new Error(`${where}: not an ONNX model: no graph`);
   if (m.training_info?.length) throw new Error(`${where}: models with training_info are not supported`);

@@ -46,7 +46,7 @@ async function blobPlot(r: Ranking): Promise<Buffer> {
   const intervals: Plugin = {
     id: 'intervals',
     afterDatasetsDraw(chart) {
-      const ctx = chart.ctx;
+      const ctx = chart.ctx as unknown as SKRSContext2D;
       const xs = chart.scales.x!;
       const ys = chart.scales.y!;
       ctx.save();
@@ -117,7 +117,7 @@ async function matrixPanels(
   const width = Math.max(800, left + panels.length * panelW + 20);
   const height = top + rows.length * ch + 170;
   const canvas = createCanvas(width, height);
-  const ctx = canvas.getContext('2d') as SKRSContext2D;
+  const ctx = canvas.getContext('2d');
   ctx.fillStyle = '#fff';
   ctx.fillRect(0, 0, width, height);
   ctx.fillStyle = '#111';

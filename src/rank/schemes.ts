@@ -179,7 +179,12 @@ function rankScope(input: RankInput, name: string, cols: number[], o: Required<O
   const weighted = (per: Record<RankMetric, number[]>, p: number) => {
     let s = 0;
     let w = 0;
-    for (const m of RANK_METRICS) if (W[m] > 0) (s += W[m] * per[m][p]!), (w += W[m]);
+    for (const m of RANK_METRICS) {
+      if (W[m] > 0) {
+        s += W[m] * per[m][p]!;
+        w += W[m];
+      }
+    }
     return w ? s / w : NaN;
   };
   const aggregateRank = rankAverage(input.participants.map((_, p) => tieRound(weighted(meanRank, p))));

@@ -40,7 +40,7 @@ export interface ChartPng {
 const whiteBackground: Plugin = {
   id: 'whiteBackground',
   beforeDraw(chart) {
-    const ctx = chart.ctx;
+    const ctx = chart.ctx as unknown as SKRSContext2D;
     ctx.save();
     ctx.globalCompositeOperation = 'destination-over';
     ctx.fillStyle = '#ffffff';
@@ -57,7 +57,7 @@ function barNotes(missing: Set<string>, failed: Set<string>, zero: Set<string> =
   return {
     id: 'barNotes',
     afterDatasetsDraw(chart) {
-      const ctx = chart.ctx;
+      const ctx = chart.ctx as unknown as SKRSContext2D;
       ctx.save();
       ctx.font = `12px ${FONT}`;
       ctx.textAlign = 'center';
@@ -100,7 +100,7 @@ function barNotes(missing: Set<string>, failed: Set<string>, zero: Set<string> =
 const pointLabels: Plugin = {
   id: 'pointLabels',
   afterDatasetsDraw(chart) {
-    const ctx = chart.ctx;
+    const ctx = chart.ctx as unknown as SKRSContext2D;
     ctx.save();
     ctx.font = `bold 14px ${FONT}`;
     ctx.textBaseline = 'middle';
@@ -137,14 +137,14 @@ const pointLabels: Plugin = {
 /** Render a chart.js configuration to a CHART_WIDTH x CHART_HEIGHT PNG on a white background. */
 export async function render(config: ChartConfiguration, plugins: Plugin[] = []): Promise<Buffer> {
   const canvas = createCanvas(CHART_WIDTH, CHART_HEIGHT);
-  const ctx = canvas.getContext('2d') as SKRSContext2D;
+  const ctx = canvas.getContext('2d');
   const cfg: ChartConfiguration = {
     ...config,
     options: { ...config.options, responsive: false, animation: false, devicePixelRatio: 1 },
     plugins: [whiteBackground, ...plugins, ...(config.plugins ?? [])],
   };
   // chart.js accepts any CanvasRenderingContext2D-like object; Skia's context implements the API it uses.
-  const chart = new Chart(ctx as unknown as ConstructorParameters<typeof Chart>[0], cfg);
+  const chart = new Chart(ctx, cfg);
   try {
     return await canvas.encode('png');
   } finally {
@@ -165,6 +165,7 @@ export function commonOptions(title: string, subtitle: string, pointLegend = fal
   };
 }
 
+/** Chart.js axis title options in the report's font and size. */
 export const axisTitle = (text: string) => ({ display: true, text, font: { size: 15, family: FONT }, color: '#222' });
 const ticks = (size = 13) => ({ font: { size, family: FONT }, color: '#333' });
 
@@ -356,7 +357,7 @@ function modalitySeparators(n: number): Plugin {
   return {
     id: 'modalitySeparators',
     beforeDatasetsDraw(chart) {
-      const ctx = chart.ctx;
+      const ctx = chart.ctx as unknown as SKRSContext2D;
       const x = chart.scales.x!;
       ctx.save();
       ctx.strokeStyle = '#cccccc';
@@ -416,7 +417,7 @@ async function dscStripChart(m: ReportModel): Promise<ChartPng> {
   const png = await render(
     {
       type: 'scatter',
-      data: { datasets: datasets as never },
+      data: { datasets: datasets },
       options: {
         ...commonOptions(title, `${runSubtitle(m)} · one point per case; × = failed case (counts 0)${nanCount ? ` · ${nanCount} NaN values not drawn` : ''}`, true),
         scales: {

@@ -19,7 +19,7 @@ export function casesLongCsv(m: ReportModel): string {
     (a, b) => order.get(a.variant)! - order.get(b.variant)! || caseOrder.get(a.case)! - caseOrder.get(b.case)!,
   );
   const records = rows.map((r) => [
-    ...CASE_COLUMNS.map((c) => (typeof r[c] === 'number' ? formatNumber(r[c] as number) : String(r[c] ?? ''))),
+    ...CASE_COLUMNS.map((c) => (typeof r[c] === 'number' ? formatNumber(r[c]) : String(r[c] ?? ''))),
     title.get(r.variant) ?? r.variant,
     m.meta.run_id,
     m.meta.metrics?.mode ?? '',
@@ -33,7 +33,7 @@ export function casesLongCsv(m: ReportModel): string {
 export function labelsLongCsv(m: ReportModel): string {
   const caseInfo = new Map(m.run.cases.map((r) => [r.case, r]));
   const records = m.run.labels.map((l) => [
-    ...LABEL_COLUMNS.map((c) => (typeof l[c] === 'number' ? formatNumber(l[c] as number) : String(l[c] ?? ''))),
+    ...LABEL_COLUMNS.map((c) => (typeof l[c] === 'number' ? formatNumber(l[c]) : String(l[c] ?? ''))),
     caseInfo.get(l.case)?.modality ?? '',
     formatNumber(caseInfo.get(l.case)?.dim ?? NaN),
   ]);
@@ -66,12 +66,12 @@ export function timeWideCsv(m: ReportModel): string {
   for (const v of m.variants) header.push(`${v.name} time (s)`, `${v.name} status`);
   const records = m.timeRows.map((r) => {
     const out = [r.case, r.shape, String(r.nObjects), String(r.dim)];
-    for (const v of m.variants) out.push(formatNumber(r.time[v.name]!), r.status[v.name]!);
+    for (const v of m.variants) out.push(formatNumber(r.time[v.name]), r.status[v.name]!);
     return out;
   });
   for (const s of m.timeSummary) {
     const out = [s.name, '', '', ''];
-    for (const v of m.variants) out.push(formatNumber(s.time[v.name]!), `ok cases: ${s.n[v.name]}`);
+    for (const v of m.variants) out.push(formatNumber(s.time[v.name]), `ok cases: ${s.n[v.name]}`);
     records.push(out);
   }
   return stringify([header, ...records]);

@@ -22,7 +22,7 @@ export function accuracyMarkdown(m: ReportModel): string {
     for (const v of m.variants) for (const metric of METRICS) cells.push(bold(r.text[metric][v.name]!, r.best[metric].includes(v.name)));
     return cells;
   });
-  const align = header.map((_, i) => (i === 0 ? 'l' : 'r') as 'l' | 'r');
+  const align = header.map((_, i) => (i === 0 ? 'l' : 'r'));
   return [
     `### Accuracy per modality: DSC and NSD ${m.percent ? 'in percent' : 'as fractions'}, ${m.averageTitle}`,
     '',
@@ -44,7 +44,7 @@ export function timeMarkdown(m: ReportModel): string {
   for (const s of m.timeSummary) {
     rows.push([`**${s.name}**`, '', '', ...m.variants.map((v) => bold(s.text[v.name]!, s.fastest.includes(v.name)))]);
   }
-  const align = header.map((_, i) => (i < 2 ? 'l' : 'r') as 'l' | 'r');
+  const align = header.map((_, i) => (i < 2 ? 'l' : 'r'));
   return [
     '### Running time per case (seconds)',
     '',

@@ -115,7 +115,7 @@ export function compareCases(a: { dim: Dim; case: string }, b: { dim: Dim; case:
 }
 
 function pickBest(text: Record<string, string>, names: string[], better: (a: number, b: number) => boolean): string[] {
-  const vals = names.map((n) => ({ n, v: text[n] === undefined || text[n] === NA ? NaN : Number.parseFloat(text[n]!) }));
+  const vals = names.map((n) => ({ n, v: text[n] === undefined || text[n] === NA ? NaN : Number.parseFloat(text[n]) }));
   const valid = vals.filter((x) => !Number.isNaN(x.v));
   if (valid.length < 2) return [];
   let best = valid[0]!.v;
@@ -157,7 +157,7 @@ function runNotes(meta: RunMeta, variants: VariantInfo[], warnings: CaseTimingWa
     `Metric mode: ${modeText}; NSD tolerance: ${tol} mm for 3D cases (${tol} pixels for 2D cases, evaluated at unit ` +
       `spacing); spacing convention: ${SPACING_TEXT[m.spacing_order] ?? String(m.spacing_order ?? 'not stated')}.`,
   );
-  const t = meta.timing ?? ({ repeat: 1, warmup: 0, includes: {} } as RunMeta['timing']);
+  const t = meta.timing ?? ({ repeat: 1, warmup: 0, includes: {} });
   const rep = t.repeat > 1 ? `median of ${t.repeat} timed repeats` : 'one timed run';
   const warm = t.warmup > 0 ? ` after ${t.warmup} warm-up run${t.warmup > 1 ? 's' : ''}` : ', no warm-up';
   notes.push(`Times: wall-clock seconds per case, ${rep}${warm}.`);
@@ -235,7 +235,7 @@ export function buildModel(run: string | RunData, opts: ReportOptions = {}): Rep
     for (const metric of METRICS) {
       for (const v of names) {
         values[metric][v] = get(metric, v);
-        text[metric][v] = formatMetric(values[metric][v]!, percent);
+        text[metric][v] = formatMetric(values[metric][v], percent);
       }
       best[metric] = pickBest(text[metric], names, (a, b) => a > b);
     }
@@ -260,7 +260,7 @@ export function buildModel(run: string | RunData, opts: ReportOptions = {}): Rep
         const r = rs.find((x) => x.variant === v);
         time[v] = r ? r.time_s : NaN;
         status[v] = r ? r.status : 'missing';
-        text[v] = formatSeconds(time[v]!) + (r?.status === 'failed' && !Number.isNaN(time[v]!) ? '\u2020' : '');
+        text[v] = formatSeconds(time[v]) + (r?.status === 'failed' && !Number.isNaN(time[v]) ? '\u2020' : '');
       }
       const okText = Object.fromEntries(names.filter((v) => status[v] === 'ok').map((v) => [v, text[v]!]));
       const fastest = pickBest(okText, Object.keys(okText), (a, b) => a < b);
@@ -275,7 +275,7 @@ export function buildModel(run: string | RunData, opts: ReportOptions = {}): Rep
       const ok = timeRows.filter((r) => r.status[v] === 'ok' && Number.isFinite(r.time[v]!)).map((r) => r.time[v]!);
       n[v] = ok.length;
       time[v] = name === 'Mean' ? mean(ok) : median(ok);
-      text[v] = formatSeconds(time[v]!);
+      text[v] = formatSeconds(time[v]);
     }
     return { name, time, text, n, fastest: pickBest(text, names, (a, b) => a < b) };
   });

@@ -78,7 +78,7 @@ export function modalityTable(rows: CaseRow[], averageKind: AverageKind = 'modal
       cells[metric][m] = {};
       for (const v of vs) {
         const vals = rows.filter((r) => r.variant === v && r.modality === m).map((r) => caseValue(r, metric, values));
-        cells[metric][m]![v] = meanOf(vals);
+        cells[metric][m][v] = meanOf(vals);
       }
     }
     for (const v of vs) {

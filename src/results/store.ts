@@ -140,8 +140,8 @@ export class RunStore {
   init(): void {
     mkdirSync(this.logDir, { recursive: true });
     mkdirSync(path.join(this.dir, 'segs'), { recursive: true });
-    if (!existsSync(this.casesCsv)) writeFileSync(this.casesCsv, stringify([CASE_COLUMNS as string[]]));
-    if (!existsSync(this.labelsCsv)) writeFileSync(this.labelsCsv, stringify([LABEL_COLUMNS as string[]]));
+    if (!existsSync(this.casesCsv)) writeFileSync(this.casesCsv, stringify([CASE_COLUMNS]));
+    if (!existsSync(this.labelsCsv)) writeFileSync(this.labelsCsv, stringify([LABEL_COLUMNS]));
   }
   /**
    * Rewrite cases.csv and labels.csv with only the given rows (atomic: temp file + rename). Used by --resume so that a
@@ -153,8 +153,8 @@ export class RunStore {
       renameSync(`${file}.tmp`, file);
     };
     put(this.warningsJsonl, warnings.map((w) => `${JSON.stringify(w)}\n`).join(''));
-    put(this.labelsCsv, stringify([LABEL_COLUMNS as string[], ...labels.map((l) => toRecord(l, LABEL_COLUMNS))]));
-    put(this.casesCsv, stringify([CASE_COLUMNS as string[], ...rows.map((r) => toRecord(r, CASE_COLUMNS))]));
+    put(this.labelsCsv, stringify([LABEL_COLUMNS, ...labels.map((l) => toRecord(l, LABEL_COLUMNS))]));
+    put(this.casesCsv, stringify([CASE_COLUMNS, ...rows.map((r) => toRecord(r, CASE_COLUMNS))]));
   }
   /**
    * Take the run's lock (`run.lock` holding the pid), so two `bench run` never write the same folder.
@@ -172,14 +172,14 @@ export class RunStore {
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
         const pid = Number(readFileSync(file, 'utf8'));
-        let alive = false;
+        let alive: boolean;
         try {
           if (pid > 0) process.kill(pid, 0);
           alive = pid > 0;
         } catch (err) {
           alive = (err as NodeJS.ErrnoException).code === 'EPERM';
         }
-        if (alive && pid !== process.pid) throw new Error(`${this.dir}: another "bench run" (pid ${pid}) is writing this results folder`);
+        if (alive && pid !== process.pid) throw new Error(`${this.dir}: another "bench run" (pid ${pid}) is writing this results folder`, { cause: e });
         rmSync(file, { force: true });
       }
     }
@@ -233,9 +233,9 @@ function readCsv(file: string): Record<string, string>[] {
   if (!existsSync(file)) return [];
   const text = completeLines(readFileSync(file, 'utf8'));
   try {
-    return parse(text, { columns: true, skip_empty_lines: true, relax_column_count: true }) as Record<string, string>[];
+    return parse<Record<string, string>>(text, { columns: true, skip_empty_lines: true, relax_column_count: true });
   } catch (e) {
-    throw new Error(`${file}: not a valid CSV written by "bench run": ${(e as Error).message}`);
+    throw new Error(`${file}: not a valid CSV written by "bench run": ${(e as Error).message}`, { cause: e });
   }
 }
 
@@ -253,7 +253,7 @@ function readWarnings(file: string): CaseTimingWarning[] {
     try {
       parsed = JSON.parse(line);
     } catch (e) {
-      throw new Error(`${file}: line ${i + 1}: not JSON: ${(e as Error).message}`);
+      throw new Error(`${file}: line ${i + 1}: not JSON: ${(e as Error).message}`, { cause: e });
     }
     const r = caseTimingWarningSchema.safeParse(parsed);
     if (!r.success) throw new Error(`${file}: line ${i + 1}: not a timing warning: ${r.error.issues.map((x) => `${x.path.join('.') || '(line)'}: ${x.message}`).join('; ')}`);
@@ -274,7 +274,7 @@ export function readRun(dir: string): RunData {
   try {
     meta = JSON.parse(readFileSync(runJson, 'utf8')) as RunMeta;
   } catch (e) {
-    throw new Error(`${runJson}: not valid JSON: ${(e as Error).message}`);
+    throw new Error(`${runJson}: not valid JSON: ${(e as Error).message}`, { cause: e });
   }
   const caseRecords = readCsv(path.join(dir, 'cases.csv'));
   const byKey = new Map<string, CaseRow>();

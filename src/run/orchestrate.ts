@@ -352,7 +352,7 @@ async function runInFolder(o: RunOptions, cases: CaseEntry[], store: RunStore): 
           times.push(outcome.timeS ?? wall);
         } catch (e) {
           error = (e as Error).message;
-          outcome = ((e as { outcome?: CaseRunOutcome }).outcome ?? null) as CaseRunOutcome | null;
+          outcome = ((e as { outcome?: CaseRunOutcome }).outcome ?? null);
           break;
         }
       }

@@ -67,7 +67,7 @@ function show(key: keyof RunIdentity, v: unknown): string {
   if (v === null || v === undefined) return '(none)';
   if (key === 'embeddingCache') return v ? 'on' : 'off';
   if (Array.isArray(v)) return v.join(',');
-  return typeof v === 'string' ? `"${v}"` : String(v);
+  return typeof v === 'string' ? `"${v}"` : typeof v === 'number' || typeof v === 'boolean' ? String(v) : JSON.stringify(v);
 }
 
 function same(a: unknown, b: unknown): boolean {

@@ -131,7 +131,7 @@ export class CommandRunner implements VariantRunner {
   async prepare(): Promise<{ loadTimeS: number; facts?: Record<string, unknown> }> {
     const v = this.variant;
     if (v.cwd !== undefined) {
-      let ok = false;
+      let ok: boolean;
       try {
         ok = statSync(v.cwd).isDirectory();
       } catch {

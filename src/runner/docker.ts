@@ -71,7 +71,7 @@ export async function pingDocker(docker?: Docker): Promise<string> {
     return String(v.Version);
   } catch (e) {
     throw new Error(
-      `cannot reach the Docker engine at ${process.env.DOCKER_HOST ?? 'unix:///var/run/docker.sock'}: ${(e as Error).message} (start one with: eval "$(.ci/docker-start.sh)")`,
+      `cannot reach the Docker engine at ${process.env.DOCKER_HOST ?? 'unix:///var/run/docker.sock'}: ${(e as Error).message} (start one with: eval "$(.ci/docker-start.sh)")`, { cause: e },
     );
   }
 }
@@ -280,7 +280,7 @@ export class DockerRunner implements VariantRunner {
     } catch (e) {
       throw new Error(
         `variant "${v.name}": image "${this.imageRef}" is not in the local Docker engine (${(e as Error).message}); ` +
-          'the harness never pulls: load it with "docker image load -i team.tar.gz" or set "imageArchive"',
+          'the harness never pulls: load it with "docker image load -i team.tar.gz" or set "imageArchive"', { cause: e },
       );
     }
     return {
@@ -359,7 +359,7 @@ export class DockerRunner implements VariantRunner {
         });
       }
       poller.start(container);
-      const waited: Promise<{ StatusCode?: number }> = container.wait({ condition: 'not-running' });
+      const waited = container.wait({ condition: 'not-running' }) as Promise<{ StatusCode?: number }>;
       timer = setTimeout(() => {
         timedOut = true;
         killedAt = process.hrtime.bigint();
@@ -377,7 +377,7 @@ export class DockerRunner implements VariantRunner {
         await new Promise((r) => setTimeout(r, 100));
         info = await container.inspect();
       }
-      const logs = demuxDockerLogs((await container.logs({ stdout: true, stderr: true, follow: false })) as unknown as Buffer);
+      const logs = demuxDockerLogs(await container.logs({ stdout: true, stderr: true, follow: false }));
       return {
         timeS,
         exitCode: info.State?.ExitCode ?? w.StatusCode,

@@ -220,7 +220,8 @@ export function logTail(stderr: string, stdout: string, maxLines = 5, maxChars =
   const pick = stderr.trim() ? stderr : stdout;
   const lines = pick
     .split('\n')
-    .map((l) => l.replace(/\x1b\[[0-9;]*m/g, '').trimEnd())
+    // eslint-disable-next-line no-control-regex -- ANSI colour codes start with ESC
+    .map((l) => l.replace(/\u001b\[[0-9;]*m/g, '').trimEnd())
     .filter((l) => l.trim() && !/^\s+at /.test(l) && !/^Node\.js v\d/.test(l)); // drop JS stack frames
   let tail = lines.slice(-maxLines).join(' | ');
   if (tail.length > maxChars) tail = `...${tail.slice(-maxChars)}`;

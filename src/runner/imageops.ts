@@ -213,7 +213,7 @@ function areaFast(src: Image8, dh: number, dw: number, kx: number, ky: number, r
     colSum.fill(0);
     for (let j = 0; j < ky; j++) {
       const row = (y * ky + j) * rowStride;
-      for (let i = c0; i < c1; i++) colSum[i] += S[row + i]!;
+      for (let i = c0; i < c1; i++) colSum[i]! += S[row + i]!;
     }
     let o = (y * dw + r.x0) * cn;
     for (let x = r.x0; x <= r.x1; x++) {
@@ -465,7 +465,7 @@ export function normalizePad(img: Image8, out?: Float32Array): Float32Array {
   let mn = 255;
   let mx = 0;
   for (let i = 0; i < data.length; i++) {
-    const v = data[i];
+    const v = data[i]!;
     if (v < mn) mn = v;
     if (v > mx) mx = v;
   }
@@ -477,7 +477,7 @@ export function normalizePad(img: Image8, out?: Float32Array): Float32Array {
     for (let y = 0; y < h; y++) {
       const o = y * FRAME;
       const s = y * w;
-      for (let xx = 0; xx < w; xx++) x[o + xx] = lut[data[s + xx]];
+      for (let xx = 0; xx < w; xx++) x[o + xx] = lut[data[s + xx]!]!;
     }
     x.copyWithin(plane, 0, plane);
     x.copyWithin(2 * plane, 0, plane);
@@ -486,9 +486,9 @@ export function normalizePad(img: Image8, out?: Float32Array): Float32Array {
       const o = y * FRAME;
       let s = y * w * 3;
       for (let xx = 0; xx < w; xx++) {
-        x[o + xx] = lut[data[s++]];
-        x[plane + o + xx] = lut[data[s++]];
-        x[2 * plane + o + xx] = lut[data[s++]];
+        x[o + xx] = lut[data[s++]!]!;
+        x[plane + o + xx] = lut[data[s++]!]!;
+        x[2 * plane + o + xx] = lut[data[s++]!]!;
       }
     }
   }
@@ -504,7 +504,7 @@ export function normalizePad(img: Image8, out?: Float32Array): Float32Array {
 export function box256(box: ArrayLike<number>, height: number, width: number): number[] {
   const ratio = FRAME / Math.max(height, width);
   const out = new Array<number>(box.length);
-  for (let i = 0; i < box.length; i++) out[i] = Math.trunc(box[i] * ratio) + 0; // + 0 turns -0 into 0
+  for (let i = 0; i < box.length; i++) out[i] = Math.trunc(box[i]! * ratio) + 0; // + 0 turns -0 into 0
   return out;
 }
 
@@ -686,7 +686,7 @@ export function postprocessMask(
       let first = -1;
       let last = -1;
       for (let x = 0; x < newW; x++) {
-        if (logits[o + x] > 0) {
+        if (logits[o + x]! > 0) {
           if (first < 0) first = x;
           last = x;
         }
@@ -705,9 +705,9 @@ export function postprocessMask(
   // Output range whose taps touch [p0, p1] (i0 is non-decreasing; i1 is i0 or i0+1).
   const range = (a: BilinearAxis, n: number, p0: number, p1: number): [number, number] => {
     let lo = 0;
-    while (lo < n && a.i1[lo] < p0) lo++;
+    while (lo < n && a.i1[lo]! < p0) lo++;
     let hi = n - 1;
-    while (hi >= lo && a.i0[hi] > p1) hi--;
+    while (hi >= lo && a.i0[hi]! > p1) hi--;
     return [lo, hi];
   };
   const [oy0, oy1] = range(ay, height, py0, py1);
@@ -721,20 +721,20 @@ export function postprocessMask(
   const identity = newH === height && newW === width;
   let count = 0;
   for (let oy = oy0; oy <= oy1; oy++) {
-    const r0 = ay.i0[oy] * FRAME;
-    const r1 = ay.i1[oy] * FRAME;
-    const lh0 = ay.l0[oy];
-    const lh1 = ay.l1[oy];
+    const r0 = ay.i0[oy]! * FRAME;
+    const r1 = ay.i1[oy]! * FRAME;
+    const lh0 = ay.l0[oy]!;
+    const lh1 = ay.l1[oy]!;
     const ob = oy * width;
     for (let ox = ox0; ox <= ox1; ox++) {
-      const c0 = ax.i0[ox];
-      const c1 = ax.i1[ox];
-      const lw0 = ax.l0[ox];
-      const lw1 = ax.l1[ox];
-      const x00 = logits[r0 + c0];
-      const x01 = logits[r0 + c1];
-      const x10 = logits[r1 + c0];
-      const x11 = logits[r1 + c1];
+      const c0 = ax.i0[ox]!;
+      const c1 = ax.i1[ox]!;
+      const lw0 = ax.l0[ox]!;
+      const lw1 = ax.l1[ox]!;
+      const x00 = logits[r0 + c0]!;
+      const x01 = logits[r0 + c1]!;
+      const x10 = logits[r1 + c0]!;
+      const x11 = logits[r1 + c1]!;
       let v: number;
       if (identity) {
         v = x00;

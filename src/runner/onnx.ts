@@ -94,7 +94,7 @@ export class OnnxSegModel implements SegModel<ort.Tensor> {
     this.encoderTimeS += dt;
     const e = out[this.v.tensors.embeddings];
     if (!e) throw new Error(`encoder returned no output "${this.v.tensors.embeddings}"`);
-    return e as ort.Tensor;
+    return e;
   }
 
   async decode(embedding: ort.Tensor, box: Box4): Promise<Float32Array> {
@@ -111,7 +111,7 @@ export class OnnxSegModel implements SegModel<ort.Tensor> {
     const dt = (performance.now() - t) / 1000;
     this.modelTimeS += dt;
     this.decoderTimeS += dt;
-    const m = out[this.v.tensors.masks] as ort.Tensor | undefined;
+    const m = out[this.v.tensors.masks];
     if (!m || m.type !== 'float32' || m.data.length !== 256 * 256) {
       throw new Error(
         `decoder output "${this.v.tensors.masks}": expected float32 [1,1,256,256], found ` +
@@ -163,7 +163,7 @@ export class OnnxVariantRunner implements VariantRunner {
         const code = (e as NodeJS.ErrnoException).code;
         throw new Error(
           `variant "${v.name}": ${role} model file ${code === 'ENOENT' ? 'not found' : 'unreadable'}: ${file}` +
-            (code === 'ENOENT' ? ' (expected an ONNX file; see models/README.md)' : ` (${(e as Error).message})`),
+            (code === 'ENOENT' ? ' (expected an ONNX file; see models/README.md)' : ` (${(e as Error).message})`), { cause: e },
         );
       }
       const hash = sha256Hex(buf);
@@ -182,7 +182,7 @@ export class OnnxVariantRunner implements VariantRunner {
           ...this.opts.sessionOptions?.[role],
         });
       } catch (e) {
-        throw new Error(`variant "${v.name}": ${role} model ${file}: onnxruntime cannot load it: ${(e as Error).message}`);
+        throw new Error(`variant "${v.name}": ${role} model ${file}: onnxruntime cannot load it: ${(e as Error).message}`, { cause: e });
       }
     };
     const encoder = await load('encoder', v.encoder);
@@ -240,8 +240,8 @@ export class OnnxVariantRunner implements VariantRunner {
     if (!this.sessions) throw new CaseRunError(`variant "${this.name}": prepare() was not called`);
     const model = new OnnxSegModel(this.sessions, this.variant);
     const t0 = performance.now();
-    let readS = 0;
-    let writeS = 0;
+    let readS: number;
+    let writeS: number;
     let phase = 'read';
     try {
       const arrays: Record<string, NdArray> = await readNpz(imgsPath, ['imgs', 'boxes']);
@@ -298,8 +298,9 @@ export class OnnxVariantRunner implements VariantRunner {
   /** End onnxruntime profiling of both sessions (they were created with `enableProfiling`); writes the JSON files. */
   async endProfiling(): Promise<void> {
     if (!this.sessions) throw new Error(`variant "${this.name}": prepare() was not called`);
-    await this.sessions.encoder.endProfiling();
-    await this.sessions.decoder.endProfiling();
+    // onnxruntime-node's endProfiling() is synchronous (returns void)
+    this.sessions.encoder.endProfiling();
+    this.sessions.decoder.endProfiling();
   }
 
   async dispose(): Promise<void> {

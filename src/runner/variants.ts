@@ -158,7 +158,7 @@ export function loadVariants(file = DEFAULT_VARIANTS_FILE): Variant[] {
   try {
     raw = JSON.parse(readFileSync(file, 'utf8'));
   } catch (e) {
-    throw new Error(`${file}: cannot read variants file as JSON: ${(e as Error).message}`);
+    throw new Error(`${file}: cannot read variants file as JSON: ${(e as Error).message}`, { cause: e });
   }
   const parsed = VariantsFileSchema.safeParse(raw);
   if (!parsed.success) {

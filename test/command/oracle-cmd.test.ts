@@ -25,9 +25,9 @@ describe('oracle-cmd (subprocess) vs in-process oracle', () => {
     const cmd = await predictCases(createRunner(oracleCmd!), cases, path.join(tmp, 'oracle-cmd'), path.join(tmp, 'logs'));
     let labelled = 0;
     for (const c of cases) {
-      expect(typeof ref.get(c), `${c} in-process: ${String(ref.get(c))}`).toBe('object');
+      expect(typeof ref.get(c), `${c} in-process: ${JSON.stringify(ref.get(c))}`).toBe('object');
       const o = cmd.get(c);
-      expect(typeof o, `${c} oracle-cmd: ${String(o)}`).toBe('object');
+      expect(typeof o, `${c} oracle-cmd: ${JSON.stringify(o)}`).toBe('object');
       if (typeof o === 'object') {
         expect(o.exitCode).toBe(0);
         expect(o.peakRssMb).toBeGreaterThan(20); // a node process with onnxruntime loaded

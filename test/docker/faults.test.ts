@@ -154,7 +154,7 @@ suite(title, () => {
     const tag = 'medseg-fault-archive:test';
     await docker.getImage(TAG).tag({ repo: 'medseg-fault-archive', tag: 'test' });
     const archive = path.join(tmp, 'team.tar.gz');
-    await pipeline((await docker.getImage(tag).get()) as NodeJS.ReadableStream, zlib.createGzip(), createWriteStream(archive));
+    await pipeline(await docker.getImage(tag).get(), zlib.createGzip(), createWriteStream(archive));
     await docker.getImage(tag).remove();
     await expect(docker.getImage(tag).inspect()).rejects.toThrow();
     expect(statSync(archive).size).toBeGreaterThan(100_000);

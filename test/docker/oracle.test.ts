@@ -42,8 +42,8 @@ suite(title, () => {
     for (const c of cases) {
       const r = ref.get(c);
       const o = dock.get(c);
-      expect(typeof r, `${c} in-process: ${String(r)}`).toBe('object');
-      expect(typeof o, `${c} oracle-docker: ${String(o)}`).toBe('object');
+      expect(typeof r, `${c} in-process: ${JSON.stringify(r)}`).toBe('object');
+      expect(typeof o, `${c} oracle-docker: ${JSON.stringify(o)}`).toBe('object');
       if (typeof o === 'object' && typeof r === 'object') {
         expect(o.exitCode).toBe(0);
         expect(o.oomKilled).toBe(false);

@@ -21,7 +21,6 @@ export function close(a: number, b: number, rel = 1e-9): boolean {
   return a === b || Math.abs(a - b) <= rel * Math.abs(b);
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type GoldenCase = any;
 
 export function loadGolden(): { cases: GoldenCase[] } {

@@ -8,7 +8,7 @@ import { readNpz } from '../../src/io/npz.js';
 import { computeCaseMetrics } from '../../src/metrics/case.js';
 import { npMean } from '../../src/metrics/numeric.js';
 import type { DType, NdArray } from '../../src/types.js';
-import { close, GOLDEN_DIR, HAVE_SHARED, loadGolden, num, type GoldenCase } from './golden-helpers.js';
+import { close, GOLDEN_DIR, HAVE_SHARED, loadGolden, num } from './golden-helpers.js';
 
 function vol(shape: number[], fill: (idx: number[]) => number, dtype: DType = 'uint8'): NdArray {
   const n = shape.reduce((a, b) => a * b, 1);
@@ -101,7 +101,7 @@ describe('strict mode, hand-checkable cases', () => {
 
 describe.skipIf(!HAVE_SHARED)('strict mode vs golden.json diagnostics_not_official', () => {
   const golden = HAVE_SHARED ? loadGolden() : { cases: [] };
-  for (const c of golden.cases as GoldenCase[]) {
+  for (const c of golden.cases) {
     const d = c.diagnostics_not_official ?? {};
     const has2d = c.dim === 2 && Array.isArray(d.deepmind_native_2d_contour_nsd_per_label);
     const has3d = c.dim === 3 && d.nsd_if_spacing_reversed !== undefined;

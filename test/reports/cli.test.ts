@@ -3,7 +3,7 @@
  * The project is compiled first when a src file is newer than its dist output (tsc emits even when another module in
  * progress has a type error; the test then only needs dist/cli/report.js and dist/reports/).
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';

@@ -114,7 +114,7 @@ describe('numbers against an independent python computation', () => {
   it('wide CSV cells and both averages equal numpy means (1e-12 relative)', () => {
     for (const average of ['modality', 'case'] as const) {
       const m = buildModel(FIXTURE, { average });
-      const rows = parse(accuracyWideCsv(m), { columns: true }) as Record<string, string>[];
+      const rows = parse<Record<string, string>>(accuracyWideCsv(m), { columns: true });
       for (const metric of ['dsc', 'nsd'] as const) {
         for (const v of m.variants) {
           const col = `${v.name} ${metric.toUpperCase()} (0-1)`;

@@ -14,7 +14,7 @@ import { predictFolder } from '../../src/cli/predict.js';
 import { createRunner } from '../../src/runner/create.js';
 import { loadVariants, type OnnxVariant } from '../../src/runner/variants.js';
 import type { NdArray } from '../../src/types.js';
-import { GOLDEN, INDEX, PUBLIC_IMGS, REPO, sha256Of } from './golden.js';
+import { INDEX, PUBLIC_IMGS, REPO, sha256Of } from './golden.js';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'runner-bad-'));
 const oracle = loadVariants().find((v) => v.name === 'oracle') as OnnxVariant;

@@ -10,7 +10,6 @@ export const GOLDEN = path.join(SHARED, 'golden', 'pipeline');
 export const PUBLIC_IMGS = path.join(SHARED, 'cases', 'public', 'imgs');
 export const PUBLIC_GTS = path.join(SHARED, 'cases', 'public', 'gts');
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const INDEX: any = JSON.parse(readFileSync(path.join(GOLDEN, 'index.json'), 'utf8'));
 
 /** sha256 of an array's raw C-order little-endian bytes (the golden files' convention). */

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Install a minimal TeX for the LaTeX compile test (test/reports/latex.test.ts): pdflatex from Debian's
+# texlive-latex-base plus texlive-latex-recommended, which holds booktabs.sty (the only package the tables need).
+#
+# - does nothing when pdflatex and booktabs.sty are already there;
+# - otherwise `apt-get install -y --no-install-recommends texlive-latex-base texlive-latex-recommended` (needs root or
+#   password-less sudo and Debian's apt archive; about 150 MB);
+# - prints the pdflatex version on success.
+# Exit status: 0 when pdflatex can compile a booktabs table afterwards, 1 otherwise. The test skips loudly when
+# pdflatex is missing, so a failure here never hides a broken table, it only leaves the compile check unrun.
+set -euo pipefail
+
+log() { echo "[tex-install] $*" >&2; }
+
+have_tex() { command -v pdflatex >/dev/null 2>&1 && command -v kpsewhich >/dev/null 2>&1 && [ -n "$(kpsewhich booktabs.sty 2>/dev/null)" ]; }
+
+if have_tex; then
+  log "already installed: $(pdflatex --version 2>/dev/null | head -1)"
+  exit 0
+fi
+
+SUDO=""
+if [ "$(id -u)" != "0" ]; then
+  if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+    SUDO="sudo -n"
+  else
+    log "not root and no password-less sudo: cannot install TeX"
+    exit 1
+  fi
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+log "apt-get update"
+$SUDO apt-get update -qq
+log "apt-get install texlive-latex-base texlive-latex-recommended"
+$SUDO apt-get install -y -qq --no-install-recommends texlive-latex-base texlive-latex-recommended >/dev/null
+
+if have_tex; then
+  log "installed: $(pdflatex --version | head -1)"
+  exit 0
+fi
+log "pdflatex or booktabs.sty still missing after the install"
+exit 1
