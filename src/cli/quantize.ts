@@ -11,6 +11,7 @@ import type { QuantizableOp } from '../quantize/qdq.js';
 
 const list = (s: string) => s.split(',').map((x) => x.trim()).filter(Boolean);
 
+/** Register this command on the `bench` program (src/cli/main.ts). */
 export function register(program: Command): void {
   program
     .command('quantize')

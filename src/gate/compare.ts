@@ -250,7 +250,7 @@ export function compareRun(run: RunData, baseline: Baseline, options: Partial<Ga
   const referenceGone = !runHas.has(reference);
   if (referenceGone && !dropped.has(reference)) {
     failures.push({
-      kind: 'missing', variant: reference, cases: Object.keys(baseline.variants[reference]!.cases).sort(),
+      kind: 'missing', variant: reference, cases: Object.keys(baseline.variants[reference].cases).sort(),
       message: `time reference variant "${reference}" is missing from the run: no time can be judged (name it with --drop-variant ${reference} to gate accuracy only, or choose another --time-reference)`,
     });
   } else if (referenceGone) {

@@ -127,7 +127,7 @@ export async function quantizeVariant(o: QuantizeOptions): Promise<QuantizeResul
       const s = await ort.InferenceSession.create(buf, { graphOptimizationLevel: 'all', logSeverityLevel: 3 });
       await s.release();
     } catch (e) {
-      throw new Error(`quantized ${r} does not load in onnxruntime: ${(e as Error).message}`);
+      throw new Error(`quantized ${r} does not load in onnxruntime: ${(e as Error).message}`, { cause: e });
     }
     writeFileSync(files[r], buf);
     sha256[r] = sha256Hex(buf);
@@ -159,7 +159,7 @@ export async function quantizeVariant(o: QuantizeOptions): Promise<QuantizeResul
     ...srcRaw,
     name: o.name,
     label: o.label ?? o.name,
-    description: `${o.from} after bench quantize: ${quantization.mode}${o.dynamic ? '' : `, ${o.activations} activations (${o.method})`}, int8 ${o.perChannel ? 'per-channel' : 'per-tensor'} weights; ${cases.length} calibration cases`,
+    description: `${o.from} after bench quantize: ${String(quantization.mode)}${o.dynamic ? '' : `, ${o.activations} activations (${o.method})`}, int8 ${o.perChannel ? 'per-channel' : 'per-tensor'} weights; ${cases.length} calibration cases`,
     encoder: rel(files.encoder),
     decoder: rel(files.decoder),
     sha256,

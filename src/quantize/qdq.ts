@@ -162,9 +162,9 @@ export function applyQdq(m: Model, targets: Target[], ranges: Map<string, [numbe
         const qw = quantizeWeight(tensorFloat32(wt), dims, axis, 'int8', o.symmetricWeights);
         const qn = `${w.name}_quantized`;
         const cdims = axis === null ? [] : [dims[axis]!];
-        newInits.push(makeTensor(qn, DataType.INT8, dims, qw.q as Int8Array));
+        newInits.push(makeTensor(qn, DataType.INT8, dims, qw.q));
         newInits.push(makeTensor(`${qn}_scale`, DataType.FLOAT, cdims, qw.scales));
-        newInits.push(makeTensor(`${qn}_zero_point`, DataType.INT8, cdims, qw.zeroPoints as Int8Array));
+        newInits.push(makeTensor(`${qn}_zero_point`, DataType.INT8, cdims, qw.zeroPoints));
         head.push({
           op_type: 'DequantizeLinear', name: `${qn}_DequantizeLinear`, input: [qn, `${qn}_scale`, `${qn}_zero_point`], output: [`${w.name}_DequantizeLinear_Output`],
           ...(axis !== null ? { attribute: [{ name: 'axis', type: 2, i: axis }] } : {}),
@@ -243,9 +243,9 @@ export function applyDynamic(m: Model, o: Pick<QdqOptions, 'opTypes' | 'perChann
     const p = `${node.name || `dyn${k}`}_dyn`;
     k++;
     const cd = o.perChannel ? [N] : [];
-    newInits.push(makeTensor(`${p}_W_quantized`, DataType.INT8, [K, N], qw.q as Int8Array));
+    newInits.push(makeTensor(`${p}_W_quantized`, DataType.INT8, [K, N], qw.q));
     newInits.push(makeTensor(`${p}_W_scale`, DataType.FLOAT, cd, qw.scales));
-    newInits.push(makeTensor(`${p}_W_zero_point`, DataType.INT8, cd, qw.zeroPoints as Int8Array));
+    newInits.push(makeTensor(`${p}_W_zero_point`, DataType.INT8, cd, qw.zeroPoints));
     const y = node.output[0]!;
     const hasC = isGemm && !!c;
     out.push(
@@ -254,7 +254,7 @@ export function applyDynamic(m: Model, o: Pick<QdqOptions, 'opTypes' | 'perChann
       { op_type: 'Cast', name: `${p}_Cast`, input: [`${p}_int32`], output: [`${p}_float`], attribute: [{ name: 'to', type: 2, i: DataType.FLOAT }] },
       { op_type: 'Mul', name: `${p}_scale_Mul`, input: [`${p}_A_scale`, `${p}_W_scale`], output: [`${p}_scale`] },
       { op_type: 'Mul', name: `${p}_output_Mul`, input: [`${p}_float`, `${p}_scale`], output: [hasC ? `${p}_mm` : y] },
-      ...(hasC ? [{ op_type: 'Add', name: `${p}_bias_Add`, input: [`${p}_mm`, c!], output: [y] }] : []),
+      ...(hasC ? [{ op_type: 'Add', name: `${p}_bias_Add`, input: [`${p}_mm`, c], output: [y] }] : []),
     );
     quantizedNodes[node.op_type] = (quantizedNodes[node.op_type] ?? 0) + 1;
   }
@@ -279,7 +279,7 @@ export function activationsToUint8(m: Model): number {
     const t = inits.get(name);
     if (!t || t.data_type !== DataType.INT8) continue;
     const raw = t.raw_data && t.raw_data.length ? new Int8Array(t.raw_data.buffer, t.raw_data.byteOffset, t.raw_data.byteLength) : Int8Array.from(t.int32_data ?? []);
-    if (raw.length !== Math.max(1, numel(t.dims))) throw new Error(`zero point "${name}": ${raw.length} values for dims [${t.dims.join(',')}]`);
+    if (raw.length !== Math.max(1, numel(t.dims))) throw new Error(`zero point "${name}": ${raw.length} values for dims [${t.dims.map(toNum).join(',')}]`);
     const u = Uint8Array.from(raw, (v) => v + 128);
     Object.assign(t, makeTensor(name, DataType.UINT8, t.dims.map(toNum), u), { int32_data: undefined });
     converted++;

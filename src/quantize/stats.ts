@@ -55,7 +55,7 @@ export class TensorStats {
     if (this.range === 0) this.range = need > 0 ? need : 0;
     while (need > this.range) this.grow();
     if (this.range === 0) {
-      h[HIST_BINS / 2] += values.length; // all zeros so far: they sit in the bin just above 0
+      h[HIST_BINS / 2]! += values.length; // all zeros so far: they sit in the bin just above 0
       return;
     }
     const inv = HIST_BINS / (2 * this.range);
@@ -141,7 +141,7 @@ function entropyThreshold(s: TensorStats, nq: number): number {
     const p = abs.slice(0, i);
     let outliers = 0;
     for (let k = i; k < half; k++) outliers += abs[k]!;
-    p[i - 1] += outliers;
+    p[i - 1]! += outliers;
     // candidate: i bins merged into nq levels, expanded back over the non-empty bins
     const qd = new Float64Array(i);
     const step = i / nq;
