@@ -21,6 +21,34 @@ function parseAverage(value: string): AverageKind {
   return value;
 }
 
+interface ReportCliOptions {
+  formats: ReportFormat[];
+  out?: string;
+  average: AverageKind;
+  percent: boolean;
+  unroundedMeans: boolean;
+  quiet: boolean;
+  figureVariant?: string;
+  cases?: string[];
+  slice?: number;
+  overlays: boolean;
+}
+
+function nonNegativeInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`expected a non-negative integer; found "${value}"`);
+  return n;
+}
+
+/** The report's files, one a line, the overlay JPEGs summarised as one line (their folder and count). */
+export function listReportFiles(files: string[]): string {
+  const overlays = files.filter((f) => /[\\/]overlays[\\/]/.test(f));
+  const rest = files.filter((f) => !overlays.includes(f));
+  const lines = rest.map((f) => `  ${f}`);
+  if (overlays.length) lines.push(`  ${overlays[0]!.replace(/([\\/]overlays)[\\/].*$/, '$1')}/ (${overlays.length} overlay JPEGs)`);
+  return `Report files (${files.length}):\n${lines.join('\n')}`;
+}
+
 /** Register this command on the `bench` program (src/cli/main.ts). */
 export function register(program: Command): void {
   program
@@ -41,12 +69,20 @@ export function register(program: Command): void {
     .option('--percent', 'print DSC/NSD in percent (0-100) instead of fractions (0-1)', false)
     .option('--unrounded-means', 'means over the full-precision per-case values (default: over the values as the official CSV prints them)', false)
     .option('--quiet', 'do not print the tables to the terminal', false)
-    .action(async (runDir: string, o: { formats: ReportFormat[]; out?: string; average: AverageKind; percent: boolean; unroundedMeans: boolean; quiet: boolean }) => {
+    .option('--figure-variant <name>', "variant whose DSC picks the figure's best/median/worst case per modality (default: the first)")
+    .option('--cases <list>', 'figure cases picked by hand, comma-separated', (v: string) => v.split(',').map((s) => s.trim()).filter(Boolean))
+    .option('--slice <z>', '3D cases: axial slice of the overlays and figure (default: largest ground-truth area per label)', nonNegativeInt)
+    .option('--no-overlays', 'do not draw overlays and the figure')
+    .action(async (runDir: string, o: ReportCliOptions) => {
       try {
-        const opts = { formats: o.formats, outDir: o.out, average: o.average, percent: o.percent, caseValues: o.unroundedMeans ? ('unrounded' as const) : ('csv' as const) };
+        const opts = {
+          formats: o.formats, outDir: o.out, average: o.average, percent: o.percent,
+          caseValues: o.unroundedMeans ? ('unrounded' as const) : ('csv' as const),
+          figureVariant: o.figureVariant, figureCases: o.cases, slice: o.slice, noOverlays: !o.overlays,
+        };
         if (!o.quiet) process.stdout.write(terminalTables(runDir, opts) + '\n');
         const { files } = await renderReport(runDir, opts);
-        process.stdout.write(`Report files (${files.length}):\n${files.map((f) => `  ${f}`).join('\n')}\n`);
+        process.stdout.write(listReportFiles(files) + '\n');
       } catch (e) {
         process.stderr.write(`bench report: ${(e as Error).message}\n`);
         process.exitCode = 2;

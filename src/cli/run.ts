@@ -155,8 +155,9 @@ export function register(program: Command): void {
       }
       console.log(terminalTables(result.dir, {}));
       if (opts.report) {
-        const { files } = await renderReport(result.dir, {});
-        console.log(`report: ${files.length} files in ${path.join(result.dir, 'report')} (open report.html)`);
+        const { files, timings } = await renderReport(result.dir, {});
+        const pictures = timings ? ` (overlays ${timings.overlaysS.toFixed(1)} s + figure ${timings.figureS.toFixed(1)} s = ${(((timings.overlaysS + timings.figureS) / wall) * 100).toFixed(1)}% of the ${wall.toFixed(1)} s run)` : '';
+        console.log(`report: ${files.length} files in ${path.join(result.dir, 'report')} (open report.html)${pictures}`);
       }
       for (const w of result.warnings) console.error(`warning: ${w}`);
       const summary = `results: ${result.dir} (${result.rows.length} rows, ${result.failed} failed, ${wall.toFixed(1)} s)`;

@@ -1,11 +1,13 @@
 /**
  * One self-contained HTML report: run metadata, variants with model hashes, both tables with their notes, and the
- * charts embedded as `data:image/png;base64` URIs. No scripts, no external requests (a Content-Security-Policy
- * forbids everything but inline styles and data: images), readable offline.
+ * charts embedded as `data:image/png;base64` URIs; plus the Ranking, Figure and Cases sections of extras.ts. One inline
+ * script (the case table), allowed by its SHA-256 hash; no external requests (the Content-Security-Policy forbids
+ * everything else), readable offline.
  */
 import type { ReportModel } from './model.js';
 import { METRICS, METRIC_TITLE } from './model.js';
 import type { ChartPng } from './charts.js';
+import { reportCsp, type HtmlExtras } from './extras.js';
 import { escapeHtml as esc, formatSeconds } from './format.js';
 
 const strong = (s: string, on: boolean) => (on ? `<strong>${esc(s)}</strong>` : esc(s));
@@ -101,7 +103,7 @@ figcaption{font-size:.88em;color:#444}
  * The HTML report as one string.
  * @param charts PNG charts to embed (from renderCharts); each becomes an `<img src="data:image/png;base64,...">`
  */
-export function reportHtml(m: ReportModel, charts: ChartPng[], generatedAt = new Date()): string {
+export function reportHtml(m: ReportModel, charts: ChartPng[], generatedAt = new Date(), extras?: HtmlExtras): string {
   const figs = charts
     .map(
       (c) =>
@@ -112,11 +114,11 @@ export function reportHtml(m: ReportModel, charts: ChartPng[], generatedAt = new
 <html lang="en">
 <head>
 <meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src data:; style-src 'unsafe-inline'">
+<meta http-equiv="Content-Security-Policy" content="${reportCsp(extras?.script ?? '')}">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <link rel="icon" href="data:,">
 <title>medseg-bench report: ${esc(m.meta.run_id)}</title>
-<style>${CSS}</style>
+<style>${CSS}${extras?.css ?? ''}</style>
 </head>
 <body>
 <h1>Benchmark report: run ${esc(m.meta.run_id)}</h1>
@@ -134,6 +136,7 @@ ${timeTable(m)}
 ${notesHtml([m.contextLine, ...m.timeNotes])}
 <h2>Charts</h2>
 ${figs}
+${extras ? `${extras.sections}\n<script>${extras.script}</script>` : ''}
 </body>
 </html>
 `;

@@ -12,6 +12,7 @@ import { accuracyWideCsv, casesLongCsv, labelsLongCsv, timeWideCsv } from './csv
 import { accuracyLatex, timeLatex } from './latex.js';
 import type { ChartPng } from './charts.js';
 import { reportHtml } from './html.js';
+import { reportExtras, type ExtrasOptions, type ExtrasTimings, type HtmlExtras } from './extras.js';
 import { terminalText } from './terminal.js';
 
 export { buildModel, type ReportModel, type ReportOptions } from './model.js';
@@ -21,7 +22,7 @@ export type ReportFormat = 'md' | 'csv' | 'tex' | 'html' | 'png';
 export const REPORT_FORMATS: ReportFormat[] = ['md', 'csv', 'tex', 'html', 'png'];
 
 /** Options of `renderReport`. */
-export interface RenderReportOptions extends ReportOptions {
+export interface RenderReportOptions extends ReportOptions, ExtrasOptions {
   /** Formats to write (default: all). */
   formats?: ReportFormat[];
   /** Output folder (default `<runDir>/report`), created when missing. */
@@ -39,7 +40,7 @@ export interface RenderReportOptions extends ReportOptions {
  * @returns absolute paths of the files written, in the order above
  * @throws Error naming the file when run.json is missing/invalid (from readRun), or an unknown format is asked for
  */
-export async function renderReport(runDir: string, opts: RenderReportOptions = {}): Promise<{ files: string[] }> {
+export async function renderReport(runDir: string, opts: RenderReportOptions = {}): Promise<{ files: string[]; timings?: ExtrasTimings }> {
   const formats = opts.formats ?? REPORT_FORMATS;
   for (const f of formats) {
     if (!REPORT_FORMATS.includes(f)) throw new Error(`unknown report format "${f}"; expected one of ${REPORT_FORMATS.join(', ')}`);
@@ -70,9 +71,14 @@ export async function renderReport(runDir: string, opts: RenderReportOptions = {
     const { renderCharts } = await import('./charts.js');
     charts = await renderCharts(model);
   }
-  if (formats.includes('html')) write('report.html', reportHtml(model, [...charts!, ...profileCharts(runDir)]));
+  // ranking, figure and overlays (src/reports/extras.ts): PNG/JPEG files with 'png', ranking tables with 'md'
+  let extras: { html: HtmlExtras; files: string[]; timings: ExtrasTimings } | undefined;
+  if (formats.includes('html') || formats.includes('png')) {
+    extras = await reportExtras(model.run, outDir, { ...opts, images: formats.includes('png'), tables: formats.includes('md') });
+  }
+  if (formats.includes('html')) write('report.html', reportHtml(model, [...charts!, ...profileCharts(runDir)], new Date(), extras?.html));
   if (formats.includes('png')) for (const c of charts!) write(c.file, c.png);
-  return { files };
+  return { files: [...files, ...(extras?.files ?? [])], timings: extras?.timings };
 }
 
 /** The op-type chart of `bench run --profile` (`<runDir>/profile/profile.png`, src/profile), when the run has one. */

@@ -47,10 +47,16 @@ describe('bench report', () => {
     expect(r.status).toBe(0);
     expect(readdirSync(dir).sort()).toEqual([
       'accuracy.tex', 'accuracy_dsc.png', 'accuracy_nsd.png', 'accuracy_vs_time.png', 'accuracy_wide.csv', 'cases_long.csv', 'dsc_per_case.png',
-      'labels_long.csv', 'report.html', 'report.md', 'time.tex', 'time_per_case.png', 'time_wide.csv',
+      'figure.html', 'figure.png', 'labels_long.csv', 'overlays', 'rank_blob.png', 'rank_heatmap.png', 'ranking.csv', 'ranking.md', 'ranking.tex',
+      'report.html', 'report.md', 'significance_map.png', 'time.tex', 'time_per_case.png', 'time_wide.csv',
     ]);
     expect(r.stdout.startsWith(terminalText(buildModel(FIXTURE)))).toBe(true);
-    expect(r.stdout).toContain(`Report files (13):`);
+    // 13 tables and charts, 3 ranking tables + 3 ranking charts, figure.png + figure.html, and the overlay JPEGs of
+    // the fixture's cases found in cases/demo (5 of 8; the others are listed as not drawn)
+    const nOverlays = readdirSync(path.join(dir, 'overlays'), { recursive: true }).filter((f) => String(f).endsWith('.jpg')).length;
+    expect(nOverlays).toBeGreaterThan(0);
+    expect(r.stdout).toContain(`Report files (${13 + 6 + 2 + nOverlays}):`);
+    expect(r.stdout).toContain(`(${nOverlays} overlay JPEGs)`);
   });
 
   it('--formats md,csv --percent --average case --quiet', () => {
