@@ -9,6 +9,7 @@ import { stringify } from 'csv-stringify/sync';
 import { parse } from 'csv-parse/sync';
 import type { CaseStatus, Dim, MetricMode, SpacingOrder } from '../types.js';
 import { csvNumber, parseCsvNumber } from '../text/numbers.js';
+import { numberProblem, RunMetaSchema, type NumberRule } from './schema.js';
 import { caseTimingWarningSchema, type CaseTimingWarning } from '../stats/warnings.js';
 
 /** One row of cases.csv: one variant x case. Times in seconds, memory in MiB. NaN = "no value" (empty field). */
@@ -229,11 +230,13 @@ function completeLines(text: string): string {
   return end === text.length - 1 ? text : text.slice(0, end + 1);
 }
 
-function readCsv(file: string): Record<string, string>[] {
+/** CSV records with the line each starts on (1-based, the header is line 1). */
+function readCsv(file: string): { record: Record<string, string>; line: number }[] {
   if (!existsSync(file)) return [];
   const text = completeLines(readFileSync(file, 'utf8'));
   try {
-    return parse<Record<string, string>>(text, { columns: true, skip_empty_lines: true, relax_column_count: true });
+    const out = parse(text, { columns: true, skip_empty_lines: true, relax_column_count: true, info: true }) as { record: Record<string, string>; info: { lines: number } }[];
+    return out.map((o) => ({ record: o.record, line: o.info.lines }));
   } catch (e) {
     throw new Error(`${file}: not a valid CSV written by "bench run": ${(e as Error).message}`, { cause: e });
   }
@@ -262,33 +265,67 @@ function readWarnings(file: string): CaseTimingWarning[] {
   return out;
 }
 
+/** Rule of each numeric column (src/results/schema.ts); numeric columns not listed (added later) are `any`. */
+const CASE_RULES: Partial<Record<keyof CaseRow, NumberRule>> = {
+  dim: 'int', n_objects: 'int', dsc: 'unit', nsd: 'unit', time_s: 'nonneg', time_s_min: 'nonneg', time_s_max: 'nonneg',
+  time_s_cold: 'nonneg', repeats: 'int', encoder_calls: 'int', decoder_calls: 'int', peak_rss_mb: 'nonneg',
+};
+const LABEL_RULES: Partial<Record<keyof LabelRow, NumberRule>> = {
+  label: 'int', dsc: 'unit', nsd: 'unit', gt_voxels: 'int', seg_voxels: 'int', intersection: 'int',
+};
+
+/** Parse one numeric CSV field under its rule. @throws Error naming file, line, column, expected and found. */
+function csvValue(file: string, line: number, column: string, text: string | undefined, rule: NumberRule): number {
+  const t = text ?? '';
+  const x = parseCsvNumber(t);
+  const problem = numberProblem(t, x, rule);
+  if (problem) {
+    const expected = rule === 'unit' ? 'a number in [0, 1] or empty (NaN)' : rule === 'any' ? 'a number or empty' : rule === 'int' ? 'an integer >= 0 or empty' : 'a number >= 0 or empty';
+    throw new Error(`${file}: line ${line}, column '${column}': expected ${expected}, found "${t}" (${problem})`);
+  }
+  return x;
+}
+
 /**
  * Read a results folder. Later rows for the same variant x case replace earlier ones (a resumed run may re-run a
  * case whose segs file was lost). Label rows are kept only for cases that have a case row.
- * @throws Error naming the file when run.json is missing or not JSON, or a CSV header is not the expected one.
+ * run.json is validated (src/results/schema.ts); every CSV number is parsed under its column's rule: a DSC/NSD that
+ * is not a number, outside [0, 1] or infinite, a negative time, ... is a data error, never a silent NaN.
+ * @throws Error naming the file (and line, column, expected, found) when run.json is missing, not JSON or invalid, or
+ *   a CSV value breaks its rule.
  */
 export function readRun(dir: string): RunData {
   const runJson = path.join(dir, 'run.json');
   if (!existsSync(runJson)) throw new Error(`${runJson}: not found — is ${dir} a results folder written by "bench run"?`);
-  let meta: RunMeta;
+  let raw: unknown;
   try {
-    meta = JSON.parse(readFileSync(runJson, 'utf8')) as RunMeta;
+    raw = JSON.parse(readFileSync(runJson, 'utf8'));
   } catch (e) {
     throw new Error(`${runJson}: not valid JSON: ${(e as Error).message}`, { cause: e });
   }
-  const caseRecords = readCsv(path.join(dir, 'cases.csv'));
+  const parsedMeta = RunMetaSchema.safeParse(raw);
+  if (!parsedMeta.success) {
+    const issues = parsedMeta.error.issues.slice(0, 5).map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
+    throw new Error(`${runJson}: not a run.json written by "bench run": ${issues.join('; ')}${parsedMeta.error.issues.length > 5 ? '; ...' : ''}`);
+  }
+  const meta = parsedMeta.data as unknown as RunMeta;
+  const casesCsv = path.join(dir, 'cases.csv');
+  const caseRecords = readCsv(casesCsv);
   const byKey = new Map<string, CaseRow>();
-  for (const r of caseRecords) {
+  for (const { record: r, line } of caseRecords) {
     if (r.variant === undefined || r.case === undefined || r.status === undefined || r.error === undefined) continue; // partial line
+    if (r.status !== 'ok' && r.status !== 'failed') throw new Error(`${casesCsv}: line ${line}, column 'status': expected ok or failed, found "${r.status}"`);
+    if (!r.variant || !r.case) throw new Error(`${casesCsv}: line ${line}: expected a variant and a case name, found "${r.variant}" / "${r.case}"`);
     const row = {} as Record<string, unknown>;
-    for (const c of CASE_COLUMNS) row[c] = NUMERIC_CASE.has(c) ? parseCsvNumber(r[c]) : (r[c] ?? '');
+    for (const c of CASE_COLUMNS) row[c] = NUMERIC_CASE.has(c) ? csvValue(casesCsv, line, c, r[c], CASE_RULES[c] ?? 'any') : (r[c] ?? '');
     byKey.set(`${r.variant}\u0000${r.case}`, row as unknown as CaseRow);
   }
   const labelsByKey = new Map<string, LabelRow[]>();
-  for (const r of readCsv(path.join(dir, 'labels.csv'))) {
+  const labelsCsv = path.join(dir, 'labels.csv');
+  for (const { record: r, line } of readCsv(labelsCsv)) {
     if (r.avg_dist_seg_to_gt === undefined) continue;
     const row = {} as Record<string, unknown>;
-    for (const c of LABEL_COLUMNS) row[c] = c === 'variant' || c === 'case' ? r[c] : parseCsvNumber(r[c]);
+    for (const c of LABEL_COLUMNS) row[c] = c === 'variant' || c === 'case' ? r[c] : csvValue(labelsCsv, line, c, r[c], LABEL_RULES[c] ?? 'any');
     const key = `${r.variant}\u0000${r.case}`;
     const list = labelsByKey.get(key) ?? [];
     // a re-run case appends a fresh block of labels starting again at the first label: keep only the last block

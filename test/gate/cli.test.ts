@@ -46,7 +46,7 @@ describe('bench gate CLI', () => {
   });
 
   it('exit 1 on a DSC regression, naming the variant and the modality', () => {
-    const rows = mapRows(baseRows(0), (r) => r.variant === 'aug-int8' && r.modality === 'Fundus', (r) => ({ dsc: r.dsc - 0.02 }));
+    const rows = mapRows(baseRows(0), (r) => r.variant === 'aug-int8' && r.modality === 'Fundus', (r) => ({ dsc: Math.max(0, r.dsc - 0.02) }));
     const cur = writeRun(path.join(dir, 'fundus'), rows, runMeta('fundus'));
     const js = path.join(dir, 'out', 'fail.json');
     const g = bench('gate', cur, '--baseline', baseline, '--json', js);
