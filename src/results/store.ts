@@ -235,7 +235,7 @@ function readCsv(file: string): { record: Record<string, string>; line: number }
   if (!existsSync(file)) return [];
   const text = completeLines(readFileSync(file, 'utf8'));
   try {
-    const out = parse(text, { columns: true, skip_empty_lines: true, relax_column_count: true, info: true }) as { record: Record<string, string>; info: { lines: number } }[];
+    const out = parse<{ record: Record<string, string>; info: { lines: number } }>(text, { columns: true, skip_empty_lines: true, relax_column_count: true, info: true });
     return out.map((o) => ({ record: o.record, line: o.info.lines }));
   } catch (e) {
     throw new Error(`${file}: not a valid CSV written by "bench run": ${(e as Error).message}`, { cause: e });
