@@ -3,7 +3,8 @@
  * name in --segs and writes the official CSV (`case,dsc,nsd`, sorted by case, rounded half-to-even to 4 decimals,
  * NaN as an empty field) byte-compatible with the official one, plus optional JSON and per-label CSV. The CSV gets a
  * sidecar `<csv>.meta.json` with mode and spacing convention. A missing/unreadable seg fails that case only
- * (DSC 0, NSD 0; listed on stderr and in the JSON/sidecar); the exit code is then 2.
+ * (DSC 0, NSD 0; listed on stderr and in the JSON/sidecar); the exit code is then 1. Usage errors and an unreadable
+ * gts/segs folder exit 2 (src/cli/main.ts).
  */
 import { existsSync, promises as fsp, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -33,8 +34,8 @@ function nonNegative(v: string): number {
 
 /**
  * Registers `bench metrics --gts <dir> --segs <dir> [--csv f] [--json f] [--per-label f] [--mode official|strict]
- * [--spacing-order as-stored|xyz|zyx] [--tolerance-mm 2] [--workers N] [--quiet]`. Exit code 0, or 2 when a case
- * failed (its row is still written with DSC 0 / NSD 0), or 1 on usage errors / unreadable gts folder.
+ * [--spacing-order as-stored|xyz|zyx] [--tolerance-mm 2] [--workers N] [--quiet]`. Exit code 0, or 1 when a case
+ * failed (its row is still written with DSC 0 / NSD 0), or 2 on usage errors / an unreadable gts or segs folder.
  */
 export function register(program: Command): void {
   program

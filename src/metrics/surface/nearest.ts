@@ -1,0 +1,292 @@
+/**
+ * Exact distance from each border corner of one mask to the nearest border corner of the other (mm): a bounded
+ * search over the offsets of an {@link OffsetTable} first, then an exact k-d tree nearest neighbour for the corners
+ * whose nearest corner lies outside the searched ball; `forceEdt` uses an exact EDT of the crop lattice instead
+ * (cross-checking). Distances are the float expression scipy evaluates (offsets.ts).
+ */
+import { squaredEdt } from '../edt.js';
+import { IntList } from '../intlist.js';
+import { LatticeKdTree } from '../kdtree.js';
+import type { Border, Geometry } from './border.js';
+import { offsetDistance, offsetTable, SEARCH_OFFSETS, type OffsetTable } from './offsets.js';
+
+/** Distances of one side: either ranks into `values` (all resolved by offsets) or plain floats. */
+export interface SideDistances {
+  rank: Int32Array | null;
+  values: Float64Array | null;
+  dist: Float64Array | null;
+}
+
+function edtDistances(query: Border, target: Border, g: Geometry, spacing: readonly number[]): Float64Array {
+  const { c0, c1, c2, W } = g;
+  const feat = new Uint8Array(c0 * c1 * c2);
+  for (let r = 0; r < c0 * c1; r++) {
+    for (let w = 0; w < W; w++) {
+      let word = target.lattice[r * W + w]!;
+      while (word !== 0) {
+        const low = word & -word;
+        const b = 31 - Math.clz32(low);
+        word ^= low;
+        feat[r * c2 + (w << 5) + b] = 1;
+      }
+    }
+  }
+  const sq = squaredEdt(feat, [c0, c1, c2], spacing);
+  const out = new Float64Array(query.n);
+  for (let q = 0; q < query.n; q++) out[q] = Math.sqrt(sq[query.row[q]! * c2 + query.k[q]!]!);
+  return out;
+}
+
+/**
+ * Bounded search of one level, offset by offset (best when the ball spans few corners along axis 2): for each query index in `todo`, the first offset (from `start`) of `table` that hits
+ * a border corner of the target. Writes the float distance into `dist` and returns the queries not found; stops early
+ * (returning the rest unprocessed) when more than `maxMiss` are not found.
+ */
+function searchLevelOffsets(
+  query: Border,
+  target: Border,
+  g: Geometry,
+  table: OffsetTable,
+  start: number,
+  todo: Int32Array,
+  dist: Float64Array,
+  rankOut: Int32Array | null,
+  maxMiss: number,
+): Int32Array {
+  const { c0, c1, c2 } = g;
+  const { di, dj, dk, rank: orank, ext, values } = table;
+  const [e0, e1, e2] = ext;
+  // Bit lattice of the target's border corners, padded by the search extent on every side: no bounds checks.
+  const P1 = c1 + 2 * e1;
+  const Wp = (c2 + 2 * e2 + 31) >>> 5;
+  const lat = new Int32Array((c0 + 2 * e0) * P1 * Wp);
+  for (let t = 0; t < target.n; t++) {
+    const r = target.row[t]!;
+    const i = (r / c1) | 0;
+    const kk = target.k[t]! + e2;
+    lat[((i + e0) * P1 + (r - i * c1) + e1) * Wp + (kk >>> 5)]! |= 1 << (kk & 31);
+  }
+  const no = di.length;
+  const rowDelta = new Int32Array(no);
+  for (let o = 0; o < no; o++) rowDelta[o] = (di[o]! * P1 + dj[o]!) * Wp;
+  const miss = new IntList(64);
+  let t = 0;
+  for (; t < todo.length; t++) {
+    const q = todo[t]!;
+    const r = query.row[q]!;
+    const i = (r / c1) | 0;
+    const base = ((i + e0) * P1 + (r - i * c1) + e1) * Wp;
+    const kk = query.k[q]! + e2;
+    let o = start;
+    for (; o < no; o++) {
+      const kt = kk + dk[o]!;
+      if ((lat[base + rowDelta[o]! + (kt >>> 5)]! >>> (kt & 31)) & 1) break;
+    }
+    if (o < no) {
+      dist[q] = values[orank[o]!]!;
+      if (rankOut) rankOut[q] = orank[o]!;
+    } else {
+      miss.push(q);
+      if (miss.n > maxMiss) {
+        t++;
+        break;
+      }
+    }
+  }
+  for (; t < todo.length; t++) miss.push(todo[t]!);
+  return miss.done();
+}
+
+/**
+ * Bounded search of one level: for each query index in `todo`, the nearest border corner of the target among the
+ * offsets of `table`. The (d0, d1) pairs are visited by increasing lower bound (distance at d2 = 0) and, for each,
+ * the nearest set bit along axis 2 is found with word operations (the float distance is non-decreasing in |d2|), until
+ * the lower bound reaches the best distance found: the exact minimum of sqrt(((d0*s0)^2 + (d1*s1)^2) + (d2*s2)^2).
+ * Writes the distance (and its rank in `table.values` when `rankOut`) and returns the queries not resolved inside the
+ * table's ball; stops early (returning the rest unprocessed) when more than `maxMiss` are not resolved.
+ */
+function searchLevel(
+  query: Border,
+  target: Border,
+  g: Geometry,
+  table: OffsetTable,
+  spacing: readonly number[],
+  todo: Int32Array,
+  dist: Float64Array,
+  rankOut: Int32Array | null,
+  maxMiss: number,
+): Int32Array {
+  const { c0, c1, c2 } = g;
+  const [s0, s1, s2] = spacing as [number, number, number];
+  const { ext, rankAt, radius } = table;
+  const [e0, e1, e2] = ext;
+  const { d0: pd0, d1: pd1, base: pbase } = table.pairs;
+  const np = pd0.length;
+  // Bit lattice of the target's border corners, padded by the search extent on every side: no bounds checks.
+  const P1 = c1 + 2 * e1;
+  const Wp = (c2 + 2 * e2 + 31) >>> 5;
+  const lat = new Int32Array((c0 + 2 * e0) * P1 * Wp);
+  for (let t = 0; t < target.n; t++) {
+    const r = target.row[t]!;
+    const i = (r / c1) | 0;
+    const kk = target.k[t]! + e2;
+    lat[((i + e0) * P1 + (r - i * c1) + e1) * Wp + (kk >>> 5)]! |= 1 << (kk & 31);
+  }
+  const rowDelta = new Int32Array(np);
+  for (let p = 0; p < np; p++) rowDelta[p] = (pd0[p]! * P1 + pd1[p]!) * Wp;
+  const S1 = 2 * e1 + 1;
+  const S2 = 2 * e2 + 1;
+  const miss = new IntList(64);
+  let t = 0;
+  for (; t < todo.length; t++) {
+    const q = todo[t]!;
+    const r = query.row[q]!;
+    const i = (r / c1) | 0;
+    const base = ((i + e0) * P1 + (r - i * c1) + e1) * Wp;
+    const kk = query.k[q]! + e2;
+    const w = kk >>> 5;
+    const b = kk & 31;
+    const maskHi = -1 << b; // bits >= b
+    const maskLo = b === 31 ? -1 : (1 << (b + 1)) - 1; // bits <= b
+    let best = Infinity;
+    let bestP = -1;
+    let bestDk = 0;
+    for (let p = 0; p < np; p++) {
+      if (pbase[p]! >= best) break;
+      const rb = base + rowDelta[p]!;
+      // Nearest set bit to kk within [kk - e2, kk + e2].
+      let dk = e2 + 1;
+      let word = lat[rb + w]! & maskHi;
+      if (word !== 0) dk = 31 - Math.clz32(word & -word) - b;
+      else {
+        for (let w2 = w + 1; (w2 << 5) - kk <= e2; w2++) {
+          const x = lat[rb + w2]!;
+          if (x !== 0) {
+            dk = (w2 << 5) + 31 - Math.clz32(x & -x) - kk;
+            break;
+          }
+        }
+      }
+      if (dk > 0) {
+        word = lat[rb + w]! & maskLo;
+        if (word !== 0) {
+          const d = b - (31 - Math.clz32(word));
+          if (d < dk) dk = d;
+        } else {
+          for (let w2 = w - 1; w2 >= 0 && kk - ((w2 << 5) + 31) < dk; w2--) {
+            const x = lat[rb + w2]!;
+            if (x !== 0) {
+              const d = kk - ((w2 << 5) + 31 - Math.clz32(x));
+              if (d < dk) dk = d;
+              break;
+            }
+          }
+        }
+      }
+      if (dk > e2) continue;
+      const dd = offsetDistance(pd0[p]!, pd1[p]!, dk, s0, s1, s2);
+      if (dd < best) {
+        best = dd;
+        bestP = p;
+        bestDk = dk;
+      }
+    }
+    if (bestP >= 0 && best <= radius) {
+      dist[q] = best;
+      if (rankOut) rankOut[q] = rankAt[((pd0[bestP]! + e0) * S1 + pd1[bestP]! + e1) * S2 + bestDk + e2]!;
+    } else {
+      miss.push(q);
+      if (miss.n > maxMiss) {
+        t++;
+        break;
+      }
+    }
+  }
+  for (; t < todo.length; t++) miss.push(todo[t]!);
+  return miss.done();
+}
+
+/**
+ * Exact distance from every border corner of `query` to the nearest border corner of `target` (mm).
+ * The bounded search scans the ~{@link SEARCH_OFFSETS} nearest offsets (at least the tolerance ball); the corners it
+ * does not resolve (or all of them once more than max(256, 5% of n) miss) get an exact k-d tree nearest neighbour.
+ * With `forceEdt` every distance comes from an exact EDT of the crop lattice (cross-checking).
+ */
+export function sideDistances(query: Border, target: Border, g: Geometry, spacing: readonly number[], tol: number, forceEdt: boolean): SideDistances {
+  const n = query.n;
+  if (n === 0) return { rank: new Int32Array(0), values: new Float64Array(0), dist: null };
+  if (target.n === 0) return { rank: new Int32Array(n), values: Float64Array.of(Infinity), dist: null };
+  const dist = new Float64Array(n);
+  let todo: Int32Array = new Int32Array(n);
+  for (let q = 0; q < n; q++) todo[q] = q;
+  let table: OffsetTable | null = null;
+  let rank: Int32Array | null = null;
+  if (!forceEdt) {
+    table = offsetTable(spacing, tol, SEARCH_OFFSETS);
+    if (table) {
+      rank = new Int32Array(n);
+      // Stop scanning when many corners are farther than the ball: the k-d tree resolves those faster.
+      const maxMiss = Math.max(256, Math.floor(n * 0.05));
+      // Few corners along axis 2 inside the ball: scan 3D offsets; else (d0, d1) pairs with bit scans along axis 2.
+      todo =
+        table.ext[2] <= 2
+          ? searchLevelOffsets(query, target, g, table, 0, todo, dist, rank, maxMiss)
+          : searchLevel(query, target, g, table, spacing, todo, dist, rank, maxMiss);
+      if (todo.length === 0) return { rank, values: table.values, dist: null };
+    }
+  }
+  if (forceEdt) {
+    // Cross-check path: exact EDT of the crop lattice for everything.
+    const edt = edtDistances(query, target, g, spacing);
+    for (let t = 0; t < todo.length; t++) dist[todo[t]!] = edt[todo[t]!]!;
+    return { rank: null, values: null, dist };
+  }
+  // The rest: exact nearest neighbour in a k-d tree of the target's border corners (cost independent of the crop).
+  const ti = new Int32Array(target.n);
+  for (let t = 0; t < target.n; t++) ti[t] = (target.row[t]! / g.c1) | 0;
+  const tj = new Int32Array(target.n);
+  for (let t = 0; t < target.n; t++) tj[t] = target.row[t]! - ti[t]! * g.c1;
+  const tree = new LatticeKdTree(ti, tj, target.k, spacing);
+  for (let t = 0; t < todo.length; t++) {
+    const q = todo[t]!;
+    const i = (query.row[q]! / g.c1) | 0;
+    dist[q] = tree.nearest(i, query.row[q]! - i * g.c1, query.k[q]!);
+  }
+  let allFar = true;
+  for (let t = 0; t < todo.length; t++) if (!(dist[todo[t]!]! > (table?.radius ?? Infinity))) allFar = false;
+  if (table && rank && allFar) {
+    // Ranks: the table's values for the resolved corners, then the k-d tree distances (all beyond the ball), sorted.
+    const far = new Float64Array(todo.length);
+    for (let t = 0; t < todo.length; t++) far[t] = dist[todo[t]!]!;
+    const r = rankDistances(far);
+    const nv = table.values.length;
+    for (let t = 0; t < todo.length; t++) rank[todo[t]!] = nv + r.rank[t]!;
+    const values = new Float64Array(nv + r.values.length);
+    values.set(table.values);
+    values.set(r.values, nv);
+    return { rank, values, dist: null };
+  }
+  return { rank: null, values: null, dist };
+}
+
+
+/** Ranks of float distances into their sorted distinct values. */
+export function rankDistances(dist: Float64Array): { rank: Int32Array; values: Float64Array } {
+  const sorted = Float64Array.from(dist).sort();
+  let u = 0;
+  for (let i = 0; i < sorted.length; i++) if (i === 0 || sorted[i] !== sorted[u - 1]) sorted[u++] = sorted[i]!;
+  const values = sorted.slice(0, u);
+  const rank = new Int32Array(dist.length);
+  for (let q = 0; q < dist.length; q++) {
+    const x = dist[q]!;
+    let lo = 0;
+    let hi = u - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (values[mid]! < x) lo = mid + 1;
+      else hi = mid;
+    }
+    rank[q] = lo;
+  }
+  return { rank, values };
+}
