@@ -14,8 +14,14 @@ export const CASES_DIR = [path.join(REPO, 'cases', 'demo'), path.resolve(REPO, '
   existsSync(path.join(d, 'imgs')),
 )!;
 
-/** One small 2D case and one small 3D case present in both cases/demo and ../shared/cases/public. */
-export const CASES_2D_3D = ['2DBox_Microscope_0003', '3DBox_MR_0001'].filter((n) => existsSync(caseFile(n)));
+/**
+ * One small 2D case and one small 3D case of CASES_DIR: 2DBox_Microscope_0003 (in both sets) and the first
+ * 3DBox_MR_* case (3DBox_MR_0101 of cases/demo, else 3DBox_MR_0001 of ../shared/cases/public).
+ */
+export const CASES_2D_3D = [
+  '2DBox_Microscope_0003',
+  readdirSync(path.join(CASES_DIR, 'imgs')).filter((f) => f.startsWith('3DBox_MR_')).sort()[0]?.replace(/\.npz$/, '') ?? '3DBox_MR_missing',
+].filter((n) => existsSync(caseFile(n)));
 
 export function caseFile(name: string): string {
   return path.join(CASES_DIR, 'imgs', `${name}.npz`);

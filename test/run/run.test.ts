@@ -16,7 +16,7 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '.
 const BENCH = path.join(ROOT, 'bin', 'bench.js');
 const DEMO = path.join(ROOT, 'cases', 'demo');
 // Real-model inference is the slow part (about 0.7 s per encoder call on 2 cores): two small 2D cases here; the 3D
-// path of bench run is covered by the resume test below (oracle on 3DBox_MR_0001) and by test/runner.
+// path of bench run is covered by the resume test below (oracle on 3DBox_MR_0101) and by test/runner.
 const CASES = ['2DBox_US_0001', '2DBox_X-Ray_0001'];
 
 // one intra-op thread: vitest runs two test files at once on this 2-core machine
@@ -130,7 +130,7 @@ describe('bench run: a killed run finishes with --resume, identical numbers, no 
   const dir = mkdtempSync(path.join(os.tmpdir(), 'medseg-resume-'));
   const full = path.join(dir, 'full');
   const killed = path.join(dir, 'killed');
-  const args = ['--variants', 'oracle', '--filter', '2DBox_*,3DBox_MR_0001', '--no-report'];
+  const args = ['--variants', 'oracle', '--filter', '2DBox_*,3DBox_MR_0101', '--no-report'];
 
   it('kill after the first finished case, then resume', async () => {
     const ref = bench(['run', ...args, '--out', full]);
