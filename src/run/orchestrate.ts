@@ -320,10 +320,20 @@ async function runInFolder(o: RunOptions, cases: CaseEntry[], store: RunStore): 
     type: 'plan',
     tasks: todoPairs.map(([v, c]) => ({ variant: v.name, case: c.name, units: ready.get(v.name)?.error ? 0 : facts.get(c.name)!.units })),
   });
+  // A variant's sessions are released right after its last case (grouped order: before the next variant runs), so
+  // the process holds fewer models at once (peak RSS).
+  const lastPair = new Map(pairs.map(([v], i) => [v.name, i] as const));
+  const release = async (name: string, i: number): Promise<void> => {
+    const r = ready.get(name);
+    if (lastPair.get(name) !== i || !r?.runner) return;
+    await r.runner.dispose().catch(() => {});
+    ready.set(name, { ...r, runner: null });
+  };
   let index = 0;
-  for (const [v, c] of pairs) {
+  for (const [i, [v, c]] of pairs.entries()) {
     if (done.has(`${v.name}\u0000${c.name}`)) {
       emit({ type: 'case-skip', variant: v.name, case: c.name });
+      await release(v.name, i);
       continue;
     }
     emit({ type: 'case-start', variant: v.name, case: c.name, index: index++, total: todoCount });
@@ -391,6 +401,7 @@ async function runInFolder(o: RunOptions, cases: CaseEntry[], store: RunStore): 
     }
     rows.push(row);
     emit({ type: 'case-done', variant: v.name, row, warnings: caseWarnings });
+    await release(v.name, i);
   }
   for (const { runner } of ready.values()) if (runner) await runner.dispose().catch(() => {});
   meta.finished_at = new Date().toISOString();

@@ -3,7 +3,8 @@
  * LiteMedSAM pipeline of ./pipeline.ts (../shared/docs/PIPELINE.md).
  *
  * Sessions are created once in prepare() (model files read once, sha256 verified against the variant definition,
- * tensor names checked) and reused for every case. Thread counts are explicit: intra-op threads from the runner
+ * tensor names checked) and reused for every case; dispose() releases them. The CPU memory arena is off (peak RSS,
+ * see prepare()). Thread counts are explicit: intra-op threads from the runner
  * options, else the variant's `threads`, else os.availableParallelism(); inter-op 1, sequential execution.
  * Timing: `modelTimeS` is the time spent awaiting `session.run` (inside onnxruntime incl. its tensor marshalling);
  * `details.preS`/`postS` the harness's own pre-/post-processing; `details.readS`/`writeS` npz I/O.
@@ -178,6 +179,10 @@ export class OnnxVariantRunner implements VariantRunner {
           interOpNumThreads: 1,
           executionMode: 'sequential',
           graphOptimizationLevel: 'all',
+          // No CPU memory arena: with it, four LiteMedSAM pairs in one process grew to 3.2 GB peak RSS (each arena
+          // keeps its high-water mark of activations); without it 0.84 GB, at the same encoder/decoder speed within
+          // the noise (measured on this project's 2-core VM; see README "Memory"). The memory pattern stays on.
+          enableCpuMemArena: false,
           ...(Object.keys(this.sessionConfig).length ? { extra: sessionConfigToExtra(this.sessionConfig) } : {}),
           ...this.opts.sessionOptions?.[role],
         });
