@@ -26,19 +26,15 @@ export interface OverlayPlane {
 export const GT_COLOUR: [number, number, number] = [0, 230, 64];
 export const BOX_COLOUR = '#ffd400';
 
-/**
- * Colour of a predicted label: hues around the circle by the golden angle, skipping the green band of the
- * ground-truth contour (hue 80-160 degrees); saturated and light enough to read on grey images.
- */
+/** Prediction colours: distinct, none green (ground truth) or yellow (boxes); repeated after 10 labels. */
+const LABEL_PALETTE: [number, number, number][] = [
+  [255, 0, 255], [255, 48, 48], [48, 128, 255], [0, 229, 255], [255, 128, 0],
+  [160, 64, 255], [255, 128, 192], [255, 255, 255], [128, 128, 255], [192, 0, 0],
+];
+
+/** Colour of predicted label `label` (1-based) in the overlays. */
 export function labelColour(label: number): [number, number, number] {
-  let hue = (300 + (label - 1) * 137.508) % 360;
-  if (hue >= 80 && hue <= 160) hue = (hue + 100) % 360;
-  const s = 1;
-  const l = 0.55;
-  const k = (n: number) => (n + hue / 30) % 12;
-  const a = s * Math.min(l, 1 - l);
-  const f = (n: number) => Math.round(255 * (l - a * Math.max(-1, Math.min(k(n) - 3, Math.min(9 - k(n), 1)))));
-  return [f(0), f(8), f(4)];
+  return LABEL_PALETTE[(label - 1) % LABEL_PALETTE.length]!;
 }
 
 /** Integer label values of any integer NdArray as a Uint16Array copy of one slice (or the whole array). */

@@ -62,9 +62,20 @@ async function blobPlot(r: Ranking): Promise<Buffer> {
         }),
       );
       ctx.fillStyle = '#333';
-      ctx.font = `bold 15px ${FONT}`;
+      ctx.font = `bold ${scopes.length > 6 ? 12 : 15}px ${FONT}`;
       ctx.textAlign = 'center';
-      scopes.forEach((s, si) => ctx.fillText(`${s.name} (${s.nCases})`, xs.getPixelForValue(si * (P + 1) + (P - 1) / 2), chart.chartArea.top + 16));
+      // scope titles alternate between two lines so that many scopes never overlap; a grey rule between scopes
+      scopes.forEach((s, si) => {
+        ctx.fillText(`${s.name} (${s.nCases})`, xs.getPixelForValue(si * (P + 1) + (P - 1) / 2), chart.chartArea.top + (si % 2 ? 32 : 14));
+        if (si > 0) {
+          const x = xs.getPixelForValue(si * (P + 1) - 1);
+          ctx.strokeStyle = '#bbb';
+          ctx.beginPath();
+          ctx.moveTo(x, chart.chartArea.top);
+          ctx.lineTo(x, chart.chartArea.bottom);
+          ctx.stroke();
+        }
+      });
       ctx.restore();
     },
   };
