@@ -22,7 +22,7 @@ const BENCH = path.join(ROOT, 'bin', 'bench.js');
 const TEST_OUTPUT = path.join(ROOT, 'test-output');
 const CHROMIUM = process.env.MEDSEG_CHROMIUM ?? '/usr/bin/chromium';
 const HAVE_CHROMIUM = existsSync(CHROMIUM);
-const CASES = ['2DBox_US_0001', '3DBox_MR_0001'];
+const CASES = ['2DBox_US_0001', '3DBox_MR_0101'];
 
 if (!HAVE_CHROMIUM) {
   console.error(`\n${'!'.repeat(100)}\n!!! SKIPPED: interactive report browser test — chromium not found at ${CHROMIUM}.\n${'!'.repeat(100)}\n`);
@@ -56,7 +56,7 @@ describe('overlays and figure', () => {
     expect(us.map((o) => o.variant)).toEqual(['gt', 'oracle', 'oracle-cmd']);
     const row = run.cases.find((c) => c.case === '2DBox_US_0001' && c.variant === 'oracle')!;
     expect(us[1]!.caption).toBe(`oracle DSC ${row.dsc.toFixed(4)} NSD ${row.nsd.toFixed(4)}`);
-    const mr = set.overlays.filter((o) => o.case === '3DBox_MR_0001');
+    const mr = set.overlays.filter((o) => o.case === '3DBox_MR_0101');
     const slices = [...new Set(mr.map((o) => o.slice))];
     expect(slices.length).toBeGreaterThanOrEqual(1);
     expect(slices.length).toBeLessThanOrEqual(3);
@@ -69,7 +69,7 @@ describe('overlays and figure', () => {
     // the drawn slice of the 3D case is the one with the largest ground-truth area of some label
     const gts = spawnSync('python3', ['-c', `
 import numpy as np, json
-g = np.load('cases/demo/gts/3DBox_MR_0001.npz')['gts']
+g = np.load('cases/demo/gts/3DBox_MR_0101.npz')['gts']
 best = {}
 for l in np.unique(g)[1:]:
     a = (g == l).sum(axis=(1, 2)); best[int(l)] = (int(a.argmax()), int(a.max()))
@@ -87,7 +87,7 @@ print(json.dumps(sorted(set(z for z, _ in best.values()))))`], { cwd: ROOT, enco
     expect(img.height).toBe(70 + 2 * (360 + 34) + 50);
     expect(() => chooseFigureRows(readRun(runDir), 'nope')).toThrow(/--figure-variant nope/);
     expect(() => chooseFigureRows(readRun(runDir), 'oracle', ['2DBox_Nope_1'])).toThrow(/--cases: case "2DBox_Nope_1"/);
-    expect(chooseFigureRows(readRun(runDir), 'oracle', ['3DBox_MR_0001']).map((r) => r.pick)).toEqual(['chosen']);
+    expect(chooseFigureRows(readRun(runDir), 'oracle', ['3DBox_MR_0101']).map((r) => r.pick)).toEqual(['chosen']);
   });
 
   it('report.html: Ranking, Figure and Cases sections; the one inline script is allowed by its hash', () => {
@@ -120,8 +120,8 @@ describe.skipIf(!HAVE_CHROMIUM)(`interactive report in headless chromium (${CHRO
       page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
       await page.goto(pathToFileURL(path.join(outDir, 'report.html')).href, { waitUntil: 'load' });
       expect(await page.locator('.case-overlays:visible').count()).toBe(0);
-      await page.locator('#cases-table tbody tr[data-case="3DBox_MR_0001"][data-variant="oracle-cmd"]').click();
-      const panel = page.locator('.case-overlays[data-case="3DBox_MR_0001"]');
+      await page.locator('#cases-table tbody tr[data-case="3DBox_MR_0101"][data-variant="oracle-cmd"]').click();
+      const panel = page.locator('.case-overlays[data-case="3DBox_MR_0101"]');
       await panel.waitFor({ state: 'visible' });
       expect(await page.locator('.case-overlays:visible').count()).toBe(1);
       const imgs = await panel.evaluate(async (el) => {
