@@ -59,6 +59,7 @@ interface GateCliOptions {
   allowMetricMismatch?: boolean;
   referenceAbsoluteTime?: boolean;
   skipTime?: boolean;
+  timeMetric: 'wall' | 'cpu';
   worst: number;
   markdown?: string;
   json?: string;
@@ -122,6 +123,7 @@ export async function gateCommand(runDir: string | undefined, o: GateCliOptions)
         allowMetricMismatch: !!o.allowMetricMismatch,
         referenceAbsoluteTime: !!o.referenceAbsoluteTime,
         skipTime: !!o.skipTime,
+        timeMetric: o.timeMetric,
         worst: o.worst,
       },
       o.baseline,
@@ -177,6 +179,10 @@ export function register(program: Command): void {
     .option('--allow-metric-mismatch', 'compare even when metric mode, tolerance or spacing convention differ')
     .option('--reference-absolute-time', 'judge the time reference variant on absolute time (same machine only)')
     .option('--skip-time', 'report time ratios but never fail on time')
+    .option('--time-metric <m>', 'time compared: wall (time_s) or cpu (cpu_s: CPU seconds of the work, for machines that cannot be kept quiet)', (s: string) => {
+      if (s !== 'wall' && s !== 'cpu') throw new InvalidArgumentError(`--time-metric: expected "wall" or "cpu", found "${s}"`);
+      return s;
+    }, 'wall')
     .option('--worst <n>', 'number of worst cases listed per variant', count, d.worst)
     .option('--markdown <file>', 'also write the Markdown summary to this file')
     .option('--json <file>', 'write the JSON verdict to this file')

@@ -58,7 +58,7 @@ export function register(program: Command): void {
     .option('--variants-file <file>', 'variant definitions', DEFAULT_VARIANTS_FILE)
     .option('--out <dir>', 'results folder (default: results/<UTC timestamp>)')
     .option('--repeat <n>', 'timed runs per case (median, min, max reported)', positiveInt('--repeat'), 1)
-    .option('--warmup <n>', 'untimed runs of the first case per variant before timing', positiveInt('--warmup'), 0)
+    .option('--warmup <n>', 'untimed runs of the smallest selected case per variant before timing (default 1 for in-process variants; given explicitly, it applies to command and docker variants too; 0: none)', positiveInt('--warmup'), 1)
     .option('--resume', 'finish an interrupted run in --out: skip cases already done; its stored options (cases, variants, filter, repeat, warm-up, mode, threads, order) are reused', false)
     .option('--mode <mode>', 'metric semantics: official (compute_metrics.py) or strict', 'official')
     .option('--spacing-order <order>', '3D spacing storage: as-stored (official) | xyz | zyx', 'as-stored')
@@ -134,6 +134,7 @@ export function register(program: Command): void {
           outDir,
           repeat: opts.repeat,
           warmup: opts.warmup,
+          warmupAllKinds: given('warmup'),
           resume: opts.resume,
           mode,
           spacingOrder,

@@ -36,6 +36,8 @@ export const BaselineCaseSchema = z.object({
   time_s: num,
   /** time_s / time_s of the reference variant on the same case of the same run; null when either is unusable */
   rel_time: num,
+  /** CPU seconds of the work as in cases.csv `cpu_s` (for `bench gate --time-metric cpu`); absent in older baselines */
+  cpu_s: num.optional(),
 });
 
 export const BaselineVariantSchema = z.object({
@@ -158,6 +160,7 @@ export function buildBaseline(run: RunData, opts: BuildBaselineOptions = {}): Ba
         nsd: toJsonNumber(r.nsd),
         time_s: toJsonNumber(r.time_s),
         rel_time: toJsonNumber(t / tRef),
+        cpu_s: toJsonNumber(r.cpu_s ?? NaN),
       };
     }
     const modalities: Baseline['variants'][string]['modalities'] = {};
@@ -249,6 +252,10 @@ export function baselineRows(variant: string, cases: Record<string, BaselineCase
       encoder_calls: NaN,
       decoder_calls: NaN,
       peak_rss_mb: NaN,
+      cpu_s: fromJsonNumber(e.cpu_s ?? null),
+      other_cpu_share: NaN,
+      load_start: NaN,
+      load_end: NaN,
       error: '',
     }));
 }

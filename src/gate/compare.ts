@@ -22,6 +22,7 @@ import {
 } from './baseline.js';
 import { geometricMean, signTestMedianCI } from './stats.js';
 import { formatFixed } from '../text/numbers.js';
+import { CONTENTION_THRESHOLD } from '../run/load.js';
 
 export interface GateOptions {
   /** Largest allowed drop of a modality mean (or the Average) of DSC, absolute. Default 0.005. */
@@ -49,6 +50,11 @@ export interface GateOptions {
   referenceAbsoluteTime: boolean;
   /** Do not judge time at all (ratios are still reported). */
   skipTime: boolean;
+  /**
+   * Which time the speed check compares: `wall` (cases.csv `time_s`, default) or `cpu` (`cpu_s`, CPU seconds of the
+   * work: less sensitive to other processes on a machine that cannot be kept quiet; blind to lost parallelism).
+   */
+  timeMetric: 'wall' | 'cpu';
   /** How many worst cases to list per variant. Default 5. */
   worst: number;
 }
@@ -64,6 +70,7 @@ export const DEFAULT_GATE_OPTIONS: GateOptions = {
   allowMetricMismatch: false,
   referenceAbsoluteTime: false,
   skipTime: false,
+  timeMetric: 'wall',
   worst: 5,
 };
 
@@ -184,20 +191,25 @@ function timeRatios(
   reference: string,
   baseline: Baseline,
   cur: Map<string, Map<string, CaseRow>>,
+  metric: 'wall' | 'cpu' = 'wall',
 ): Map<string, number> {
   const out = new Map<string, number>();
   const bV = baseline.variants[variant]?.cases ?? {};
   const bR = baseline.variants[reference]?.cases ?? {};
   const cV = cur.get(variant) ?? new Map<string, CaseRow>();
   const cR = cur.get(reference) ?? new Map<string, CaseRow>();
+  // the time compared: wall seconds (time_s) or CPU seconds of the work (cpu_s)
+  const bT = (e: Baseline['variants'][string]['cases'][string] | undefined) =>
+    e && { status: e.status, time_s: fromJsonNumber(metric === 'cpu' ? (e.cpu_s ?? null) : e.time_s) };
+  const cT = (r: CaseRow | undefined) => r && { status: r.status, time_s: metric === 'cpu' ? r.cpu_s : r.time_s };
   for (const c of cases) {
-    const tb = usableTime(bV[c] && { status: bV[c].status, time_s: fromJsonNumber(bV[c].time_s) });
-    const tc = usableTime(cV.get(c));
+    const tb = usableTime(bT(bV[c]));
+    const tc = usableTime(cT(cV.get(c)));
     let r: number;
     if (basis === 'absolute') r = tc / tb;
     else {
-      const tbr = usableTime(bR[c] && { status: bR[c].status, time_s: fromJsonNumber(bR[c].time_s) });
-      const tcr = usableTime(cR.get(c));
+      const tbr = usableTime(bT(bR[c]));
+      const tcr = usableTime(cT(cR.get(c)));
       r = tc / tcr / (tb / tbr);
     }
     if (Number.isFinite(r) && r > 0) out.set(c, r);
@@ -270,6 +282,22 @@ export function compareRun(run: RunData, baseline: Baseline, options: Partial<Ga
   if (bRepeat !== undefined && rRepeat !== undefined && bRepeat !== rRepeat) notes.push(`timing repeats differ: baseline ${bRepeat}, run ${rRepeat}`);
   if (baseline.run.cases_dir && run.meta.cases_dir && path.basename(baseline.run.cases_dir) !== path.basename(run.meta.cases_dir))
     notes.push(`different case folders: baseline ${baseline.run.cases_dir}, run ${run.meta.cases_dir}`);
+
+  // --- timing conditions: cases timed under contention (typed warnings of the run), and the time metric
+  const contended = new Map<string, number>();
+  for (const w of run.warnings ?? []) if (w.warning.kind === 'contention') contended.set(w.variant, (contended.get(w.variant) ?? 0) + 1);
+  if (contended.size > 0) {
+    notes.push(
+      `timed under contention (other processes used more than ${Math.round(100 * CONTENTION_THRESHOLD)}% of the machine's CPU during the case): ` +
+        [...contended].map(([v, n]) => `${v} ${n} case(s)`).join(', ') +
+        (opt.timeMetric === 'wall' ? '; wall-time ratios are less reliable — --time-metric cpu compares CPU seconds instead' : ''),
+    );
+  }
+  if (opt.timeMetric === 'cpu') {
+    notes.push('time metric: CPU seconds of the work (cpu_s), not wall seconds (--time-metric cpu)');
+    const noCpu = Object.values(baseline.variants).some((bv) => Object.values(bv.cases).some((c) => c.cpu_s === undefined));
+    if (noCpu) notes.push(`${bName} has no cpu_s for some cases (written before CPU seconds were recorded): those cases are not paired on time; rewrite the baseline with --update-baseline`);
+  }
 
   const cur = new Map<string, Map<string, CaseRow>>();
   for (const r of run.cases) {
@@ -357,7 +385,7 @@ export function compareRun(run: RunData, baseline: Baseline, options: Partial<Ga
     const isRef = v === reference;
     let time: TimeComparison;
     const basis: 'relative' | 'absolute' | 'none' = isRef ? (opt.referenceAbsoluteTime ? 'absolute' : 'none') : 'relative';
-    const ratios = basis === 'none' ? new Map<string, number>() : timeRatios(v, compared, basis, reference, baseline, cur);
+    const ratios = basis === 'none' ? new Map<string, number>() : timeRatios(v, compared, basis, reference, baseline, cur, opt.timeMetric);
     if (basis === 'none') {
       time = {
         basis, reference, n: 0, median: NaN, lower: NaN, upper: NaN, coverage: NaN, geomean: NaN, status: 'skipped',

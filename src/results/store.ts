@@ -32,6 +32,13 @@ export interface CaseRow {
   encoder_calls: number;
   decoder_calls: number;
   peak_rss_mb: number;
+  /** CPU seconds (user + system) of the work, median over repeats: process, child processes or container (src/run/load.ts). */
+  cpu_s: number;
+  /** Share (0..1) of the machine's CPU time used by other processes while the case ran. */
+  other_cpu_share: number;
+  /** 1-minute load average at the start and the end of the case. */
+  load_start: number;
+  load_end: number;
   error: string;
 }
 
@@ -52,13 +59,14 @@ export interface LabelRow {
 
 export const CASE_COLUMNS: (keyof CaseRow)[] = [
   'variant', 'case', 'modality', 'dim', 'shape', 'n_objects', 'status', 'dsc', 'nsd', 'time_s', 'time_s_min',
-  'time_s_max', 'time_s_cold', 'repeats', 'encoder_calls', 'decoder_calls', 'peak_rss_mb', 'error',
+  'time_s_max', 'time_s_cold', 'repeats', 'encoder_calls', 'decoder_calls', 'peak_rss_mb', 'cpu_s', 'other_cpu_share',
+  'load_start', 'load_end', 'error',
 ];
 export const LABEL_COLUMNS: (keyof LabelRow)[] = [
   'variant', 'case', 'label', 'dsc', 'nsd', 'gt_voxels', 'seg_voxels', 'intersection', 'hd95',
   'avg_dist_gt_to_seg', 'avg_dist_seg_to_gt',
 ];
-const NUMERIC_CASE = new Set<keyof CaseRow>(['dim', 'n_objects', 'dsc', 'nsd', 'time_s', 'time_s_min', 'time_s_max', 'time_s_cold', 'repeats', 'encoder_calls', 'decoder_calls', 'peak_rss_mb']);
+const NUMERIC_CASE = new Set<keyof CaseRow>(['dim', 'n_objects', 'dsc', 'nsd', 'time_s', 'time_s_min', 'time_s_max', 'time_s_cold', 'repeats', 'encoder_calls', 'decoder_calls', 'peak_rss_mb', 'cpu_s', 'other_cpu_share', 'load_start', 'load_end']);
 
 /** Variant entry of run.json. */
 export interface RunVariant {
@@ -69,6 +77,9 @@ export interface RunVariant {
   models?: { path: string; sha256: string }[];
   load_time_s?: number;
   warmup_time_s?: number;
+  /** the case the warm-up ran on (the smallest selected case), and the error when the warm-up failed */
+  warmup_case?: string;
+  warmup_error?: string;
   facts?: Record<string, unknown>;
   /** command/docker: median of no-op runs under the same protocol (process or container start), seconds. */
   overhead?: { median_s: number; min_s: number; max_s: number; runs: number; times_s: number[]; command: string[] };

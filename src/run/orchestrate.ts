@@ -23,7 +23,8 @@ import type { Variant } from '../runner/variants.js';
 import { scoreCase } from '../metrics/score.js';
 import { readRun, RunStore, type CaseRow, type LabelRow, type RunMeta, type RunVariant } from '../results/store.js';
 import { gitCommit, machineFacts, versionFacts } from './machine.js';
-import { summariseTimes } from '../stats/summary.js';
+import { median, summariseTimes } from '../stats/summary.js';
+import { CONTENTION_THRESHOLD, loadFacts, loadSnapshot, underContention } from './load.js';
 import { timingWarningText, type TimingWarning } from '../stats/warnings.js';
 import { caseWork, type PlannedCase } from './eta.js';
 
@@ -45,7 +46,10 @@ export interface RunOptions {
   variantsFile?: string;
   outDir: string;
   repeat: number;
+  /** untimed warm-up runs of the smallest case per variant (in-process variants only unless `warmupAllKinds`) */
   warmup: number;
+  /** apply `warmup` to command and docker variants too (the CLI sets it when --warmup is given explicitly) */
+  warmupAllKinds?: boolean;
   resume: boolean;
   mode: MetricMode;
   spacingOrder: SpacingOrder;
@@ -289,13 +293,24 @@ async function runInFolder(o: RunOptions, cases: CaseEntry[], store: RunStore): 
       }
       emit({ type: 'variant-ready', variant: v.name, loadTimeS });
       store.log(`${v.name}: ready in ${loadTimeS.toFixed(3)} s`);
-      const first = todo.find((c) => !facts.get(c.name)!.problem);
-      if (o.warmup > 0 && first) {
+      // Warm-up: untimed runs of the smallest selected case (least work), so the first timed case is not the cold
+      // one. By default in-process variants only (a command/docker case starts a fresh process anyway).
+      const nWarm = v.kind === 'onnx' || o.warmupAllKinds ? o.warmup : 0;
+      const valid = todo.filter((c) => !facts.get(c.name)!.problem);
+      const smallest = valid.reduce<CaseEntry | undefined>((a, c) => (!a || facts.get(c.name)!.units < facts.get(a.name)!.units ? c : a), undefined);
+      if (nWarm > 0 && smallest) {
         const tmpDir = path.join(store.dir, 'logs', 'warmup');
         mkdirSync(tmpDir, { recursive: true });
         const t0 = performance.now();
-        for (let i = 0; i < o.warmup; i++) await runner.runCase(first.imgsPath, path.join(tmpDir, `${v.name}_${first.name}.npz`), { caseName: first.name, logDir: store.logDir });
-        entry.warmup_time_s = us((performance.now() - t0) / 1e3);
+        try {
+          for (let i = 0; i < nWarm; i++) await runner.runCase(smallest.imgsPath, path.join(tmpDir, `${v.name}_${smallest.name}.npz`), { caseName: smallest.name, logDir: store.logDir });
+          entry.warmup_time_s = us((performance.now() - t0) / 1e3);
+          entry.warmup_case = smallest.name;
+        } catch (e) {
+          // a failing warm-up case does not stop the variant: the case fails again, on its own, when timed
+          entry.warmup_error = `${smallest.name}: ${(e as Error).message}`;
+          store.log(`${v.name}: warm-up on ${smallest.name} failed: ${(e as Error).message}`);
+        }
         rmSync(tmpDir, { recursive: true, force: true });
       }
     } catch (e) {
@@ -342,7 +357,7 @@ async function runInFolder(o: RunOptions, cases: CaseEntry[], store: RunStore): 
     const base = {
       variant: v.name, case: c.name, modality: c.modality, dim: c.dim, shape: f.shape, n_objects: f.n_objects,
       time_s: NaN, time_s_min: NaN, time_s_max: NaN, time_s_cold: NaN, repeats: 0, encoder_calls: NaN,
-      decoder_calls: NaN, peak_rss_mb: NaN,
+      decoder_calls: NaN, peak_rss_mb: NaN, cpu_s: NaN, other_cpu_share: NaN, load_start: NaN, load_end: NaN,
     };
     let row: CaseRow;
     let labels: LabelRow[] = [];
@@ -352,14 +367,20 @@ async function runInFolder(o: RunOptions, cases: CaseEntry[], store: RunStore): 
       row = failedRow(base, variantError ?? `invalid case: ${f.problem}`);
     } else {
       const times: number[] = [];
+      const cpus: number[] = [];
+      let externalCpuS = 0;
       let outcome: CaseRunOutcome | null = null;
       let error: string | null = null;
+      const caseLoad = loadSnapshot();
       for (let r = 0; r < o.repeat; r++) {
         try {
+          const runLoad = loadSnapshot();
           const t0 = performance.now();
           outcome = await runner!.runCase(c.imgsPath, segsPath, { caseName: c.name, logDir: store.logDir });
           const wall = (performance.now() - t0) / 1e3;
           times.push(outcome.timeS ?? wall);
+          cpus.push(loadFacts(runLoad, v.kind, outcome.cpuS ?? NaN).cpu_s);
+          externalCpuS += outcome.cpuS ?? NaN;
         } catch (e) {
           error = (e as Error).message;
           outcome = ((e as { outcome?: CaseRunOutcome }).outcome ?? null);
@@ -370,12 +391,24 @@ async function runInFolder(o: RunOptions, cases: CaseEntry[], store: RunStore): 
       const timing = t
         ? { time_s: us(t.median), time_s_min: us(t.min), time_s_max: us(t.max), time_s_cold: t.repeats > 1 ? us(t.cold) : NaN, repeats: t.repeats }
         : {};
-      const calls = {
+      const calls: Partial<CaseRow> = {
         encoder_calls: outcome?.encoderCalls ?? NaN,
         decoder_calls: outcome?.decoderCalls ?? NaN,
         peak_rss_mb: Math.round((outcome?.peakRssMb ?? (v.kind === 'onnx' ? processPeakRssMb() : NaN)) * 10) / 10,
       };
+      // load-robust facts: CPU seconds of the work (median over repeats) and other processes' share of the machine
+      const lf = loadFacts(caseLoad, v.kind, externalCpuS);
+      const load = {
+        cpu_s: cpus.length ? us(median(cpus)) : NaN,
+        other_cpu_share: Math.round(lf.other_cpu_share * 1e4) / 1e4,
+        load_start: lf.load_start,
+        load_end: lf.load_end,
+      };
+      Object.assign(calls, load);
       caseWarnings = t?.warnings ?? [];
+      if (times.length && underContention(lf)) {
+        caseWarnings.push({ kind: 'contention', other_cpu_share: load.other_cpu_share, threshold: CONTENTION_THRESHOLD, load_start: lf.load_start, load_end: lf.load_end });
+      }
       if (error !== null) {
         row = failedRow({ ...base, ...timing, ...calls }, error);
       } else {

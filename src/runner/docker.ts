@@ -138,6 +138,9 @@ export async function loadImageArchive(docker: Docker, archive: string): Promise
  */
 class ContainerMemoryPoller {
   private file: string | undefined;
+  private cpuFile: { file: string; v2: boolean } | undefined;
+  /** last CPU usage read from the container's cgroup, seconds (user + system of all its processes) */
+  private cpuS = NaN;
   private peak = 0;
   private timer: NodeJS.Timeout | undefined;
   private tree: TreeMemorySampler | undefined;
@@ -150,7 +153,8 @@ class ContainerMemoryPoller {
         if (this.stopped || !info.State?.Pid) return;
         this.tree = new TreeMemorySampler(info.State.Pid).start();
         this.file = cgroupPeakFile(info.State.Pid);
-        if (!this.file) return;
+        this.cpuFile = cgroupCpuFile(info.State.Pid);
+        if (!this.file && !this.cpuFile) return;
         this.read();
         this.timer = setInterval(() => this.read(), 100);
         this.timer.unref();
@@ -159,6 +163,15 @@ class ContainerMemoryPoller {
   }
 
   private read(): void {
+    if (this.cpuFile) {
+      try {
+        const text = readFileSync(this.cpuFile.file, 'latin1');
+        const cpu = this.cpuFile.v2 ? Number(/^usage_usec (\d+)/m.exec(text)?.[1]) / 1e6 : Number(text.trim()) / 1e9;
+        if (Number.isFinite(cpu)) this.cpuS = cpu;
+      } catch {
+        // cgroup removed: container exited (the last value read stands)
+      }
+    }
     if (!this.file) return;
     try {
       this.peak = Math.max(this.peak, Number(readFileSync(this.file, 'latin1').trim()));
@@ -167,13 +180,43 @@ class ContainerMemoryPoller {
     }
   }
 
-  stop(): { cgroupPeakMb?: number; treePeakRssMb?: number } {
+  stop(): { cgroupPeakMb?: number; treePeakRssMb?: number; cpuS?: number } {
     if (!this.stopped) this.read();
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
     const treePeakRssMb = this.tree?.stop();
-    return { cgroupPeakMb: this.peak > 0 ? this.peak / 1048576 : undefined, treePeakRssMb };
+    return { cgroupPeakMb: this.peak > 0 ? this.peak / 1048576 : undefined, treePeakRssMb, ...(Number.isFinite(this.cpuS) ? { cpuS: this.cpuS } : {}) };
   }
+}
+
+/**
+ * The CPU usage file of the cgroup of host pid `pid`: cgroup v2 `cpu.stat` (`usage_usec`), v1 `cpuacct.usage` (ns).
+ * Polled with the memory file; the last value read before the container exits is its CPU time (at most one poll
+ * interval, 100 ms, short).
+ */
+function cgroupCpuFile(pid: number): { file: string; v2: boolean } | undefined {
+  let lines: string[];
+  try {
+    lines = readFileSync(`/proc/${pid}/cgroup`, 'latin1').trim().split('\n');
+  } catch {
+    return undefined;
+  }
+  const candidates: { file: string; v2: boolean }[] = [];
+  for (const line of lines) {
+    const [, controllers, rel] = line.split(':');
+    if (rel === undefined) continue;
+    if (controllers!.split(',').includes('cpuacct')) {
+      candidates.push({ file: path.join('/sys/fs/cgroup/cpuacct', rel, 'cpuacct.usage'), v2: false }, { file: path.join('/sys/fs/cgroup/cpu,cpuacct', rel, 'cpuacct.usage'), v2: false });
+    }
+    if (controllers === '') candidates.push({ file: path.join('/sys/fs/cgroup', rel, 'cpu.stat'), v2: true });
+  }
+  return candidates.find((c) => {
+    try {
+      return statSync(c.file).isFile();
+    } catch {
+      return false;
+    }
+  });
 }
 
 /** Path of the memory high-water-mark file of the cgroup of host pid `pid`, when readable. */
@@ -213,6 +256,8 @@ export interface ContainerRunResult {
   peakRssMb?: number;
   /** Peak summed RSS of the container's processes from the host /proc, MiB. */
   treePeakRssMb?: number;
+  /** CPU seconds of the container's cgroup (user + system), when readable. */
+  cpuS?: number;
   containerName: string;
   stdout: Buffer;
   stderr: Buffer;
@@ -385,6 +430,7 @@ export class DockerRunner implements VariantRunner {
         timedOut,
         peakRssMb: mem.cgroupPeakMb,
         treePeakRssMb: mem.treePeakRssMb,
+        ...(mem.cpuS !== undefined ? { cpuS: mem.cpuS } : {}),
         containerName,
         stdout: logs.stdout,
         stderr: logs.stderr,
@@ -417,6 +463,7 @@ export class DockerRunner implements VariantRunner {
       const outcome: CaseRunOutcome = {
         timeS: r.timeS,
         peakRssMb: r.peakRssMb,
+        ...(r.cpuS !== undefined ? { cpuS: r.cpuS } : {}),
         exitCode: r.exitCode,
         oomKilled: r.oomKilled,
         details: {

@@ -12,6 +12,8 @@ export interface CaseRunOutcome {
   decoderCalls?: number;
   /** Peak resident memory in MiB (process, process tree or container), when known. */
   peakRssMb?: number;
+  /** CPU seconds (user + system) the work used, when the kind measures it itself (docker: the container's cgroup). */
+  cpuS?: number;
   /** Seconds inside onnxruntime (in-process kinds) — lets benchmarks split model time from harness overhead. */
   modelTimeS?: number;
   /** Exit code and OOM flag of an external predictor (command, docker). */

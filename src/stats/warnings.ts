@@ -18,6 +18,11 @@ const TIMING_WARNING_SCHEMAS = [
   z.strictObject({ kind: z.literal('large-spread'), mad_s: z.number(), median_s: z.number(), runs: z.number().int() }),
   /** hyperfine's FastExecutionTime: a run shorter than 5 ms measures the timer and process start, not the work. */
   z.strictObject({ kind: z.literal('below-timer-resolution'), min_s: z.number(), threshold_s: z.number() }),
+  /**
+   * Timed under contention: other processes used more than `threshold` of the machine's CPU time (all cores, /proc/stat)
+   * while the case ran (src/run/load.ts); the 1-minute load average at the case's start and end.
+   */
+  z.strictObject({ kind: z.literal('contention'), other_cpu_share: z.number(), threshold: z.number(), load_start: z.number(), load_end: z.number() }),
 ] as const;
 
 /** Schema of one timing warning (a discriminated union on `kind`). */
@@ -38,6 +43,9 @@ const TEXT: { [K in TimingWarningKind]: (w: Extract<TimingWarning, { kind: K }>)
     `${w.count} statistical outlier(s) among ${w.runs} runs (modified Z-score > 14.826, median ${sec(w.median_s)}); the machine may have been busy`,
   'large-spread': (w) =>
     `large spread: MAD ${sec(w.mad_s)} is ${((100 * w.mad_s) / w.median_s).toFixed(0)}% of the median ${sec(w.median_s)} over ${w.runs} runs`,
+  contention: (w) =>
+    `timed under contention: other processes used ${(100 * w.other_cpu_share).toFixed(0)}% of the machine's CPU time during the case ` +
+    `(threshold ${(100 * w.threshold).toFixed(0)}%; load average ${w.load_start.toFixed(2)} -> ${w.load_end.toFixed(2)}); the wall time is inflated — compare cpu_s or re-run on a quiet machine`,
   'below-timer-resolution': (w) =>
     `a run took ${ms(w.min_s)}, below ${ms(w.threshold_s)}: the timer resolution and process overhead dominate`,
 };

@@ -4,7 +4,7 @@
  * missing / failed cases, metric-mode mismatch, the time reference.
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildBaseline, GateDataError, readBaseline, writeBaseline } from '../../src/gate/baseline.js';
@@ -280,5 +280,32 @@ describe('NaN semantics (official: a case DSC is NaN when a label is empty in gt
     const v2 = compareRun(run(baseRows(0), 'nan-before'), base2);
     expect(v2.failures.filter((x) => x.modality === 'X-Ray')).toEqual([]);
     expect(v2.notes.join('\n')).toMatch(/aug-int8: DSC on X-Ray was n\/a in the baseline and is 0\.\d{4} now/);
+  });
+});
+
+describe('--time-metric cpu and contention notes', () => {
+  // CPU seconds of the work: here 0.9 x the wall time of each case (a quiet machine)
+  const withCpu = (rows: CaseRow[]) => rows.map((r) => ({ ...r, cpu_s: r.time_s * 0.9, other_cpu_share: 0.02, load_start: 0.1, load_end: 0.1 }));
+  it('a run whose wall times doubled under load but whose CPU seconds did not: fails on wall, passes on cpu', () => {
+    const base = withCpu(baseRows(0));
+    const b = baselineOf(base);
+    expect(b.variants['aug-int8']!.cases['3DBox_CT_0001']!.cpu_s).toBeCloseTo(base.find((r) => r.variant === 'aug-int8' && r.case === '3DBox_CT_0001')!.time_s * 0.9, 12);
+    // load hit the model variant (wall x2), not its CPU work
+    const loaded = mapRows(base, (r) => r.variant === 'aug-int8', (r) => ({ time_s: r.time_s * 2, other_cpu_share: 0.5 }));
+    const cur = run(loaded, 'loaded');
+    expect(compareRun(cur, b).failures.map((f) => f.kind)).toContain('time');
+    const v = compareRun(cur, b, { timeMetric: 'cpu' });
+    expect(v.failures).toEqual([]);
+    expect(v.notes).toContain('time metric: CPU seconds of the work (cpu_s), not wall seconds (--time-metric cpu)');
+    // a real CPU slowdown is still caught on cpu
+    const slower = run(mapRows(base, (r) => r.variant === 'aug-int8', (r) => ({ cpu_s: r.cpu_s * 1.5 })), 'cpu-slower');
+    expect(compareRun(slower, b, { timeMetric: 'cpu' }).failures.map((f) => f.kind)).toContain('time');
+  });
+  it('cases flagged "timed under contention" are counted in the notes', () => {
+    const dir = writeRun(path.join(tempDir(), 'contended'), withCpu(baseRows(0)), runMeta('contended'));
+    const w = { variant: 'aug-int8', case: '3DBox_CT_0001', warning: { kind: 'contention' as const, other_cpu_share: 0.48, threshold: 0.25, load_start: 3.1, load_end: 4.2 } };
+    writeFileSync(path.join(dir, 'warnings.jsonl'), `${JSON.stringify(w)}\n`);
+    const v = compareRun(readRun(dir), baselineOf(withCpu(baseRows(0))));
+    expect(v.notes.join('\n')).toMatch(/timed under contention \(other processes used more than 25% of the machine's CPU during the case\): aug-int8 1 case\(s\); .*--time-metric cpu/);
   });
 });

@@ -60,7 +60,7 @@ describe('bench gate on real bench run folders', () => {
   });
 
   it('a second real run of the same cases has identical accuracy and passes', () => {
-    const g = gateJson(runs.a2);
+    const g = gateJson(runs.a2, '--verbose');
     expect(g.code, g.stdout + g.stderr).toBe(0);
     expect(g.verdict.failures).toEqual([]);
     for (const v of g.verdict.variants) for (const m of [...v.modalities, v.average]) expect([m.dsc.delta, m.nsd.delta]).toEqual([0, 0]);
