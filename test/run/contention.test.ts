@@ -1,8 +1,9 @@
 /**
  * Acceptance test of the "timed under contention" warning (src/run/load.ts): a real case run by bench run's
  * orchestration while CPU-bound processes compete on every core warns and records other_cpu_share above the
- * threshold; the same case alone does not warn. The "alone" half needs a quiet machine: when the machine is already
- * busy before the test (other processes above half the threshold), that half is skipped LOUDLY, never passed silently.
+ * threshold; the same case alone does not warn. The "alone" half needs a quiet machine: when the machine is busy
+ * before the test (other processes above half the threshold) or gets busy during it (the case then warns, which is
+ * checked), that half is skipped LOUDLY, never passed silently.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
@@ -61,8 +62,15 @@ describe.skipIf(!onLinux)('timed under contention', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'medseg-quiet-'));
     await run(path.join(dir, 'quiet'));
     const data = readRun(path.join(dir, 'quiet'));
-    expect(data.cases[0]!.status).toBe('ok');
-    expect(data.cases[0]!.other_cpu_share).toBeLessThanOrEqual(CONTENTION_THRESHOLD);
-    expect(data.warnings.filter((x) => x.warning.kind === 'contention')).toEqual([]);
+    const row = data.cases[0]!;
+    expect(row.status).toBe('ok');
+    const contention = data.warnings.filter((x) => x.warning.kind === 'contention');
+    if (row.other_cpu_share > CONTENTION_THRESHOLD) {
+      // other processes (e.g. other test files, other users) got busy during the run: the warning must say so
+      expect(contention).toHaveLength(1);
+      console.warn(`!!! SKIPPED: the machine got busy during the quiet run (others ${(100 * row.other_cpu_share).toFixed(0)}%): warned, as it should`);
+      ctx.skip();
+    }
+    expect(contention).toEqual([]);
   }, 120_000);
 });
