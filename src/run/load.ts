@@ -78,7 +78,7 @@ export function loadSnapshot(): LoadSnapshot {
  * @param kind the variant kind: `onnx` counts this process's CPU, `command` the reaped children's, `docker` `externalCpuS`
  * @param externalCpuS CPU seconds measured elsewhere (the container's cgroup), for docker; NaN when unknown
  */
-export function loadFacts(start: LoadSnapshot, kind: 'onnx' | 'command' | 'docker' | string, externalCpuS = NaN): LoadFacts {
+export function loadFacts(start: LoadSnapshot, kind: string, externalCpuS = NaN): LoadFacts {
   const end = loadSnapshot();
   const self = process.cpuUsage(start.self);
   const selfS = (self.user + self.system) / 1e6;
