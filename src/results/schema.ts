@@ -16,6 +16,9 @@ export const RunVariantSchema = z.looseObject({
   models: z.array(z.looseObject({ path: z.string(), sha256: z.string() })).optional(),
   load_time_s: z.number().optional(),
   warmup_time_s: z.number().optional(),
+  /** the case the warm-up ran on (the smallest selected case); the error when it failed */
+  warmup_case: z.string().optional(),
+  warmup_error: z.string().optional(),
   facts: z.record(z.string(), z.unknown()).optional(),
   overhead: z
     .looseObject({ median_s: z.number(), min_s: z.number(), max_s: z.number(), runs: z.number(), times_s: z.array(z.number()), command: z.array(z.string()) })

@@ -280,6 +280,7 @@ function readWarnings(file: string): CaseTimingWarning[] {
 const CASE_RULES: Partial<Record<keyof CaseRow, NumberRule>> = {
   dim: 'int', n_objects: 'int', dsc: 'unit', nsd: 'unit', time_s: 'nonneg', time_s_min: 'nonneg', time_s_max: 'nonneg',
   time_s_cold: 'nonneg', repeats: 'int', encoder_calls: 'int', decoder_calls: 'int', peak_rss_mb: 'nonneg',
+  cpu_s: 'nonneg', other_cpu_share: 'unit', load_start: 'nonneg', load_end: 'nonneg',
 };
 const LABEL_RULES: Partial<Record<keyof LabelRow, NumberRule>> = {
   label: 'int', dsc: 'unit', nsd: 'unit', gt_voxels: 'int', seg_voxels: 'int', intersection: 'int',
