@@ -8,9 +8,11 @@
  * Case time = spawn to exit of the predictor (copying the case in and validating the output are excluded), the
  * subprocess analogue of the challenge's timed `docker container run`.
  */
-import { accessSync, constants, readFileSync, statSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { accessSync, closeSync, constants, openSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { TreeMemorySampler, killTree } from './proctree.js';
+import { killMarked, killTree, PROC_TOKEN_VAR, TreeMemorySampler } from './proctree.js';
 import {
   caseFailure,
   caseLogPaths,
@@ -41,31 +43,57 @@ export interface ProcessRunResult {
 }
 
 /**
- * Spawns `argv` detached (its own process group), samples the tree's memory, kills the whole tree with SIGKILL after
- * `timeoutS` seconds, and also kills any process of the group still alive once the main process exits.
- * stdout/stderr go to the given files (truncated), stdin is closed.
+ * Spawns `argv` detached (its own session and process group) with a per-run marker in its environment
+ * ({@link PROC_TOKEN_VAR}), samples the tree's memory, and on `timeoutS` kills the whole tree with SIGKILL: the
+ * process group, the live descendants, and every process carrying the marker (setsid children, double-forked daemons).
+ * The run ends when the predictor's main process EXITS, not when its stdout/stderr close (a background child holding
+ * them must not hang the run): stdout/stderr are file descriptors of the given files (truncated), no pipes; stdin is
+ * closed. Whatever is still alive after the exit (background children) is killed the same way; that is not a timeout.
+ * `live` (optional) holds the pid and marker while the process runs, so a dispose() can kill it on an interrupt.
  * Never throws for a failing predictor: the outcome is in the result.
  */
 export async function runProcessTree(
   argv: readonly string[],
-  opts: { cwd?: string; env?: Record<string, string>; timeoutS: number; stdoutFile: string; stderrFile: string },
+  opts: {
+    cwd?: string;
+    env?: Record<string, string>;
+    timeoutS: number;
+    stdoutFile: string;
+    stderrFile: string;
+    live?: Map<number, string>;
+  },
 ): Promise<ProcessRunResult> {
   const [file, ...args] = argv;
-  // lazy: keeps execa's import cost off every `bench` start
-  const { execa } = await import('execa');
+  const token = randomBytes(12).toString('hex');
+  // node's spawn with the log files as plain descriptors, not execa: execa's `{ file }` stdio goes through pipes whose
+  // close it awaits, which is exactly the hang when a background child keeps them open.
+  const outFd = openSync(opts.stdoutFile, 'w');
+  const errFd = openSync(opts.stderrFile, 'w');
   const t0 = process.hrtime.bigint();
-  const child = execa(file!, args, {
-    cwd: opts.cwd,
-    env: opts.env,
-    extendEnv: true,
-    stdin: 'ignore',
-    stdout: { file: opts.stdoutFile },
-    stderr: { file: opts.stderrFile },
-    detached: true,
-    reject: false,
-    cleanup: false,
+  let child: ChildProcess;
+  try {
+    child = spawn(file!, args, {
+      cwd: opts.cwd,
+      env: { ...process.env, ...opts.env, [PROC_TOKEN_VAR]: token },
+      stdio: ['ignore', outFd, errFd],
+      detached: true,
+    });
+  } finally {
+    // the child holds its own copies
+    closeSync(outFd);
+    closeSync(errFd);
+  }
+  let spawnError: string | undefined;
+  // 'exit' of the main process: never wait for the descriptors a background child may still hold
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    child.once('exit', (code, signal) => resolve({ code, signal }));
+    child.once('error', (e) => {
+      spawnError = e.message;
+      resolve({ code: null, signal: null });
+    });
   });
   const pid = child.pid;
+  if (pid !== undefined) opts.live?.set(pid, token);
   const sampler = pid !== undefined ? new TreeMemorySampler(pid).start() : undefined;
   let timedOut = false;
   let killedAt: bigint | undefined;
@@ -74,21 +102,26 @@ export async function runProcessTree(
     killedAt = process.hrtime.bigint();
     sampler?.sample();
     killTree(pid);
+    killMarked(token);
   }, opts.timeoutS * 1000);
-  const result = await child;
+  const ex = await exited;
   const end = process.hrtime.bigint();
   clearTimeout(timer);
   const peakRssMb = sampler?.stop();
-  // stragglers that kept running after the main process exited (background children)
+  // stragglers that kept running after the main process exited (background children, setsid daemons)
   if (pid !== undefined) killTree(pid);
+  killMarked(token);
+  if (pid !== undefined) opts.live?.delete(pid);
   const timeS = Number((timedOut && killedAt !== undefined ? killedAt : end) - t0) / 1e9;
-  const spawnFailed = pid === undefined || (result.exitCode === undefined && !result.signal && !timedOut);
+  const exitCode = ex.code ?? undefined;
+  const signal = ex.signal ?? undefined;
+  const spawnFailed = pid === undefined || (exitCode === undefined && !signal && !timedOut);
   return {
     timeS,
-    exitCode: result.exitCode,
-    signal: result.signal,
+    exitCode,
+    signal,
     timedOut,
-    spawnError: spawnFailed ? (result.originalMessage || result.shortMessage || 'spawn failed') : undefined,
+    spawnError: spawnFailed ? (spawnError ?? 'spawn failed') : undefined,
     peakRssMb,
     processes: sampler?.processCount() ?? 0,
   };

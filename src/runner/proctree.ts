@@ -116,6 +116,58 @@ export class TreeMemorySampler {
   }
 }
 
+/** Name of the environment variable that marks every process of one predictor run (see {@link killMarked}). */
+export const PROC_TOKEN_VAR = 'MEDSEG_BENCH_PROC_TOKEN';
+
+/**
+ * Pids of live processes (not this one) whose initial environment holds `PROC_TOKEN_VAR=token`. Descendants inherit
+ * the environment across fork, `setsid` and double forks, so this finds what the process tree and the process group
+ * no longer reach (the cookie technique of Jenkins' ProcessTreeKiller). A process that cleared its environment
+ * (`env -i`) is not found. Empty where /proc is unreadable.
+ */
+export function markedProcesses(token: string): number[] {
+  const needle = Buffer.from(`${PROC_TOKEN_VAR}=${token}\0`, 'latin1');
+  const inner = Buffer.concat([Buffer.from([0]), needle]);
+  const out: number[] = [];
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return out;
+  }
+  for (const e of entries) {
+    if (!/^\d+$/.test(e) || Number(e) === process.pid) continue;
+    try {
+      const env = readFileSync(`/proc/${e}/environ`);
+      if (env.indexOf(needle) === 0 || env.indexOf(inner) >= 0) out.push(Number(e));
+    } catch {
+      // gone, or not ours to read
+    }
+  }
+  return out;
+}
+
+/**
+ * SIGKILL every process marked with `token` (see {@link markedProcesses}), repeating while new ones appear (a process
+ * may fork between the scan and the kill), at most `rounds` scans. @returns how many processes were signalled.
+ */
+export function killMarked(token: string, rounds = 5): number {
+  let n = 0;
+  for (let r = 0; r < rounds; r++) {
+    const pids = markedProcesses(token);
+    if (pids.length === 0) break;
+    for (const p of pids) {
+      try {
+        process.kill(p, 'SIGKILL');
+        n++;
+      } catch {
+        // gone
+      }
+    }
+  }
+  return n;
+}
+
 /**
  * Sends SIGKILL to the process group `root` (the predictor is spawned detached, so it leads its own group) and to
  * every live descendant of `root` found in /proc right now (catches children that changed group). Best effort:
