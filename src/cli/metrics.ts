@@ -11,7 +11,8 @@ import { dirname, resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { MetricMode, SpacingOrder } from '../types.js';
 import { csvSidecarJson, metricsJson, officialCsv, perLabelCsv, type MetricsRunInfo } from '../metrics/output.js';
-import { scoreFolder } from '../metrics/score.js';
+import { autoWorkers } from '../metrics/pool.js';
+import { listCases, scoreFolder } from '../metrics/score.js';
 
 async function writeText(path: string, text: string): Promise<void> {
   await fsp.mkdir(dirname(resolve(path)), { recursive: true });
@@ -21,6 +22,7 @@ async function writeText(path: string, text: string): Promise<void> {
 }
 
 function positiveInt(v: string): number {
+  if (v === 'auto') return 0; // resolved by autoWorkers() once the folder's cases are known
   const n = Number(v);
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`expected a positive integer, got '${v}'`);
   return n;
@@ -34,7 +36,7 @@ function nonNegative(v: string): number {
 
 /**
  * Registers `bench metrics --gts <dir> --segs <dir> [--csv f] [--json f] [--per-label f] [--mode official|strict]
- * [--spacing-order as-stored|xyz|zyx] [--tolerance-mm 2] [--workers N] [--quiet]`. Exit code 0, or 1 when a case
+ * [--spacing-order as-stored|xyz|zyx] [--tolerance-mm 2] [--workers N|auto] [--quiet]`. Exit code 0, or 1 when a case
  * failed (its row is still written with DSC 0 / NSD 0), or 2 on usage errors / an unreadable gts or segs folder.
  */
 export function register(program: Command): void {
@@ -53,7 +55,11 @@ export function register(program: Command): void {
         .default('as-stored'),
     )
     .option('--tolerance-mm <mm>', 'NSD tolerance in mm', nonNegative, 2.0)
-    .option('--workers <n>', 'cases in parallel on worker threads', positiveInt, 1)
+    .addOption(
+      new Option('--workers <n>', 'cases in parallel on worker threads, or "auto": one per core and per 8 cases, none below 16 cases')
+        .argParser(positiveInt)
+        .default(0, 'auto'),
+    )
     .option('--quiet', 'no progress on stderr')
     .action(async (o: { gts: string; segs: string; csv?: string; json?: string; perLabel?: string; mode: MetricMode; spacingOrder: SpacingOrder; toleranceMm: number; workers: number; quiet?: boolean }) => {
       if (o.mode === 'official' && o.spacingOrder !== 'as-stored') {
@@ -62,6 +68,7 @@ export function register(program: Command): void {
       for (const [opt, dir] of [['--gts', o.gts], ['--segs', o.segs]] as const) {
         if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new Error(`${opt} ${dir}: no such folder`);
       }
+      if (o.workers === 0) o.workers = autoWorkers((await listCases(o.gts)).length);
       const info: MetricsRunInfo = { mode: o.mode, spacingOrder: o.spacingOrder, toleranceMm: o.toleranceMm, gtsDir: o.gts, segsDir: o.segs, workers: o.workers };
       let done = 0;
       const t0 = performance.now();

@@ -5,6 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { scoreCase, type CaseScore, type ScoreFolderOptions, type ScoreOptions } from './score.js';
 
@@ -25,6 +26,20 @@ export function workerEntry(): string | null {
 function cloneableOptions(opts: ScoreFolderOptions): ScoreOptions {
   const { mode, spacingOrder, tolerance_mm, dim, labels, surfaces } = opts;
   return { mode, spacingOrder, tolerance_mm, dim, labels, surfaces };
+}
+
+/** Cases per worker thread below which `--workers auto` adds no thread (a worker costs ~0.1 s to start). */
+export const AUTO_CASES_PER_WORKER = 8;
+
+/**
+ * Worker threads for `bench metrics --workers auto` (the default): one per core, but one per
+ * {@link AUTO_CASES_PER_WORKER} cases at most, and none (this thread) for a folder of fewer than
+ * 2 x AUTO_CASES_PER_WORKER cases, so a one-case folder never pays for a pool.
+ * @param nCases number of cases in the folder
+ * @param cores available cores (default os.availableParallelism())
+ */
+export function autoWorkers(nCases: number, cores: number = os.availableParallelism()): number {
+  return Math.max(1, Math.min(cores, Math.floor(nCases / AUTO_CASES_PER_WORKER)));
 }
 
 /**
