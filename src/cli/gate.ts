@@ -13,35 +13,11 @@ import { compareRun, DEFAULT_GATE_OPTIONS } from '../gate/compare.js';
 import { renderMarkdown, renderShort } from '../gate/markdown.js';
 import { readRun, type RunData } from '../results/store.js';
 import { appendStepSummary } from './step-summary.js';
+import { intOption, numberOption } from './parse/numbers.js';
 
 export const EXIT_PASS = 0;
 export const EXIT_REGRESSION = 1;
 export const EXIT_USAGE = 2;
-
-function nonNegative(name: string) {
-  return (s: string): number => {
-    const x = Number(s);
-    if (s.trim() === '' || !Number.isFinite(x) || x < 0) throw new InvalidArgumentError(`${name}: expected a number >= 0, found "${s}"`);
-    return x;
-  };
-}
-function positive(name: string) {
-  return (s: string): number => {
-    const x = Number(s);
-    if (s.trim() === '' || !Number.isFinite(x) || x <= 0) throw new InvalidArgumentError(`${name}: expected a number > 0, found "${s}"`);
-    return x;
-  };
-}
-function fraction(s: string): number {
-  const x = Number(s);
-  if (s.trim() === '' || !(x > 0 && x < 1)) throw new InvalidArgumentError(`--confidence: expected a number in (0, 1), found "${s}"`);
-  return x;
-}
-function count(s: string): number {
-  const x = Number(s);
-  if (!Number.isInteger(x) || x < 0) throw new InvalidArgumentError(`--worst: expected an integer >= 0, found "${s}"`);
-  return x;
-}
 
 interface GateCliOptions {
   baseline?: string;
@@ -168,10 +144,10 @@ export function register(program: Command): void {
       if (s !== 'modality' && s !== 'case') throw new InvalidArgumentError(`--average: expected "modality" or "case", found "${s}"`);
       return s;
     }, 'modality')
-    .option('--max-dsc-drop <x>', 'largest allowed drop of a modality mean / the Average of DSC', nonNegative('--max-dsc-drop'), d.maxDscDrop)
-    .option('--max-nsd-drop <x>', 'largest allowed drop of a modality mean / the Average of NSD', nonNegative('--max-nsd-drop'), d.maxNsdDrop)
-    .option('--max-time-ratio <x>', 'slowdown factor judged against the CI of the median paired time ratio', positive('--max-time-ratio'), d.maxTimeRatio)
-    .option('--confidence <p>', 'confidence of the sign-test interval', fraction, d.confidence)
+    .option('--max-dsc-drop <x>', 'largest allowed drop of a modality mean / the Average of DSC', numberOption('--max-dsc-drop', { min: 0 }), d.maxDscDrop)
+    .option('--max-nsd-drop <x>', 'largest allowed drop of a modality mean / the Average of NSD', numberOption('--max-nsd-drop', { min: 0 }), d.maxNsdDrop)
+    .option('--max-time-ratio <x>', 'slowdown factor judged against the CI of the median paired time ratio', numberOption('--max-time-ratio', { min: 0, exclusiveMin: true }), d.maxTimeRatio)
+    .option('--confidence <p>', 'confidence of the sign-test interval', numberOption('--confidence', { min: 0, max: 1, exclusiveMin: true, exclusiveMax: true }), d.confidence)
     .option('--allow-missing', 'do not fail on baseline cases missing from the run (they are left out and listed); a whole variant needs --drop-variant')
     .option('--drop-variant <names>', 'baseline variant(s) dropped on purpose, comma-separated: not gated (a whole missing variant or time reference fails otherwise, even with --allow-missing)', (s: string, prev: string[] = []) => [...prev, ...s.split(',').map((x) => x.trim()).filter(Boolean)])
     .option('--force', 'with --update-baseline: write the baseline even from an unfinished run')
@@ -183,7 +159,7 @@ export function register(program: Command): void {
       if (s !== 'wall' && s !== 'cpu') throw new InvalidArgumentError(`--time-metric: expected "wall" or "cpu", found "${s}"`);
       return s;
     }, 'wall')
-    .option('--worst <n>', 'number of worst cases listed per variant', count, d.worst)
+    .option('--worst <n>', 'number of worst cases listed per variant', intOption('--worst', 0), d.worst)
     .option('--markdown <file>', 'also write the Markdown summary to this file')
     .option('--json <file>', 'write the JSON verdict to this file')
     .option('--quiet', 'print nothing on stdout (failures still go to stderr)')

@@ -8,11 +8,13 @@
  */
 import { existsSync, promises as fsp, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, Option } from 'commander';
 import type { MetricMode, SpacingOrder } from '../types.js';
 import { csvSidecarJson, metricsJson, officialCsv, perLabelCsv, type MetricsRunInfo } from '../metrics/output.js';
 import { autoWorkers } from '../metrics/pool.js';
 import { listCases, scoreFolder } from '../metrics/score.js';
+import { intOption, numberOption } from './parse/numbers.js';
+import { MAX_THREADS } from '../runner/threads.js';
 
 async function writeText(path: string, text: string): Promise<void> {
   await fsp.mkdir(dirname(resolve(path)), { recursive: true });
@@ -21,17 +23,10 @@ async function writeText(path: string, text: string): Promise<void> {
   await fsp.rename(tmp, path);
 }
 
-function positiveInt(v: string): number {
-  if (v === 'auto') return 0; // resolved by autoWorkers() once the folder's cases are known
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`expected a positive integer, got '${v}'`);
-  return n;
-}
-
-function nonNegative(v: string): number {
-  const n = Number(v);
-  if (!(n >= 0) || !Number.isFinite(n)) throw new InvalidArgumentError(`expected a non-negative number, got '${v}'`);
-  return n;
+const workersInt = intOption('--workers', 1, MAX_THREADS);
+/** `--workers`: a positive integer at most MAX_THREADS, or `auto` (0, resolved by autoWorkers() once the cases are known). */
+function workersOption(v: string): number {
+  return v === 'auto' ? 0 : workersInt(v);
 }
 
 /**
@@ -54,10 +49,10 @@ export function register(program: Command): void {
         .choices(['as-stored', 'xyz', 'zyx'])
         .default('as-stored'),
     )
-    .option('--tolerance-mm <mm>', 'NSD tolerance in mm', nonNegative, 2.0)
+    .option('--tolerance-mm <mm>', 'NSD tolerance in mm', numberOption('--tolerance-mm', { min: 0 }), 2.0)
     .addOption(
       new Option('--workers <n>', 'cases in parallel on worker threads, or "auto": one per core and per 8 cases, none below 16 cases')
-        .argParser(positiveInt)
+        .argParser(workersOption)
         .default(0, 'auto'),
     )
     .option('--quiet', 'no progress on stderr')

@@ -10,6 +10,7 @@ import type { Command } from 'commander';
 import { createRunner } from '../runner/create.js';
 import type { CaseRunOutcome } from '../runner/types.js';
 import { DEFAULT_VARIANTS_FILE, loadVariants, selectVariants } from '../runner/variants.js';
+import { threadsOption } from './parse/numbers.js';
 
 export interface PredictOptions {
   variant: string;
@@ -116,11 +117,7 @@ export function register(program: Command): void {
     .requiredOption('--input <dir>', 'folder of imgs .npz files')
     .requiredOption('--output <dir>', 'folder for the segs .npz files (created)')
     .option('--variants-file <file>', 'variants definition file', DEFAULT_VARIANTS_FILE)
-    .option('--threads <n>', 'onnxruntime intra-op threads (default: variant setting, else os.availableParallelism())', (s) => {
-      const n = Number(s);
-      if (!Number.isInteger(n) || n < 1) throw new Error(`--threads: expected a positive integer, found "${s}"`);
-      return n;
-    })
+    .option('--threads <n>', 'onnxruntime intra-op threads (default: variant setting, else os.availableParallelism())', threadsOption())
     .option('--no-embedding-cache', "encode every 3D slice visit (the reference's encoder call count; masks identical)")
     .option('--session-config <key=value...>', 'onnxruntime session config entries, e.g. session.intra_op.allow_spinning=0')
     .option('--quiet', 'print only failures and the summary')

@@ -7,14 +7,7 @@ import type { Command } from 'commander';
 import { listCases } from '../run/orchestrate.js';
 import { DEFAULT_VARIANTS_FILE, loadVariants, REPO_ROOT, selectVariants } from '../runner/variants.js';
 import { writeProfile } from '../profile/index.js';
-
-function positiveInt(name: string) {
-  return (s: string) => {
-    const n = Number(s);
-    if (!Number.isInteger(n) || n < 1) throw new Error(`${name} expects a positive integer, got "${s}"`);
-    return n;
-  };
-}
+import { threadsOption } from './parse/numbers.js';
 
 /** Options of `bench profile` as commander parses them. */
 interface ProfileCliOptions {
@@ -34,7 +27,7 @@ export function register(program: Command): void {
     .requiredOption('--variants <list>', 'comma-separated onnx variant names')
     .option('--cases <dir>', 'case set folder with imgs/', path.join(REPO_ROOT, 'cases', 'demo'))
     .option('--filter <pattern>', 'case-name glob(s) or modality token(s), comma-separated (e.g. "2DBox_*")')
-    .option('--threads <n>', "onnxruntime intra-op threads (default: the variant's setting, else all cores)", positiveInt('--threads'))
+    .option('--threads <n>', "onnxruntime intra-op threads (default: the variant's setting, else all cores)", threadsOption())
     .option('--variants-file <file>', 'variant definitions', DEFAULT_VARIANTS_FILE)
     .option('--out <dir>', 'folder for profiles, optimized models, tables and chart (default: results/profile-<UTC timestamp>)')
     .action(async (opts: ProfileCliOptions) => {

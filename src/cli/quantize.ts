@@ -8,6 +8,7 @@ import type { Command } from 'commander';
 import { DEFAULT_VARIANTS_FILE } from '../runner/variants.js';
 import { QUANTIZABLE_OPS, quantizeVariant } from '../quantize/index.js';
 import type { QuantizableOp } from '../quantize/qdq.js';
+import { intOption, numberOption, threadsOption } from './parse/numbers.js';
 
 const list = (s: string) => s.split(',').map((x) => x.trim()).filter(Boolean);
 
@@ -19,13 +20,9 @@ export function register(program: Command): void {
     .requiredOption('--from <variant>', 'FP32 onnx variant to quantize')
     .requiredOption('--name <new>', 'name of the new variant')
     .option('--calib <dir>', 'calibration case folder (imgs/*.npz); keep it disjoint from the cases you evaluate')
-    .option('--calib-count <n>', 'calibration cases, picked round-robin over modalities', (s) => {
-      const n = Number(s);
-      if (!Number.isInteger(n) || n < 1) throw new Error(`--calib-count expects a positive integer, got "${s}"`);
-      return n;
-    }, 16)
+    .option('--calib-count <n>', 'calibration cases, picked round-robin over modalities', intOption('--calib-count', 1), 16)
     .option('--method <m>', 'calibration range: minmax | percentile | entropy', 'minmax')
-    .option('--percentile <p>', 'percentile kept by --method percentile', (s) => Number(s), 99.999)
+    .option('--percentile <p>', 'percentile kept by --method percentile', numberOption('--percentile', { min: 0, max: 100, exclusiveMin: true }), 99.999)
     .option('--activations <t>', 'activation type: uint8 (fused integer kernels on x86) | int8', 'uint8')
     .option('--no-per-channel', 'per-tensor weights (default: per-channel)')
     .option('--no-symmetric-weights', 'asymmetric weights (default: symmetric int8, zero point 0)')
@@ -35,7 +32,7 @@ export function register(program: Command): void {
     .option('--out <dir>', 'folder for encoder.onnx and decoder.onnx (default: models/<name>)')
     .option('--variants-file <file>', 'variants file to read the source from and add the new variant to', DEFAULT_VARIANTS_FILE)
     .option('--label <text>', 'label of the new variant in tables (default: its name)')
-    .option('--threads <n>', 'onnxruntime intra-op threads for calibration', (s) => Number(s))
+    .option('--threads <n>', 'onnxruntime intra-op threads for calibration', threadsOption())
     .option('--force', 'replace an existing variant of that name and its model files', false)
     .action(async (opts) => {
       if (!['minmax', 'percentile', 'entropy'].includes(opts.method)) throw new Error(`--method expects minmax, percentile or entropy, got "${opts.method}"`);

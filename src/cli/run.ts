@@ -14,18 +14,11 @@ import { mergeResumeOptions, storedIdentity } from '../run/resume.js';
 import { benchInvocation, shellLine } from './invocation.js';
 import { progressHandler } from './progress.js';
 import { appendStepSummary } from './step-summary.js';
+import { intOption, threadsOption } from './parse/numbers.js';
 
 /** Variants `bench run` uses when --variants is not given: all in-process ones not marked `inDefaultRun: false`. */
 function defaultVariants(all: Variant[]): Variant[] {
   return all.filter((v) => v.kind === 'onnx' && v.inDefaultRun !== false);
-}
-
-function positiveInt(name: string) {
-  return (s: string) => {
-    const n = Number(s);
-    if (!Number.isInteger(n) || n < 0) throw new Error(`${name} expects a non-negative integer, got "${s}"`);
-    return n;
-  };
 }
 
 /** Options of `bench run` as commander parses them (see the option list in {@link register}). */
@@ -57,12 +50,12 @@ export function register(program: Command): void {
     .option('--variants <list>', 'comma-separated variant names, or "all" (default: every in-process variant)')
     .option('--variants-file <file>', 'variant definitions', DEFAULT_VARIANTS_FILE)
     .option('--out <dir>', 'results folder (default: results/<UTC timestamp>)')
-    .option('--repeat <n>', 'timed runs per case (median, min, max reported)', positiveInt('--repeat'), 1)
-    .option('--warmup <n>', 'untimed runs of the smallest selected case per variant before timing (default 1 for in-process variants; given explicitly, it applies to command and docker variants too; 0: none)', positiveInt('--warmup'), 1)
+    .option('--repeat <n>', 'timed runs per case (median, min, max reported)', intOption('--repeat', 1), 1)
+    .option('--warmup <n>', 'untimed runs of the smallest selected case per variant before timing (default 1 for in-process variants; given explicitly, it applies to command and docker variants too; 0: none)', intOption('--warmup', 0), 1)
     .option('--resume', 'finish an interrupted run in --out: skip cases already done; its stored options (cases, variants, filter, repeat, warm-up, mode, threads, order) are reused', false)
     .option('--mode <mode>', 'metric semantics: official (compute_metrics.py) or strict', 'official')
     .option('--spacing-order <order>', '3D spacing storage: as-stored (official) | xyz | zyx', 'as-stored')
-    .option('--threads <n>', 'onnxruntime intra-op threads (default: the variant\'s setting, else all cores)', positiveInt('--threads'))
+    .option('--threads <n>', 'onnxruntime intra-op threads (default: the variant\'s setting, else all cores)', threadsOption())
     .option('--no-embedding-cache', 'encode each 3D slice once per box, as the reference does (for timing comparisons)')
     .option('--filter <pattern>', 'case-name glob(s) or modality token(s), comma-separated (e.g. "3DBox_*" or "CT,MR")')
     .option('--order <order>', 'interleaved (every variant on each case in turn: load changes hit all variants alike) | grouped', 'interleaved')

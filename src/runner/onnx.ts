@@ -19,6 +19,7 @@ import type { NdArray } from '../types.js';
 import { predictCase, type Box4, type SegModel } from './pipeline.js';
 import { CaseRunError, type CaseRunContext, type CaseRunOutcome, type VariantRunner } from './types.js';
 import type { OnnxVariant } from './variants.js';
+import { checkThreads } from './threads.js';
 
 /** Options of an in-process runner that override the variant definition. */
 export interface OnnxRunnerOptions {
@@ -140,9 +141,8 @@ export class OnnxVariantRunner implements VariantRunner {
     this.threads = opts.threads ?? variant.threads ?? os.availableParallelism();
     this.embeddingCache = opts.embeddingCache ?? variant.embeddingCache ?? true;
     this.sessionConfig = { ...(variant.sessionConfig ?? {}), ...(opts.sessionConfig ?? {}) };
-    if (!Number.isInteger(this.threads) || this.threads < 1) {
-      throw new Error(`variant "${variant.name}": threads must be a positive integer, found ${this.threads}`);
-    }
+    const threadsProblem = checkThreads(this.threads);
+    if (threadsProblem) throw new Error(`variant "${variant.name}": threads: ${threadsProblem}, found ${this.threads}`);
   }
 
   /**

@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { closest, distance } from 'fastest-levenshtein';
+import { MAX_THREADS } from './threads.js';
 
 const common = {
   name: z.string().regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, . _ - only'),
@@ -51,7 +52,7 @@ export const OnnxVariantSchema = z.strictObject({
     .prefault({}),
   boxEncoding: BoxEncodingSchema.prefault({ type: 'boxes' }),
   /** onnxruntime intra-op threads; default os.availableParallelism(). */
-  threads: z.number().int().positive().optional(),
+  threads: z.number().int().positive().max(MAX_THREADS, `at most ${MAX_THREADS} (4 x the logical CPUs)`).optional(),
   /** Reuse each 3D slice's embedding across boxes (identical masks). */
   embeddingCache: z.boolean().default(true),
   /**
