@@ -7,6 +7,7 @@
 import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
+import { onShutdown } from '../run/shutdown.js';
 import { createRunner } from '../runner/create.js';
 import type { CaseRunOutcome } from '../runner/types.js';
 import { DEFAULT_VARIANTS_FILE, loadVariants, selectVariants } from '../runner/variants.js';
@@ -80,6 +81,8 @@ export async function predictFolder(opts: PredictOptions, log: (s: string) => vo
     ...(opts.sessionConfig?.length ? { sessionConfig: parseSessionConfig(opts.sessionConfig) } : {}),
   });
   const summary: PredictSummary = { ok: [], failed: [], loadTimeS: 0, outcomes: {} };
+  // Ctrl-C / SIGTERM: the runner's processes, containers and temp folders go with it
+  const off = onShutdown(() => runner.dispose());
   try {
     const { loadTimeS } = await runner.prepare();
     summary.loadTimeS = loadTimeS;
@@ -103,6 +106,7 @@ export async function predictFolder(opts: PredictOptions, log: (s: string) => vo
       }
     }
   } finally {
+    off();
     await runner.dispose();
   }
   return summary;

@@ -9,6 +9,7 @@ import { DEFAULT_VARIANTS_FILE, loadVariants, REPO_ROOT, selectVariants, type Va
 import type { MetricMode, SpacingOrder } from '../types.js';
 import { buildModel, renderReport, terminalTables } from '../reports/index.js';
 import { reportMarkdown } from '../reports/markdown.js';
+import { onShutdown } from '../run/shutdown.js';
 import { readRun } from '../results/store.js';
 import { mergeResumeOptions, storedIdentity } from '../run/resume.js';
 import { benchInvocation, shellLine } from './invocation.js';
@@ -111,11 +112,11 @@ export function register(program: Command): void {
       const nCases = (await listCases(opts.cases, opts.filter)).length;
       console.error(`bench run: ${nCases} cases x ${variants.length} variants (${variants.map((v) => v.name).join(', ')}) -> ${outDir}${opts.resume ? ' (resuming with the stored options)' : ''}`);
       const progress = progressHandler();
-      process.once('SIGINT', () => {
+      // Ctrl-C / SIGTERM: the run's own cleanup (runners disposed, lock released; registered later, runs first), then this
+      onShutdown(() => {
         progress.stop();
         const again = shellLine([...benchInvocation(), 'run', '--out', outDir, '--resume']);
         console.error(`\ninterrupted: finished cases are saved in ${outDir}; finish the run (same options, read from its run.json) with:\n  ${again}`);
-        process.exit(130);
       });
       const t0 = performance.now();
       let result;

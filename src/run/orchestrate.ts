@@ -17,6 +17,7 @@ import { CASE_NAME_PATTERN } from '../cases/names.js';
 import { listCaseSet } from '../cases/caseset.js';
 import { validateCase } from '../cases/validate.js';
 import { createRunner } from '../runner/create.js';
+import { onShutdown } from './shutdown.js';
 import { calibrateOverhead } from '../runner/calibrate.js';
 import type { CaseRunOutcome, VariantRunner } from '../runner/types.js';
 import type { Variant } from '../runner/variants.js';
@@ -160,14 +161,24 @@ export async function runBenchmark(o: RunOptions): Promise<RunResult> {
   if (dup) throw new Error(`variant "${dup}" is listed twice`);
   mkdirSync(store.dir, { recursive: true });
   store.lock();
-  try {
-    return await runInFolder(o, cases, store);
-  } finally {
+  // Every runner created for this run: disposed at the end, on an error, and on Ctrl-C / SIGTERM (their predictor
+  // processes, containers and temp folders must not outlive the run), then the lock is released.
+  const live = new Set<VariantRunner>();
+  const release = async (): Promise<void> => {
+    for (const r of live) await r.dispose().catch(() => {});
+    live.clear();
     store.unlock();
+  };
+  const off = onShutdown(release);
+  try {
+    return await runInFolder(o, cases, store, live);
+  } finally {
+    off();
+    await release();
   }
 }
 
-async function runInFolder(o: RunOptions, cases: CaseEntry[], store: RunStore): Promise<RunResult> {
+async function runInFolder(o: RunOptions, cases: CaseEntry[], store: RunStore, live: Set<VariantRunner>): Promise<RunResult> {
   const emit = o.onEvent ?? (() => {});
   const done = new Map<string, CaseRow>();
   let meta: RunMeta;
@@ -278,6 +289,7 @@ async function runInFolder(o: RunOptions, cases: CaseEntry[], store: RunStore): 
     }
     try {
       runner = createRunner(v, { threads: o.threads, embeddingCache: o.embeddingCache });
+      live.add(runner);
       const { loadTimeS, facts: f } = await runner.prepare();
       entry.load_time_s = us(loadTimeS);
       entry.facts = f;

@@ -8,45 +8,18 @@
  * - command: the no-op `true` spawned through the same detached process-tree machinery (spawn to exit).
  * - onnx: no external overhead; returns undefined.
  */
-import { runProcessTree } from './command.js';
-import { DockerRunner } from './docker.js';
-import { makeEmptyWorkDir, removeCaseWorkDir, summarise, type OverheadCalibration } from './external.js';
+import type { OverheadCalibration } from './external.js';
 import type { VariantRunner } from './types.js';
 
 export type { OverheadCalibration } from './external.js';
+export { calibrateCommand } from './command.js';
 
 /**
- * Median time of `runs` no-op subprocess runs (`true` via PATH unless `noopCommand` is given), seconds.
- * @throws Error when the no-op command fails.
- */
-export async function calibrateCommand(variant = 'command', runs = 5, noopCommand: string[] = ['true']): Promise<OverheadCalibration> {
-  const timesS: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const dir = await makeEmptyWorkDir(variant);
-    try {
-      const r = await runProcessTree(noopCommand, {
-        timeoutS: 60,
-        env: { INPUTS_DIR: dir.inputs, OUTPUTS_DIR: dir.outputs },
-        stdoutFile: `${dir.root}/stdout.log`,
-        stderrFile: `${dir.root}/stderr.log`,
-      });
-      if (r.exitCode !== 0) throw new Error(`no-op command ${JSON.stringify(noopCommand)} failed: ${r.spawnError ?? `exit ${r.exitCode ?? r.signal}`}`);
-      timesS.push(r.timeS);
-    } finally {
-      await removeCaseWorkDir(dir);
-    }
-  }
-  return summarise('command', variant, noopCommand, timesS);
-}
-
-/**
- * Overhead calibration of a prepared runner: docker -> {@link DockerRunner.calibrate}, command ->
- * {@link calibrateCommand}, onnx -> undefined. Call after `prepare()` and before the timed cases.
+ * Overhead calibration of a prepared runner through its optional `calibrate` method (docker: no-op containers,
+ * command: no-op subprocesses; onnx has none and gives undefined). Call after `prepare()` and before the timed cases.
  * @param runs number of no-op runs (default 5); the result carries every time and the median/min/max in seconds.
  * @throws Error when the no-op run fails (the caller may record the message and continue).
  */
 export async function calibrateOverhead(runner: VariantRunner, runs = 5): Promise<OverheadCalibration | undefined> {
-  if (runner instanceof DockerRunner) return runner.calibrate(runs);
-  if (runner.kind === 'command') return calibrateCommand(runner.name, runs);
-  return undefined;
+  return runner.calibrate ? runner.calibrate(runs) : undefined;
 }

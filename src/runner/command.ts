@@ -13,17 +13,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { accessSync, closeSync, constants, openSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { killMarked, killTree, PROC_TOKEN_VAR, TreeMemorySampler } from './proctree.js';
-import {
-  caseFailure,
-  caseLogPaths,
-  collectOutput,
-  imgsSpatialShape,
-  logTail,
-  makeCaseWorkDir,
-  removeCaseWorkDir,
-} from './external.js';
+import { makeEmptyWorkDir, removeCaseWorkDir, summarise, type CaseWorkDir, type OverheadCalibration } from './external.js';
+import { ExternalRunner, type CaseLogs, type LaunchResult } from './external-runner.js';
 import type { CommandVariant } from './variants.js';
-import type { CaseRunContext, CaseRunOutcome, VariantRunner } from './types.js';
+import type { CaseRunContext } from './types.js';
 
 /** Result of one subprocess run (see {@link runProcessTree}). */
 export interface ProcessRunResult {
@@ -148,14 +141,39 @@ function findExecutable(cmd: string, cwd: string | undefined, envPath: string | 
   return undefined;
 }
 
-/** Runner of a `command` variant (see the module comment for the protocol). */
-export class CommandRunner implements VariantRunner {
-  readonly kind = 'command' as const;
-  readonly name: string;
-
-  constructor(readonly variant: CommandVariant) {
-    this.name = variant.name;
+/**
+ * Median time of `runs` no-op subprocess runs (`true` via PATH unless `noopCommand` is given), seconds, spawned through
+ * the same process-tree machinery as a case (spawn to exit).
+ * @throws Error when the no-op command fails.
+ */
+export async function calibrateCommand(variant = 'command', runs = 5, noopCommand: string[] = ['true'], live?: Map<number, string>): Promise<OverheadCalibration> {
+  const timesS: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const dir = await makeEmptyWorkDir(variant);
+    try {
+      const r = await runProcessTree(noopCommand, {
+        timeoutS: 60,
+        env: { INPUTS_DIR: dir.inputs, OUTPUTS_DIR: dir.outputs },
+        stdoutFile: `${dir.root}/stdout.log`,
+        stderrFile: `${dir.root}/stderr.log`,
+        live,
+      });
+      if (r.exitCode !== 0) throw new Error(`no-op command ${JSON.stringify(noopCommand)} failed: ${r.spawnError ?? `exit ${r.exitCode ?? r.signal}`}`);
+      timesS.push(r.timeS);
+    } finally {
+      await removeCaseWorkDir(dir);
+    }
   }
+  return summarise('command', variant, noopCommand, timesS);
+}
+
+/** Runner of a `command` variant (see the module comment for the protocol). */
+export class CommandRunner extends ExternalRunner<CommandVariant> {
+  readonly kind = 'command' as const;
+  protected readonly subject = 'predictor';
+  protected readonly timeoutKill = 'its process tree was killed';
+  /** pid -> environment marker of every predictor process tree running now (killed by dispose()). */
+  private readonly live = new Map<number, string>();
 
   /**
    * Checks that `cwd` exists and that `command[0]` is an executable file (path or PATH lookup). Nothing to load.
@@ -180,56 +198,52 @@ export class CommandRunner implements VariantRunner {
     return { loadTimeS: 0, facts: { command: v.command, executable: exe, cwd: v.cwd ?? null, timeout_s: v.timeoutS } };
   }
 
-  /**
-   * Runs the predictor on one case. Case time: spawn to exit of the process tree.
-   * @throws CaseRunError with `outcome.details.failure`: 'timeout' (tree killed after timeoutS), 'nonzero-exit'
-   *   (exit code or signal), 'spawn-error', 'no-output', 'bad-output' (see collectOutput), 'bad-input'.
-   */
-  async runCase(imgsPath: string, outPath: string, ctx: CaseRunContext): Promise<CaseRunOutcome> {
-    const v = this.variant;
-    const expectedShape = await imgsSpatialShape(imgsPath, ctx.caseName);
-    const logs = await caseLogPaths(ctx.logDir, v.name, ctx.caseName);
-    const dir = await makeCaseWorkDir(imgsPath, ctx.caseName, v.name);
-    try {
-      const sub = (s: string) => s.replaceAll('{inputs}', dir.inputs).replaceAll('{outputs}', dir.outputs);
-      const r = await runProcessTree(v.command.map(sub), {
-        cwd: v.cwd,
-        env: { ...(v.env ?? {}), INPUTS_DIR: dir.inputs, OUTPUTS_DIR: dir.outputs },
-        timeoutS: v.timeoutS,
-        stdoutFile: logs.stdout,
-        stderrFile: logs.stderr,
-      });
-      const outcome: CaseRunOutcome = {
-        timeS: r.timeS,
-        peakRssMb: r.peakRssMb,
-        exitCode: r.exitCode,
-        details: { processes: r.processes, signal: r.signal ?? null, stdout_log: logs.stdout, stderr_log: logs.stderr },
-      };
-      const logHint = `(see ${path.relative(ctx.logDir, logs.stderr) || logs.stderr})`;
-      if (r.timedOut) {
-        throw caseFailure('timeout', `timeout: predictor exceeded ${v.timeoutS} s and its process tree was killed ${logHint}`, outcome);
-      }
-      if (r.spawnError !== undefined) {
-        throw caseFailure('spawn-error', `cannot start predictor "${v.command[0]}": ${r.spawnError}`, outcome);
-      }
-      if (r.exitCode !== 0) {
-        const how = r.signal ? `was killed by ${r.signal}` : `exited with code ${r.exitCode}`;
-        const read = (f: string) => {
-          try {
-            return readFileSync(f, 'utf8');
-          } catch {
-            return '';
-          }
-        };
-        const tail = logTail(read(logs.stderr), read(logs.stdout));
-        throw caseFailure('nonzero-exit', `predictor ${how} ${logHint}${tail ? `: ${tail}` : ''}`, outcome);
-      }
-      await collectOutput(dir, expectedShape, outPath, outcome);
-      return outcome;
-    } finally {
-      await removeCaseWorkDir(dir);
-    }
+  /** No-op `true` spawned `runs` times through the same process-tree machinery ({@link calibrateCommand}). */
+  calibrate(runs = 5): Promise<OverheadCalibration> {
+    return calibrateCommand(this.name, runs, ['true'], this.live);
   }
 
-  async dispose(): Promise<void> {}
+  /** Case time: spawn to exit of the predictor's main process. */
+  protected async launch(dir: CaseWorkDir, _ctx: CaseRunContext, logs: CaseLogs): Promise<LaunchResult> {
+    const v = this.variant;
+    const sub = (s: string) => s.replaceAll('{inputs}', dir.inputs).replaceAll('{outputs}', dir.outputs);
+    const r = await runProcessTree(v.command.map(sub), {
+      cwd: v.cwd,
+      env: { ...(v.env ?? {}), INPUTS_DIR: dir.inputs, OUTPUTS_DIR: dir.outputs },
+      timeoutS: v.timeoutS,
+      stdoutFile: logs.stdout,
+      stderrFile: logs.stderr,
+      live: this.live,
+    });
+    const read = (f: string) => {
+      try {
+        return readFileSync(f, 'utf8');
+      } catch {
+        return '';
+      }
+    };
+    const spawnError = r.spawnError;
+    return {
+      timeS: r.timeS,
+      exitCode: r.exitCode,
+      timedOut: r.timedOut,
+      peakRssMb: r.peakRssMb,
+      failure:
+        spawnError !== undefined
+          ? { kind: 'spawn-error', message: () => `cannot start predictor "${v.command[0]}": ${spawnError}` }
+          : undefined,
+      exitText: r.signal ? `was killed by ${r.signal}` : `exited with code ${r.exitCode}`,
+      details: { processes: r.processes, signal: r.signal ?? null },
+      output: () => ({ stdout: read(logs.stdout), stderr: read(logs.stderr) }),
+    };
+  }
+
+  /** Kills every predictor process tree of this runner still running (group, descendants, marked processes). */
+  protected async stopAll(): Promise<void> {
+    for (const [pid, token] of this.live) {
+      killTree(pid);
+      killMarked(token);
+    }
+    this.live.clear();
+  }
 }

@@ -15,22 +15,11 @@ import { createReadStream, promises as fsp, readFileSync, statSync } from 'node:
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type Docker from 'dockerode';
-import {
-  caseFailure,
-  caseLogPaths,
-  collectOutput,
-  imgsSpatialShape,
-  logTail,
-  makeCaseWorkDir,
-  makeEmptyWorkDir,
-  removeCaseWorkDir,
-  summarise,
-  type CaseWorkDir,
-  type OverheadCalibration,
-} from './external.js';
+import { caseFailure, makeEmptyWorkDir, summarise, type CaseWorkDir, type OverheadCalibration } from './external.js';
+import { ExternalRunner, type CaseLogs, type LaunchResult } from './external-runner.js';
 import type { DockerVariant } from './variants.js';
 import { TreeMemorySampler } from './proctree.js';
-import type { CaseRunContext, CaseRunOutcome, VariantRunner } from './types.js';
+import type { CaseRunContext } from './types.js';
 
 /** Label put on every container the harness creates (docker-stop.sh and dispose() clean up by it). */
 export const CONTAINER_LABEL = 'medseg-bench';
@@ -264,20 +253,18 @@ export interface ContainerRunResult {
 }
 
 /** Runner of a `docker` variant (see the module comment for the protocol). */
-export class DockerRunner implements VariantRunner {
+export class DockerRunner extends ExternalRunner<DockerVariant> {
   readonly kind = 'docker' as const;
-  readonly name: string;
+  protected readonly subject = 'container';
+  protected readonly timeoutKill = 'was killed';
   private imageRef: string | undefined;
   private readonly live = new Set<string>();
   private readonly memoryBytes: number;
   private client: Docker | undefined;
 
   /** @param docker a dockerode client; default: {@link connectDocker} in prepare(). */
-  constructor(
-    readonly variant: DockerVariant,
-    docker?: Docker,
-  ) {
-    this.name = variant.name;
+  constructor(variant: DockerVariant, docker?: Docker) {
+    super(variant);
     this.memoryBytes = parseMemory(variant.memory);
     this.client = docker;
   }
@@ -447,53 +434,32 @@ export class DockerRunner implements VariantRunner {
   }
 
   /**
-   * Runs the image on one case. Case time: create + start + wait of the container.
-   * @throws CaseRunError with `outcome.details.failure`: 'timeout' (killed after timeoutS), 'oom-killed' (exceeded
-   *   `memory`; exit 137, State.OOMKilled), 'nonzero-exit', 'no-output', 'bad-output', 'engine-error', 'bad-input'.
+   * Runs the image on one case (template: {@link ExternalRunner.runCase}). Case time: create + start + wait of the
+   * container; failures add 'oom-killed' (exceeded `memory`; exit 137, State.OOMKilled) and 'engine-error'.
    */
-  async runCase(imgsPath: string, outPath: string, ctx: CaseRunContext): Promise<CaseRunOutcome> {
+  protected async launch(dir: CaseWorkDir, ctx: CaseRunContext, logs: CaseLogs): Promise<LaunchResult> {
     const v = this.variant;
-    const expectedShape = await imgsSpatialShape(imgsPath, ctx.caseName);
-    const logs = await caseLogPaths(ctx.logDir, v.name, ctx.caseName);
-    const dir = await makeCaseWorkDir(imgsPath, ctx.caseName, v.name);
-    try {
-      const r = await this.runContainer(dir, ctx.caseName);
-      await fsp.writeFile(logs.stdout, r.stdout);
-      await fsp.writeFile(logs.stderr, r.stderr);
-      const outcome: CaseRunOutcome = {
-        timeS: r.timeS,
-        peakRssMb: r.peakRssMb,
-        ...(r.cpuS !== undefined ? { cpuS: r.cpuS } : {}),
-        exitCode: r.exitCode,
-        oomKilled: r.oomKilled,
-        details: {
-          container: r.containerName,
-          image: this.image,
-          process_tree_peak_rss_mb: r.treePeakRssMb ?? null,
-          stdout_log: logs.stdout,
-          stderr_log: logs.stderr,
-        },
-      };
-      const logHint = `(see ${path.relative(ctx.logDir, logs.stderr) || logs.stderr})`;
-      if (r.timedOut) {
-        throw caseFailure('timeout', `timeout: container exceeded ${v.timeoutS} s and was killed ${logHint}`, outcome);
-      }
-      if (r.oomKilled) {
-        throw caseFailure(
-          'oom-killed',
-          `out of memory: container exceeded its memory limit ${v.memory} and was killed (exit ${r.exitCode}, OOMKilled) ${logHint}`,
-          outcome,
-        );
-      }
-      if (r.exitCode !== 0) {
-        const tail = logTail(r.stderr.toString('utf8'), r.stdout.toString('utf8'));
-        throw caseFailure('nonzero-exit', `container exited with code ${r.exitCode} ${logHint}${tail ? `: ${tail}` : ''}`, outcome);
-      }
-      await collectOutput(dir, expectedShape, outPath, outcome);
-      return outcome;
-    } finally {
-      await removeCaseWorkDir(dir);
-    }
+    const r = await this.runContainer(dir, ctx.caseName);
+    await fsp.writeFile(logs.stdout, r.stdout);
+    await fsp.writeFile(logs.stderr, r.stderr);
+    return {
+      timeS: r.timeS,
+      exitCode: r.exitCode,
+      timedOut: r.timedOut,
+      peakRssMb: r.peakRssMb,
+      cpuS: r.cpuS,
+      oomKilled: r.oomKilled,
+      failure: r.oomKilled
+        ? {
+            kind: 'oom-killed',
+            message: (logHint) =>
+              `out of memory: container exceeded its memory limit ${v.memory} and was killed (exit ${r.exitCode}, OOMKilled) ${logHint}`,
+          }
+        : undefined,
+      exitText: `exited with code ${r.exitCode}`,
+      details: { container: r.containerName, image: this.image, process_tree_peak_rss_mb: r.treePeakRssMb ?? null },
+      output: () => ({ stdout: r.stdout.toString('utf8'), stderr: r.stderr.toString('utf8') }),
+    };
   }
 
   /**
@@ -504,22 +470,22 @@ export class DockerRunner implements VariantRunner {
   async calibrate(runs = 5, noopCommand: string[] = ['/bin/sh', '-c', 'true']): Promise<OverheadCalibration> {
     const timesS: number[] = [];
     for (let i = 0; i < runs; i++) {
-      const dir = await makeEmptyWorkDir(this.name);
-      try {
-        const r = await this.runContainer(dir, `calibrate-${i}`, noopCommand);
-        if (r.exitCode !== 0) {
-          throw new Error(`variant "${this.name}": no-op container ${JSON.stringify(noopCommand)} exited with ${r.exitCode}: ${r.stderr.toString().slice(0, 300)}`);
-        }
-        timesS.push(r.timeS);
-      } finally {
-        await removeCaseWorkDir(dir);
-      }
+      await this.withWorkDir(
+        () => makeEmptyWorkDir(this.name),
+        async (dir) => {
+          const r = await this.runContainer(dir, `calibrate-${i}`, noopCommand);
+          if (r.exitCode !== 0) {
+            throw new Error(`variant "${this.name}": no-op container ${JSON.stringify(noopCommand)} exited with ${r.exitCode}: ${r.stderr.toString().slice(0, 300)}`);
+          }
+          timesS.push(r.timeS);
+        },
+      );
     }
     return summarise('docker', this.name, noopCommand, timesS);
   }
 
   /** Force-removes any container of this runner still alive (e.g. after an interrupted run). */
-  async dispose(): Promise<void> {
+  protected async stopAll(): Promise<void> {
     if (!this.client) return;
     for (const id of this.live) await this.docker.getContainer(id).remove({ force: true, v: true }).catch(() => undefined);
     this.live.clear();

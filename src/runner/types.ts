@@ -2,6 +2,7 @@
  * The contract every variant kind (onnx, command, docker) implements. `bench run` and `bench predict` only talk to
  * this interface; each kind lives in its own module under src/runner.
  */
+import type { OverheadCalibration } from './external.js';
 
 /** What one variant x case run reports besides the segs file it wrote. */
 export interface CaseRunOutcome {
@@ -57,6 +58,14 @@ export interface VariantRunner {
    * @throws CaseRunError (or any Error) when the case fails; other cases must still run.
    */
   runCase(imgsPath: string, outPath: string, ctx: CaseRunContext): Promise<CaseRunOutcome>;
-  /** Release sessions / containers. */
+  /**
+   * Protocol overhead of the external kinds: median of `runs` no-op runs under exactly the case protocol (seconds).
+   * Absent for in-process kinds. Call after prepare().
+   */
+  calibrate?(runs?: number): Promise<OverheadCalibration>;
+  /**
+   * Release sessions, stop running predictor processes / containers, remove temporary case folders. Called at the end
+   * of a run and on an interrupt (SIGINT / SIGTERM, src/run/shutdown.ts); safe to call more than once.
+   */
   dispose(): Promise<void>;
 }
