@@ -100,20 +100,26 @@ describe.skipIf(!HAVE_SHARED)('surfel tables', () => {
     });
   });
 
-  it('surfelAreaTable is bit-identical to the official loop (np.linalg.norm) for the golden spacings', () => {
+  it('surfelAreaTable is bit-identical to the official loop (np.linalg.norm, fused ddot) for the golden spacings', () => {
     const spacings = [
       [1, 1, 1], [0.7, 0.7, 5.0], [0.976562, 0.976562, 2.5], [5.0, 0.8, 0.8], [0.8, 0.8, 2.5], [0.8, 0.8, 3.0],
       [0.6640625, 0.6640625, 3.0], [0.699999988079071, 0.699999988079071, 1.2999999523162842], [0.5, 2.0, 1.0],
     ];
     const code = [
       'import sys,json,numpy as np',
+      'from fractions import Fraction as F',
       `t=json.load(open(${JSON.stringify(join(GOLDEN_DIR, 'surfel_normals.json'))}))['normals']`,
       'for s in json.load(sys.stdin):',
       ' out=[]',
       ' for c in range(256):',
       '  sa=0',
       '  for n in np.array(t[c]):',
-      '   v=np.zeros(3); v[0]=n[0]*s[1]*s[2]; v[1]=n[1]*s[0]*s[2]; v[2]=n[2]*s[0]*s[1]; sa+=np.linalg.norm(v)',
+      '   v=np.zeros(3); v[0]=n[0]*s[1]*s[2]; v[1]=n[1]*s[0]*s[2]; v[2]=n[2]*s[0]*s[1]',
+      // np.linalg.norm's 3-vector dot is OpenBLAS ddot, whose rounding depends on the kernel the machine selects (the
+      // default AVX2/AVX-512 kernels fuse the products: fma(x2,x2,fma(x1,x1,x0*x0)); OPENBLAS_CORETYPE=Haswell, set
+      // on some of our machines, does not). The golden NSD values pin the fused form, so the reference evaluates it
+      // exactly here (rational arithmetic, one rounding per fma), independently of this machine's BLAS.
+      '   x0,x1,x2=(float(a) for a in v); d=float(F(x2)*F(x2)+F(float(F(x1)*F(x1)+F(x0*x0)))); sa+=np.sqrt(d)',
       '  out.append(np.float64(sa).tobytes().hex())',
       ' print(" ".join(out))',
     ].join('\n');
