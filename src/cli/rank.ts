@@ -7,6 +7,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import { writeRanking } from '../rank/index.js';
+import { intOption, numberOption } from './parse/numbers.js';
 import { rankingMarkdown } from '../rank/tables.js';
 import { RANK_METRICS, type RankMetric } from '../rank/participants.js';
 
@@ -24,20 +25,6 @@ export function parseWeights(value: string): Partial<Record<RankMetric, number>>
   return out;
 }
 
-function nonNegativeInt(name: string) {
-  return (s: string) => {
-    const n = Number(s);
-    if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`${name} expects a non-negative integer, found "${s}"`);
-    return n;
-  };
-}
-
-function probability(s: string): number {
-  const n = Number(s);
-  if (!(n > 0 && n < 1)) throw new InvalidArgumentError(`expected a number in (0, 1), found "${s}"`);
-  return n;
-}
-
 /** Register this command on the `bench` program (src/cli/main.ts). */
 export function register(program: Command): void {
   program
@@ -49,10 +36,10 @@ export function register(program: Command): void {
     .argument('<run-dirs...>', 'results folders written by "bench run" (one per team or experiment)')
     .option('--out <dir>', 'output folder (default: <first run-dir>/ranking)')
     .option('--weights <list>', 'metric weights of the combined scores, e.g. dsc=1,nsd=1,time=1', parseWeights, {})
-    .option('--alpha <p>', 'significance level of the Wilcoxon tests', probability, 0.05)
+    .option('--alpha <p>', 'significance level of the Wilcoxon tests', numberOption('--alpha', { min: 0, max: 1, exclusiveMin: true, exclusiveMax: true }), 0.05)
     .option('--no-holm', 'do not Holm-adjust the p-values')
-    .option('--resamples <n>', 'bootstrap resamples of the cases (0 = no bootstrap)', nonNegativeInt('--resamples'), 1000)
-    .option('--seed <n>', 'seed of the bootstrap generator', nonNegativeInt('--seed'), 42)
+    .option('--resamples <n>', 'bootstrap resamples of the cases (0 = no bootstrap)', intOption('--resamples', 0), 1000)
+    .option('--seed <n>', 'seed of the bootstrap generator', intOption('--seed', 0), 42)
     .option('--allow-mismatch', 'rank runs with different metric mode, tolerance, spacing convention or case set', false)
     .option('--quiet', 'do not print the leaderboards', false)
     .action(

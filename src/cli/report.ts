@@ -4,6 +4,7 @@
  */
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
+import { intOption } from './parse/numbers.js';
 import { REPORT_FORMATS, renderReport, terminalTables, type ReportFormat } from '../reports/index.js';
 import type { AverageKind } from '../results/aggregate.js';
 
@@ -32,12 +33,6 @@ interface ReportCliOptions {
   cases?: string[];
   slice?: number;
   overlays: boolean;
-}
-
-function nonNegativeInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`expected a non-negative integer; found "${value}"`);
-  return n;
 }
 
 /** The report's files, one a line, the overlay JPEGs summarised as one line (their folder and count). */
@@ -71,7 +66,7 @@ export function register(program: Command): void {
     .option('--quiet', 'do not print the tables to the terminal', false)
     .option('--figure-variant <name>', "variant whose DSC picks the figure's best/median/worst case per modality (default: the first)")
     .option('--cases <list>', 'figure cases picked by hand, comma-separated', (v: string) => v.split(',').map((s) => s.trim()).filter(Boolean))
-    .option('--slice <z>', '3D cases: axial slice of the overlays and figure (default: largest ground-truth area per label)', nonNegativeInt)
+    .option('--slice <z>', '3D cases: axial slice of the overlays and figure (default: largest ground-truth area per label)', intOption('--slice', 0))
     .option('--no-overlays', 'do not draw overlays and the figure')
     .action(async (runDir: string, o: ReportCliOptions) => {
       try {
