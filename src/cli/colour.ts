@@ -15,3 +15,13 @@ export function colourEnabled(stream: { isTTY?: boolean }, env: NodeJS.ProcessEn
   if (env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== '' && env.FORCE_COLOR !== '0') return true;
   return !!stream.isTTY && env.TERM !== 'dumb';
 }
+
+/**
+ * Width to lay terminal text out for: the stream's columns on a TTY, else `COLUMNS` from the environment, else 120
+ * (a file or pipe: wide enough for a 4-variant table unsplit).
+ */
+export function outputWidth(stream: { isTTY?: boolean; columns?: number }, env: NodeJS.ProcessEnv = process.env): number {
+  if (stream.isTTY && stream.columns) return stream.columns;
+  const c = Number(env.COLUMNS);
+  return Number.isInteger(c) && c >= 40 ? c : 120;
+}

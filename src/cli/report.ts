@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import { intOption } from './parse/numbers.js';
 import { REPORT_FORMATS, renderReport, terminalTables, type ReportFormat } from '../reports/index.js';
+import { colourEnabled, outputWidth } from './colour.js';
 import type { AverageKind } from '../results/aggregate.js';
 
 function parseFormats(value: string): ReportFormat[] {
@@ -29,6 +30,8 @@ interface ReportCliOptions {
   percent: boolean;
   unroundedMeans: boolean;
   quiet: boolean;
+  verbose: boolean;
+  variants?: string[];
   figureVariant?: string;
   cases?: string[];
   slice?: number;
@@ -64,6 +67,8 @@ export function register(program: Command): void {
     .option('--percent', 'print DSC/NSD in percent (0-100) instead of fractions (0-1)', false)
     .option('--unrounded-means', 'means over the full-precision per-case values (default: over the values as the official CSV prints them)', false)
     .option('--quiet', 'do not print the tables to the terminal', false)
+    .option('--verbose', 'print every note in the terminal (default: a short summary; the files always have them all)', false)
+    .option('--variants <list>', 'variant columns to show, in this order (e.g. noaug-fp32,noaug-int8,aug-fp32,aug-int8); nothing is re-run', (v: string) => v.split(',').map((s) => s.trim()).filter(Boolean))
     .option('--figure-variant <name>', "variant whose DSC picks the figure's best/median/worst case per modality (default: the first)")
     .option('--cases <list>', 'figure cases picked by hand, comma-separated', (v: string) => v.split(',').map((s) => s.trim()).filter(Boolean))
     .option('--slice <z>', '3D cases: axial slice of the overlays and figure (default: largest ground-truth area per label)', intOption('--slice', 0))
@@ -74,8 +79,12 @@ export function register(program: Command): void {
           formats: o.formats, outDir: o.out, average: o.average, percent: o.percent,
           caseValues: o.unroundedMeans ? ('unrounded' as const) : ('csv' as const),
           figureVariant: o.figureVariant, figureCases: o.cases, slice: o.slice, noOverlays: !o.overlays,
+          ...(o.variants ? { variants: o.variants } : {}),
         };
-        if (!o.quiet) process.stdout.write(terminalTables(runDir, opts) + '\n');
+        if (!o.quiet) {
+          const term = { ...opts, verbose: o.verbose, width: outputWidth(process.stdout), colour: colourEnabled(process.stdout) };
+          process.stdout.write(terminalTables(runDir, term) + '\n');
+        }
         const { files } = await renderReport(runDir, opts);
         process.stdout.write(listReportFiles(files) + '\n');
       } catch (e) {

@@ -14,6 +14,7 @@ import { readRun } from '../results/store.js';
 import { mergeResumeOptions, storedIdentity } from '../run/resume.js';
 import { benchInvocation, shellLine } from './invocation.js';
 import { progressHandler } from './progress.js';
+import { colourEnabled, outputWidth } from './colour.js';
 import { appendStepSummary } from './step-summary.js';
 import { intOption, threadsOption } from './parse/numbers.js';
 
@@ -39,6 +40,8 @@ interface RunCliOptions {
   order: 'interleaved' | 'grouped';
   allowFailures: boolean;
   report: boolean;
+  quiet: boolean;
+  verbose: boolean;
   profile: boolean;
 }
 
@@ -62,6 +65,8 @@ export function register(program: Command): void {
     .option('--order <order>', 'interleaved (every variant on each case in turn: load changes hit all variants alike) | grouped', 'interleaved')
     .option('--allow-failures', 'exit 0 even when a case failed', false)
     .option('--no-report', 'do not write the report files at the end')
+    .option('--quiet', 'no progress and no tables: only errors and the final results line', false)
+    .option('--verbose', 'every note and warning in the terminal (default: a short summary; the report has them all)', false)
     .option('--profile', 'after the timed run, profile the onnx variants on the same cases (untimed pass; <out>/profile, chart in the HTML report)', false)
     .action(async (opts: RunCliOptions, cmd: Command) => {
       const given = (name: string) => {
@@ -111,7 +116,7 @@ export function register(program: Command): void {
       const outDir = path.resolve(opts.out ?? defaultOutDir(process.cwd()));
       const nCases = (await listCases(opts.cases, opts.filter)).length;
       console.error(`bench run: ${nCases} cases x ${variants.length} variants (${variants.map((v) => v.name).join(', ')}) -> ${outDir}${opts.resume ? ' (resuming with the stored options)' : ''}`);
-      const progress = progressHandler();
+      const progress = opts.quiet ? { onEvent: () => {}, stop: () => {} } : progressHandler();
       // Ctrl-C / SIGTERM: the run's own cleanup (runners disposed, lock released; registered later, runs first), then this
       onShutdown(() => {
         progress.stop();
@@ -148,13 +153,15 @@ export function register(program: Command): void {
         const { files } = await writeProfile({ variants, cases: await listCases(opts.cases, opts.filter), outDir: path.join(result.dir, 'profile'), threads: opts.threads });
         console.error(`profile: ${files.join(', ')}`);
       }
-      console.log(terminalTables(result.dir, {}));
+      if (!opts.quiet) console.log(terminalTables(result.dir, { verbose: opts.verbose, width: outputWidth(process.stdout), colour: colourEnabled(process.stdout) }));
       if (opts.report) {
         const { files, timings } = await renderReport(result.dir, {});
         const pictures = timings ? ` (overlays ${timings.overlaysS.toFixed(1)} s + figure ${timings.figureS.toFixed(1)} s = ${(((timings.overlaysS + timings.figureS) / wall) * 100).toFixed(1)}% of the ${wall.toFixed(1)} s run)` : '';
         console.log(`report: ${files.length} files in ${path.join(result.dir, 'report')} (open report.html)${pictures}`);
       }
-      for (const w of result.warnings) console.error(`warning: ${w}`);
+      // each warning in full with --verbose; else a count (they are all in the report and warnings.jsonl)
+      if (opts.verbose) for (const w of result.warnings) console.error(`warning: ${w}`);
+      else if (result.warnings.length) console.error(`${result.warnings.length} warning(s): see the report notes (or --verbose)`);
       const summary = `results: ${result.dir} (${result.rows.length} rows, ${result.failed} failed, ${wall.toFixed(1)} s)`;
       console.log(summary);
       if (process.env.GITHUB_STEP_SUMMARY) appendStepSummary(`${reportMarkdown(buildModel(result.dir, {}))}\n${summary}\n`);

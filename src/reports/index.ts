@@ -13,7 +13,7 @@ import { accuracyLatex, timeLatex } from './latex.js';
 import type { ChartPng } from './charts.js';
 import { reportHtml } from './html.js';
 import { reportExtras, type ExtrasOptions, type ExtrasTimings, type HtmlExtras } from './extras.js';
-import { terminalText } from './terminal.js';
+import { terminalText, type TerminalTextOptions } from './terminal.js';
 
 export { buildModel, type ReportModel, type ReportOptions } from './model.js';
 
@@ -94,6 +94,6 @@ function profileCharts(runDir: string): ChartPng[] {
  * columns (default 120) where the content allows (variant columns are split into blocks).
  * @param run results folder path or already read RunData (what `bench run` holds at the end)
  */
-export function terminalTables(run: string | RunData, opts: ReportOptions & { width?: number } = {}): string {
-  return terminalText(buildModel(run, opts), opts.width ?? 120);
+export function terminalTables(run: string | RunData, opts: ReportOptions & TerminalTextOptions & { width?: number } = {}): string {
+  return terminalText(buildModel(run, opts), opts.width ?? 120, opts);
 }

@@ -9,6 +9,9 @@ import { escapeLatex as esc } from './format.js';
 
 const bold = (s: string, on: boolean) => (on ? `\\textbf{${s}}` : s);
 
+/** Run notes about the metric (official rule, mode, tolerance, spacing): printed under the accuracy table only. */
+const isMetricNote = (n: string) => /^(Official rule|Metric mode)/.test(n);
+
 /** A column title, escaped; titles longer than 12 characters break onto two lines at the space nearest the middle. */
 export function latexHead(title: string): string {
   if (title.length <= 12 || !title.includes(' ')) return esc(title);
@@ -58,7 +61,8 @@ export function accuracyLatex(m: ReportModel): string {
     for (const v of m.variants) for (const metric of METRICS) cells.push(bold(esc(r.text[metric][v.name]!), r.best[metric].includes(v.name)));
     lines.push(cells.join(' & ') + ' \\\\');
   }
-  lines.push('\\bottomrule', '\\end{tabular}', ...notesBlock([...m.accuracyNotes, ...m.runNotes]), '\\end{table}', '');
+  // notes once, under the table they belong to: the metric rules here, the timing and machine facts under the time table
+  lines.push('\\bottomrule', '\\end{tabular}', ...notesBlock([...m.accuracyNotes, ...m.runNotes.filter(isMetricNote)]), '\\end{table}', '');
   return lines.join('\n');
 }
 
@@ -92,6 +96,6 @@ export function timeLatex(m: ReportModel): string {
   for (const s of m.timeSummary) {
     lines.push([s.name, '', '', ...m.variants.map((v) => bold(esc(s.text[v.name]!), s.fastest.includes(v.name)))].join(' & ') + ' \\\\');
   }
-  lines.push('\\bottomrule', '\\end{tabular}', ...notesBlock([...m.timeNotes, ...m.runNotes]), '\\end{table}', '');
+  lines.push('\\bottomrule', '\\end{tabular}', ...notesBlock([...m.timeNotes, ...m.runNotes.filter((n) => !isMetricNote(n))]), '\\end{table}', '');
   return lines.join('\n');
 }

@@ -16,7 +16,7 @@ const notesMd = (notes: string[]) => notes.map((n) => `- ${esc(n)}`).join('\n');
 /** Markdown of the accuracy table with its notes (title line, table, bullet notes). */
 export function accuracyMarkdown(m: ReportModel): string {
   const header = ['Modality', 'N'];
-  for (const v of m.variants) for (const metric of METRICS) header.push(`${esc(v.title)} ${METRIC_TITLE[metric]} ${m.unitSuffix}`);
+  for (const v of m.variants) for (const metric of METRICS) header.push(`${esc(v.title)} ${METRIC_TITLE[metric]}\u00a0${m.unitSuffix}`);
   const rows = m.accuracyRows.map((r) => {
     const cells = [r.kind === 'average' ? `**${m.averageTitle}**` : esc(r.name), String(r.nCases)];
     for (const v of m.variants) for (const metric of METRICS) cells.push(bold(r.text[metric][v.name]!, r.best[metric].includes(v.name)));
@@ -28,13 +28,13 @@ export function accuracyMarkdown(m: ReportModel): string {
     '',
     mdTable(header, align, rows),
     '',
-    notesMd([m.contextLine, ...m.accuracyNotes]),
+    notesMd(m.accuracyNotes),
   ].join('\n');
 }
 
 /** Markdown of the running-time table (seconds per case per variant, 3D first, mean/median rows) with its notes. */
 export function timeMarkdown(m: ReportModel): string {
-  const header = ['Case ID', 'Size', 'Num. Objects', ...m.variants.map((v) => `${esc(v.title)} (s)`)];
+  const header = ['Case ID', 'Size', 'Num. Objects', ...m.variants.map((v) => `${esc(v.title)}\u00a0(s)`)];
   const rows = m.timeRows.map((r) => [
     esc(r.case),
     r.shape,
@@ -50,27 +50,27 @@ export function timeMarkdown(m: ReportModel): string {
     '',
     mdTable(header, align, rows),
     '',
-    notesMd([m.contextLine, ...m.timeNotes]),
+    notesMd(m.timeNotes),
   ].join('\n');
 }
 
-/** Both tables as one Markdown document (`report.md`). */
+/** Both tables as one Markdown document (`report.md`): the results first, then the run's metadata, each fact once. */
 export function reportMarkdown(m: ReportModel): string {
   const variants = m.variants.map((v) => `- \`${v.name}\` (${v.kind}): ${esc(v.title)}`).join('\n');
   return [
     `# Benchmark report: run ${esc(m.meta.run_id)}`,
     '',
-    'Variants:',
-    '',
-    variants,
-    '',
-    'Run:',
-    '',
-    notesMd(m.runNotes),
-    '',
     accuracyMarkdown(m),
     '',
     timeMarkdown(m),
+    '',
+    '### Run',
+    '',
+    notesMd(m.runNotes),
+    '',
+    '### Variants',
+    '',
+    variants,
     '',
   ].join('\n');
 }

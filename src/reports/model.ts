@@ -10,6 +10,9 @@ import type { CaseTimingWarning } from '../stats/warnings.js';
 import { modalityTable, type AverageKind, type CaseValues, type ModalityTable } from '../results/aggregate.js';
 import type { CaseStatus, Dim } from '../types.js';
 import { formatMetric, formatSeconds, NA } from './format.js';
+
+/** Cell text of a variant whose cases all failed (the means still count DSC 0 / NSD 0). */
+export const FAILED = 'failed';
 import { mean, median } from '../stats/summary.js';
 import { timingWarningText } from '../stats/warnings.js';
 
@@ -21,6 +24,8 @@ export interface ReportOptions {
   percent?: boolean;
   /** Means over the per-case values as the official CSV prints them (`csv`, default) or unrounded. */
   caseValues?: CaseValues;
+  /** Variant columns to show, in this order (default: every variant in run order); unknown names are an error. */
+  variants?: string[];
 }
 
 export type Metric = 'dsc' | 'nsd';
@@ -40,6 +45,10 @@ export interface VariantInfo {
   warmupTimeS: number;
   /** Case rows present for this variant. */
   nCases: number;
+  /** A deterministic test network (variants.json `testNetwork`), e.g. the oracle: explained wherever it appears. */
+  testNetwork: boolean;
+  /** variants.json `description`, when given. */
+  description?: string;
 }
 
 /** One row of the accuracy table (a modality, or `Average`). */
@@ -159,7 +168,7 @@ function runNotes(meta: RunMeta, variants: VariantInfo[], warnings: CaseTimingWa
   );
   const t = meta.timing ?? ({ repeat: 1, warmup: 0, includes: {} });
   const rep = t.repeat > 1 ? `median of ${t.repeat} timed repeats` : 'one timed run';
-  const warm = t.warmup > 0 ? ` after ${t.warmup} warm-up run${t.warmup > 1 ? 's' : ''}` : ', no warm-up';
+  const warm = t.warmup > 0 ? ` after ${t.warmup} untimed warm-up run${t.warmup > 1 ? 's' : ''} of the smallest case per in-process variant` : ', no warm-up';
   notes.push(`Times: wall-clock seconds per case, ${rep}${warm}.`);
   const kinds = [...new Set(variants.map((v) => v.kind))];
   for (const k of kinds) {
@@ -204,17 +213,28 @@ function runNotes(meta: RunMeta, variants: VariantInfo[], warnings: CaseTimingWa
  * @throws Error from `readRun` (missing or invalid run.json, bad CSV header), naming the file
  */
 export function buildModel(run: string | RunData, opts: ReportOptions = {}): ReportModel {
-  const data = typeof run === 'string' ? readRun(run) : run;
+  let data = typeof run === 'string' ? readRun(run) : run;
   const meta = data.meta;
   const averageKind: AverageKind = opts.average ?? 'modality';
   const percent = opts.percent ?? false;
-  const rows = data.cases;
 
   const metaVariants = meta.variants ?? [];
-  const names = [...new Set([...metaVariants.map((v) => v.name), ...rows.map((r) => r.variant)])];
+  let names = [...new Set([...metaVariants.map((v) => v.name), ...data.cases.map((r) => r.variant)])];
+  if (opts.variants?.length) {
+    // select and order the variant columns (bench report --variants a,b,c): a view of the run, nothing re-run
+    const unknown = opts.variants.filter((v) => !names.includes(v));
+    if (unknown.length) throw new Error(`--variants: ${unknown.map((u) => `"${u}"`).join(', ')} not in run ${meta.run_id} (variants: ${names.join(', ')})`);
+    names = [...new Set(opts.variants)];
+    const keep = (x: { variant: string }) => names.includes(x.variant);
+    data = { ...data, cases: data.cases.filter(keep), labels: data.labels.filter(keep), warnings: (data.warnings ?? []).filter(keep) };
+  }
+  const rows = data.cases;
   const variants: VariantInfo[] = names.map((name) => {
     const mv = metaVariants.find((v) => v.name === name);
+    const def = (mv?.definition ?? {}) as { testNetwork?: boolean; description?: string };
     return {
+      testNetwork: def.testNetwork === true || (def.testNetwork === undefined && /^oracle/.test(name)),
+      ...(def.description ? { description: def.description } : {}),
       name,
       title: mv?.label ?? name,
       kind: mv?.kind ?? 'unknown',
@@ -228,6 +248,10 @@ export function buildModel(run: string | RunData, opts: ReportOptions = {}): Rep
   const caseValues: CaseValues = opts.caseValues ?? 'csv';
   const table = modalityTable(rows, averageKind, names, caseValues);
   const casesOf = (mod?: string) => new Set(rows.filter((r) => mod === undefined || r.modality === mod).map((r) => r.case)).size;
+  const allFailed = (v: string, modality: string) => {
+    const rs = rows.filter((r) => r.variant === v && (modality === 'Average' || r.modality === modality));
+    return rs.length > 0 && rs.every((r) => r.status === 'failed');
+  };
   const makeRow = (kind: AccuracyRow['kind'], name: string, nCases: number, get: (metric: Metric, v: string) => number): AccuracyRow => {
     const values = { dsc: {}, nsd: {} } as AccuracyRow['values'];
     const text = { dsc: {}, nsd: {} } as AccuracyRow['text'];
@@ -235,9 +259,12 @@ export function buildModel(run: string | RunData, opts: ReportOptions = {}): Rep
     for (const metric of METRICS) {
       for (const v of names) {
         values[metric][v] = get(metric, v);
-        text[metric][v] = formatMetric(values[metric][v], percent);
+        // every case of the cell failed: "failed", never a 0.0000 that reads as a real zero (the mean still counts 0)
+        text[metric][v] = allFailed(v, name) ? FAILED : formatMetric(values[metric][v], percent);
       }
       best[metric] = pickBest(text[metric], names, (a, b) => a > b);
+      // no mark on a tie of zeros (nothing is best when every variant scores 0)
+      if (best[metric].length > 0 && Number.parseFloat(text[metric][best[metric][0]!]!) === 0) best[metric] = [];
     }
     return { kind, name, nCases, values, text, best };
   };
@@ -260,7 +287,7 @@ export function buildModel(run: string | RunData, opts: ReportOptions = {}): Rep
         const r = rs.find((x) => x.variant === v);
         time[v] = r ? r.time_s : NaN;
         status[v] = r ? r.status : 'missing';
-        text[v] = formatSeconds(time[v]) + (r?.status === 'failed' && !Number.isNaN(time[v]) ? '\u2020' : '');
+        text[v] = r?.status === 'failed' && Number.isNaN(time[v]) ? FAILED : formatSeconds(time[v]) + (r?.status === 'failed' ? '\u2020' : '');
       }
       const okText = Object.fromEntries(names.filter((v) => status[v] === 'ok').map((v) => [v, text[v]!]));
       const fastest = pickBest(okText, Object.keys(okText), (a, b) => a < b);
@@ -295,9 +322,15 @@ export function buildModel(run: string | RunData, opts: ReportOptions = {}): Rep
   const failed = rows.filter((r) => r.status === 'failed');
   if (failed.length) {
     accuracyNotes.push(
-      `Failed cases count as DSC 0 and NSD 0 (a missing prediction, as the challenge): ` +
-        failed.map((r) => `${r.variant} on ${r.case}`).join(', ') +
+      `Failed cases count as DSC 0 and NSD 0 in the means (a missing prediction, as the challenge counts it); a cell whose cases all failed reads "failed": ` +
+        failed.map((r) => `${r.variant} on ${r.case} (${r.error.length > 120 ? `${r.error.slice(0, 117)}...` : r.error || 'no reason recorded'})`).join(', ') +
         '.',
+    );
+  }
+  for (const v of variants.filter((x) => x.testNetwork)) {
+    accuracyNotes.push(
+      `${v.title === v.name ? v.name : `${v.title} (${v.name})`} is a deterministic test network, not an upper bound and not a model: ` +
+        `${v.description ?? 'it checks the harness and measures its own cost'}.`,
     );
   }
   for (const metric of METRICS) {
@@ -331,6 +364,7 @@ export function buildModel(run: string | RunData, opts: ReportOptions = {}): Rep
   if (timeRows.some((r) => Object.values(r.text).some((t) => t.endsWith('\u2020')))) {
     timeNotes.push('\u2020 failed case: time until the failure, left out of Mean and Median.');
   }
+  if (timeRows.some((r) => Object.values(r.text).includes(FAILED))) timeNotes.push('failed: the case failed before a time was taken (reason in the accuracy notes).');
   if (timeRows.some((r) => Object.values(r.status).includes('missing'))) timeNotes.push('n/a: no result for this variant and case.');
 
   return {

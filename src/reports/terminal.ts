@@ -1,8 +1,10 @@
 /**
- * Plain-text tables for the terminal (what `bench run` prints at the end, and `bench report` without --quiet).
- * No colours or escape codes; the best value of a row carries a `*`. Tables are kept within `width` columns (default
- * 120) by splitting the variant columns over several blocks when needed.
+ * Text tables for the terminal (what `bench run` prints at the end, and `bench report` without --quiet). Column titles
+ * are the variant titles of the report files (label, else name) with a legend; the best value of a row carries a `*`.
+ * Tables are kept within `width` columns (the terminal's width; 120 when unknown) by splitting the variant columns
+ * over several blocks when needed. Colour (ANSI) only when asked; the notes are a short summary unless `verbose`.
  */
+import { createColors } from 'picocolors';
 import type { ReportModel } from './model.js';
 import { METRICS, METRIC_TITLE } from './model.js';
 
@@ -84,21 +86,22 @@ function wrap(text: string, width: number, indent = '  '): string {
   return lines.join('\n');
 }
 
-/** The accuracy table as plain text (variant names as column titles). */
+/** The accuracy table as plain text (variant titles as column titles, as in the report files). */
 export function accuracyText(m: ReportModel, width = 120): string {
   const rows = m.accuracyRows;
-  const first: Col = { head: ['Modality'], cells: rows.map((r) => (r.kind === 'average' ? m.averageTitle : r.name)), align: 'l' };
+  // the Average row's full title (what it averages) is in the heading line: the first column stays narrow
+  const first: Col = { head: ['Modality'], cells: rows.map((r) => (r.kind === 'average' ? 'Average' : r.name)), align: 'l' };
   const nCol: Col = { head: ['N'], cells: rows.map((r) => String(r.nCases)), align: 'r' };
   const fixed = Math.max(...first.cells.map((c) => c.length), 8) + 2 + 3 + 2;
   const metricWidth = (v: string) => Math.max(...rows.map((r) => r.text.dsc[v]!.length + 1), 4);
-  const blocks = chunkVariants(m.variants, fixed, (v) => Math.max(v.name.length, 2 * metricWidth(v.name) + 2), width);
+  const blocks = chunkVariants(m.variants, fixed, (v) => Math.max(v.title.length, 2 * metricWidth(v.name) + 2), width);
   const parts = blocks.map((block) => {
     const cols: Col[] = [first, nCol];
     for (const v of block) {
       for (const [i, metric] of METRICS.entries()) {
         cols.push({
           head: [METRIC_TITLE[metric]],
-          ...(i === 0 ? { group: v.name, groupSpan: METRICS.length } : {}),
+          ...(i === 0 ? { group: v.title, groupSpan: METRICS.length } : {}),
           cells: rows.map((r) => r.text[metric][v.name]! + (r.best[metric].includes(v.name) ? '*' : ' ')),
           align: 'r',
         });
@@ -107,7 +110,7 @@ export function accuracyText(m: ReportModel, width = 120): string {
     return renderCols(cols, [rows.length - 1]);
   });
   return [
-    `Accuracy per modality: DSC and NSD ${m.percent ? 'in percent' : 'as fractions (0-1)'}, * = best per row`,
+    `Accuracy per modality: DSC and NSD ${m.percent ? 'in percent' : 'as fractions (0-1)'}; ${m.averageTitle}; * = best per row`,
     ...parts,
   ].join('\n\n');
 }
@@ -125,21 +128,67 @@ export function timeText(m: ReportModel, width = 120): string {
     ...rows.map((r) => r.text[v.name]! + (r.fastest.includes(v.name) ? '*' : r.text[v.name]!.endsWith('\u2020') ? '' : ' ')),
     ...summary.map((s) => s.text[v.name]! + (s.fastest.includes(v.name) ? '*' : ' ')),
   ];
-  const blocks = chunkVariants<V>(m.variants, fixed, (v) => Math.max(`${v.name} (s)`.length, ...cellsOf(v).map((c) => c.length)), width);
+  const blocks = chunkVariants<V>(m.variants, fixed, (v) => Math.max(v.title.length, ...cellsOf(v).map((c) => c.length)), width);
   const parts = blocks.map((block) =>
     renderCols(
-      [first, size, objs, ...block.map((v): Col => ({ head: [`${v.name} (s)`], cells: cellsOf(v), align: 'r' }))],
+      [first, size, objs, ...block.map((v): Col => ({ head: [v.title], cells: cellsOf(v), align: 'r' }))],
       [rows.length],
     ),
   );
   return ['Running time per case (seconds), * = fastest ok variant per row', ...parts].join('\n\n');
 }
 
-/** Both tables and all notes as plain text, lines within `width` columns where the content allows. */
-export function terminalText(m: ReportModel, width = 120): string {
+/** Options of {@link terminalText}. */
+export interface TerminalTextOptions {
+  /** every note (as in the report files); default: a short summary that points to the report */
+  verbose?: boolean;
+  /** ANSI colour (bold headings, best values, failures, warnings); the caller decides (TTY, NO_COLOR) */
+  colour?: boolean;
+}
+
+/** Legend of the column titles: `Proposed = aug-int8, ...` (only when some title differs from its variant name). */
+export function variantLegend(m: ReportModel): string | null {
+  if (m.variants.every((v) => v.title === v.name)) return null;
+  return `Variants: ${m.variants.map((v) => (v.title === v.name ? v.name : `${v.title} = ${v.name}`)).join(', ')}.`;
+}
+
+/** Short end-of-run notes: the conventions in one line, failures and timing warnings counted, where the rest is. */
+function shortNotes(m: ReportModel): string[] {
+  const out: string[] = [];
+  const legend = variantLegend(m);
+  if (legend) out.push(legend);
+  for (const v of m.variants.filter((x) => x.testNetwork)) out.push(`${v.title}: a deterministic test network, not an upper bound (it measures the harness's own cost).`);
+  const failed = m.run.cases.filter((r) => r.status === 'failed');
+  if (failed.length) out.push(`${failed.length} failed case(s), counted as DSC 0 / NSD 0 in the means as the challenge does (\u2020 in the time table): ${failed.map((r) => `${r.variant} ${r.case}`).join(', ')}.`);
+  const kinds = new Map<string, number>();
+  for (const w of m.run.warnings ?? []) kinds.set(w.warning.kind, (kinds.get(w.warning.kind) ?? 0) + 1);
+  if (kinds.size) {
+    const names: Record<string, string> = { contention: 'timed under contention' };
+    out.push(`Timing warnings: ${[...kinds].map(([k, n]) => `${names[k] ?? k.replace(/-/g, ' ')} ${n}`).join(', ')} (each listed in the report and with --verbose).`);
+  }
+  out.push(`${m.meta.metrics?.mode === 'official' ? 'Official metrics (compute_metrics.py)' : `Metric mode ${m.meta.metrics?.mode}`}; every other note (times, machine, versions) is in the report; --verbose prints them here.`);
+  return out;
+}
+
+/** Colour a rendered table text: bold headings, green best (`*`) values, red failed (`\u2020`) ones. */
+function paint(text: string): string {
+  const pc = createColors(true);
+  return text
+    .split('\n')
+    .map((line) => {
+      if (/^(Accuracy per modality|Running time per case|Run |Notes:)/.test(line)) return pc.bold(line);
+      return line.replace(/(\S+)\*/g, (_, v: string) => pc.green(`${v}*`)).replace(/(\S+\u2020)/g, (x: string) => pc.red(x));
+    })
+    .join('\n');
+}
+
+/** Both tables and the notes as plain text, lines within `width` columns where the content allows. */
+export function terminalText(m: ReportModel, width = 120, opts: TerminalTextOptions = {}): string {
   // the notes speak of bold (Markdown/LaTeX/HTML); the terminal marks with `*`
-  const notes = [...m.accuracyNotes, ...m.timeNotes, ...m.runNotes].map((n) => n.replace(/Bold: /g, '* marks the '));
-  return [
+  const notes = opts.verbose
+    ? [...(variantLegend(m) ? [variantLegend(m)!] : []), ...m.accuracyNotes, ...m.timeNotes, ...m.runNotes].map((n) => n.replace(/Bold: /g, '* marks the '))
+    : shortNotes(m);
+  const text = [
     `Run ${m.meta.run_id}`,
     '',
     accuracyText(m, width),
@@ -150,4 +199,5 @@ export function terminalText(m: ReportModel, width = 120): string {
     ...notes.map((n) => wrap(`- ${n}`, width)),
     '',
   ].join('\n');
+  return opts.colour ? paint(text) : text;
 }

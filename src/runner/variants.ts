@@ -14,6 +14,11 @@ const common = {
   /** Column title in paper tables, e.g. "Proposed". */
   label: z.string().optional(),
   description: z.string().optional(),
+  /**
+   * A deterministic test network, not a model (e.g. the oracle): every report that shows it says so ("not an upper
+   * bound"); kept out of the default demo run with `inDefaultRun: false`.
+   */
+  testNetwork: z.boolean().optional(),
 };
 
 /** How the decoder receives the box prompt. */

@@ -194,25 +194,35 @@ describe('rendering rules', () => {
   });
 
   it('headers say fraction or percent; the Average title says which average', () => {
-    expect(accuracyMarkdown(m)).toContain('Oracle DSC (0-1)');
+    // a non-breaking space keeps the unit with its metric (headers never wrap inside a unit)
+    expect(accuracyMarkdown(m)).toContain('Oracle DSC\u00a0(0-1)');
     expect(accuracyMarkdown(m)).toContain('Average (mean of modality means)');
     const p = buildModel(FIXTURE, { percent: true, average: 'case' });
-    expect(accuracyMarkdown(p)).toContain('Oracle DSC (%)');
+    expect(accuracyMarkdown(p)).toContain('Oracle DSC\u00a0(%)');
     expect(accuracyMarkdown(p)).toContain('Average (mean over cases)');
     expect(accuracyLatex(p)).toContain('\\multicolumn{2}{l}{percent (\\%)}');
     expect(accuracyLatex(m)).toContain('\\multicolumn{2}{l}{fraction (0--1)}');
   });
 
-  it('every table states metric mode, tolerance, spacing convention and what the times include', () => {
-    const tables = [accuracyMarkdown(m), timeMarkdown(m), accuracyLatex(m), timeLatex(m), terminalText(m)];
-    for (const raw of tables) {
-      const t = raw.replace(/\s+/g, ' ');
-      expect(t).toMatch(/metric mode:? official/i);
-      expect(t).toMatch(/tolerance:? 2 mm/);
-      expect(t).toMatch(/spacing convention:? as-stored/);
-      expect(t).toContain('model load excluded');
-      expect(t).toContain('container start and model load');
+  it('each fact once: report.md states metric mode, tolerance, spacing and what the times include once, after the results; each LaTeX table carries its own', () => {
+    const md = reportMarkdown(m).replace(/\s+/g, ' ');
+    for (const fact of [/Metric mode: official/g, /tolerance: 2 mm/g, /spacing convention: as-stored/g, /model load excluded/g, /container start and model load/g]) {
+      expect(md.match(fact), String(fact)).toHaveLength(1);
     }
+    // results first, metadata after
+    const raw = reportMarkdown(m);
+    expect(raw.indexOf('### Accuracy per modality')).toBeLessThan(raw.indexOf('### Run\n'));
+    expect(raw.indexOf('### Running time per case')).toBeLessThan(raw.indexOf('### Run\n'));
+    const acc = accuracyLatex(m).replace(/\s+/g, ' ');
+    expect(acc).toMatch(/metric mode:? official/i);
+    expect(acc).toMatch(/tolerance:? 2 ?(~)?mm/);
+    expect(acc).not.toContain('model load excluded');
+    const time = timeLatex(m).replace(/\s+/g, ' ');
+    expect(time).toContain('model load excluded');
+    expect(time).toContain('container start and model load');
+    expect(time).not.toMatch(/Metric mode: official/);
+    const term = terminalText(m, 120, { verbose: true }).replace(/\s+/g, ' ');
+    for (const t of ['Metric mode: official', 'model load excluded', 'container start and model load']) expect(term).toContain(t);
   });
 
   it('LaTeX: booktabs, escaped labels and case ids, balanced braces', () => {
@@ -300,7 +310,7 @@ describe('other shapes of runs', () => {
     for (const line of text.split('\n')) expect(line.length, line).toBeLessThanOrEqual(120);
     for (const n of names) expect(text).toContain(n);
     const m = buildModel({ ...run, meta, cases });
-    expect(accuracyMarkdown(m)).toContain(`${names[5]} NSD (0-1)`);
+    expect(accuracyMarkdown(m)).toContain(`${names[5]} NSD\u00a0(0-1)`);
   });
 
   it('a run with no case rows yet (just started) renders n/a everywhere, no NaN, no crash', async () => {
