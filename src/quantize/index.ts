@@ -24,6 +24,8 @@ export interface QuantizeOptions {
   /** Calibration case folder (imgs/ inside, or the imgs folder itself). Not needed with `dynamic`. */
   calibDir?: string;
   calibCount: number;
+  /** Case folder whose case names are never used for calibration (e.g. the evaluation set). */
+  calibExclude?: string;
   method: CalibrationMethod;
   percentile?: number;
   activations: QType;
@@ -48,10 +50,12 @@ export interface QuantizeOptions {
  * `n` calibration cases from a folder, round-robin over modalities in name order (deterministic, every modality
  * represented when n allows).
  */
-export async function pickCalibrationCases(dir: string, n: number): Promise<CalibrationCase[]> {
+export async function pickCalibrationCases(dir: string, n: number, excludeDir?: string): Promise<CalibrationCase[]> {
   const set = await listCaseSet(dir, { requireGts: false });
+  const excluded = new Set(excludeDir ? (await listCaseSet(excludeDir, { requireGts: false })).cases.map((c) => c.name) : []);
   const byMod = new Map<string, CalibrationCase[]>();
   for (const c of [...set.cases].sort((a, b) => a.name.localeCompare(b.name))) {
+    if (excluded.has(c.name)) continue;
     byMod.set(c.modality, [...(byMod.get(c.modality) ?? []), { name: c.name, imgsPath: c.imgsPath }]);
   }
   const out: CalibrationCase[] = [];
@@ -105,7 +109,7 @@ export async function quantizeVariant(o: QuantizeOptions): Promise<QuantizeResul
     for (const x of o.excludeNodes) {
       if (!ROLES.some((r) => models[r].graph.node.some((n) => n.name === x))) throw new Error(`--exclude-nodes: no node named "${x}" in the encoder or decoder`);
     }
-    cases = await pickCalibrationCases(o.calibDir, o.calibCount);
+    cases = await pickCalibrationCases(o.calibDir, o.calibCount, o.calibExclude);
     const cal = await calibrate(src, { encoder: plans.encoder.calibrate, decoder: plans.decoder.calibrate }, cases, {
       histogram: o.method !== 'minmax', threads: o.threads, onCase: o.onCase,
     });
@@ -145,6 +149,7 @@ export async function quantizeVariant(o: QuantizeOptions): Promise<QuantizeResul
     op_types: o.opTypes,
     exclude_nodes: o.excludeNodes,
     calibration_dir: o.calibDir ? rel(path.resolve(o.calibDir)) : null,
+    calibration_excluded: o.calibExclude ? rel(path.resolve(o.calibExclude)) : null,
     calibration_cases: cases.map((c) => c.name),
     calibration_calls: calls,
     quantized_nodes: { encoder: summary.encoder.quantizedNodes, decoder: summary.decoder.quantizedNodes },
