@@ -21,6 +21,7 @@ export function register(program: Command): void {
     .requiredOption('--name <new>', 'name of the new variant')
     .option('--calib <dir>', 'calibration case folder (imgs/*.npz); keep it disjoint from the cases you evaluate')
     .option('--calib-count <n>', 'calibration cases, picked round-robin over modalities', intOption('--calib-count', 1), 16)
+    .option('--calib-cases <list>', 'explicit calibration case names (comma-separated) instead of --calib-count')
     .option('--calib-exclude <dir>', 'case folder whose cases are never calibration cases (e.g. the evaluation set)')
     .option('--method <m>', 'calibration range: minmax | percentile | entropy', 'minmax')
     .option('--percentile <p>', 'percentile kept by --method percentile', numberOption('--percentile', { min: 0, max: 100, exclusiveMin: true }), 99.999)
@@ -44,7 +45,7 @@ export function register(program: Command): void {
       if (!opts.dynamic && !opts.calib) throw new Error('--calib <dir> is needed (or --dynamic)');
       const t0 = performance.now();
       const r = await quantizeVariant({
-        from: opts.from, name: opts.name, calibDir: opts.calib, calibCount: opts.calibCount, calibExclude: opts.calibExclude, method: opts.method, percentile: opts.percentile,
+        from: opts.from, name: opts.name, calibDir: opts.calib, calibCount: opts.calibCount, calibExclude: opts.calibExclude, calibCases: opts.calibCases ? list(opts.calibCases) : undefined, method: opts.method, percentile: opts.percentile,
         activations: opts.activations, perChannel: opts.perChannel, symmetricWeights: opts.symmetricWeights, opTypes: opTypes as QuantizableOp[],
         excludeNodes: list(opts.excludeNodes), dynamic: opts.dynamic, outDir: opts.out, variantsFile: opts.variantsFile, force: opts.force,
         label: opts.label, threads: opts.threads,

@@ -97,7 +97,9 @@ export async function calibrate(
     for (const [i, c] of cases.entries()) {
       o.onCase?.(c.name, i, cases.length);
       const a = await readNpz(c.imgsPath, ['imgs', 'boxes']);
-      await predictCase(c.name, a.imgs!, a.boxes!, model, { embeddingCache: true, where: c.imgsPath });
+      // 3D: slices encoded once per case; the cache bound keeps calibration memory small (every call also returns the
+      // intermediate tensors)
+      await predictCase(c.name, a.imgs!, a.boxes!, model, { embeddingCache: true, embeddingCacheMaxBytes: 256 * 2 ** 20, where: c.imgsPath });
     }
   } finally {
     await sessions.encoder.release();

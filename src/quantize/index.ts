@@ -26,6 +26,8 @@ export interface QuantizeOptions {
   calibCount: number;
   /** Case folder whose case names are never used for calibration (e.g. the evaluation set). */
   calibExclude?: string;
+  /** Explicit calibration case names (instead of the round-robin pick of `calibCount`). */
+  calibCases?: string[];
   method: CalibrationMethod;
   percentile?: number;
   activations: QType;
@@ -50,9 +52,17 @@ export interface QuantizeOptions {
  * `n` calibration cases from a folder, round-robin over modalities in name order (deterministic, every modality
  * represented when n allows).
  */
-export async function pickCalibrationCases(dir: string, n: number, excludeDir?: string): Promise<CalibrationCase[]> {
+export async function pickCalibrationCases(dir: string, n: number, excludeDir?: string, names?: string[]): Promise<CalibrationCase[]> {
   const set = await listCaseSet(dir, { requireGts: false });
   const excluded = new Set(excludeDir ? (await listCaseSet(excludeDir, { requireGts: false })).cases.map((c) => c.name) : []);
+  if (names?.length) {
+    return names.map((name) => {
+      const c = set.cases.find((x) => x.name === name);
+      if (!c) throw new Error(`--calib-cases: no case "${name}" in ${dir}`);
+      if (excluded.has(name)) throw new Error(`--calib-cases: "${name}" is in the excluded folder ${excludeDir}`);
+      return { name: c.name, imgsPath: c.imgsPath };
+    });
+  }
   const byMod = new Map<string, CalibrationCase[]>();
   for (const c of [...set.cases].sort((a, b) => a.name.localeCompare(b.name))) {
     if (excluded.has(c.name)) continue;
@@ -109,7 +119,7 @@ export async function quantizeVariant(o: QuantizeOptions): Promise<QuantizeResul
     for (const x of o.excludeNodes) {
       if (!ROLES.some((r) => models[r].graph.node.some((n) => n.name === x))) throw new Error(`--exclude-nodes: no node named "${x}" in the encoder or decoder`);
     }
-    cases = await pickCalibrationCases(o.calibDir, o.calibCount, o.calibExclude);
+    cases = await pickCalibrationCases(o.calibDir, o.calibCount, o.calibExclude, o.calibCases);
     const cal = await calibrate(src, { encoder: plans.encoder.calibrate, decoder: plans.decoder.calibrate }, cases, {
       histogram: o.method !== 'minmax', threads: o.threads, onCase: o.onCase,
     });

@@ -5,6 +5,7 @@
  * running-time table (the paper's Table 4) and the notes every table carries (metric mode, tolerance, spacing,
  * what the times include).
  */
+import { modelNotes } from './model-notes.js';
 import { readRun, type CaseRow, type RunData, type RunMeta } from '../results/store.js';
 import type { CaseTimingWarning } from '../stats/warnings.js';
 import { modalityTable, type AverageKind, type CaseValues, type ModalityTable } from '../results/aggregate.js';
@@ -203,6 +204,7 @@ function runNotes(meta: RunMeta, variants: VariantInfo[], warnings: CaseTimingWa
     );
   }
   for (const w of warnings) notes.push(`Timing warning, ${w.variant} on ${w.case}: ${timingWarningText(w.warning)}.`);
+  notes.push(...modelNotes(meta));
   if (!meta.finished_at) notes.push('Run not finished (run.json finished_at is null): the tables show the cases written so far.');
   return notes;
 }

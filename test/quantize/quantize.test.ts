@@ -21,6 +21,9 @@ import { decodeModel, encodeModel, tensorFloat32, type Model } from '../../src/o
 import { calibrate, withExtraOutputs } from '../../src/quantize/calibrate.js';
 import { activationsToUint8, applyDynamic, applyQdq, planQdq } from '../../src/quantize/qdq.js';
 import { quantizeVariant } from '../../src/quantize/index.js';
+import { modelNotes } from '../../src/reports/model-notes.js';
+import { readRun } from '../../src/results/store.js';
+import { runBenchmark } from '../../src/run/orchestrate.js';
 import { calibrationRange, TensorStats } from '../../src/quantize/stats.js';
 import { loadVariants, REPO_ROOT, type OnnxVariant } from '../../src/runner/variants.js';
 
@@ -253,6 +256,18 @@ describe('real models: load in onnxruntime and fuse into integer kernels', () =>
     expect((v.quantization?.calibration_cases as string[]).length).toBe(2);
     const sha = (f: string) => py('import sys, hashlib; print(hashlib.sha256(open(sys.argv[1], "rb").read()).hexdigest())', f);
     expect(v.sha256).toEqual({ encoder: sha(v.encoder), decoder: sha(v.decoder) });
+    // bench run on a calibration case of the variant: warning, calibration_overlap in run.json, report notes
+    const out = path.join(tmp, 'run-overlap');
+    const calib0 = (v.quantization?.calibration_cases as string[])[0]!;
+    const run = await runBenchmark({ casesDir: path.join(REPO_ROOT, 'cases', 'demo'), variants: [v], outDir: out, repeat: 1, warmup: 0, resume: false, mode: 'official', spacingOrder: 'as-stored', threads: 1, embeddingCache: true, filter: calib0, command: ['test'] });
+    expect(run.failed).toBe(0);
+    expect(run.warnings.some((w) => w.includes('calibration cases') && w.includes(calib0))).toBe(true);
+    const meta = readRun(out).meta;
+    expect(meta.variants[0]!.calibration_overlap).toEqual([calib0]);
+    const notes = modelNotes(meta);
+    expect(notes[0]).toMatch(/^Model files \(encoder \+ decoder\): oracle-q /);
+    expect(notes.some((n) => n.startsWith('oracle-q: made by bench quantize from oracle: static QDQ, uint8 activations (minmax calibration on 2 cases)'))).toBe(true);
+    expect(notes.some((n) => n.startsWith(`Warning: oracle-q was calibrated on 1 of the evaluated cases (${calib0})`))).toBe(true);
     await expect(quantizeVariant({ ...r.variant.quantization, from: 'oracle', name: 'oracle-q', calibDir: path.join(REPO_ROOT, 'cases', 'demo'), calibCount: 1, method: 'minmax', activations: 'uint8', perChannel: true, symmetricWeights: true, opTypes: ['Mul'], excludeNodes: [], dynamic: false, variantsFile: vf })).rejects.toThrow(/already exists/);
   }, 120_000);
 });
