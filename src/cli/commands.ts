@@ -85,4 +85,10 @@ export const COMMANDS: readonly CommandEntry[] = [
     summary: 'post-training INT8 quantization of an FP32 onnx variant into a new variant (calibrated on your cases)',
     load: () => import('./quantize.js'),
   },
+  {
+    name: 'worker',
+    term: 'worker [options]',
+    summary: 'run the jobs of "bench run --queue" on this machine (BullMQ on Redis), until SIGTERM/SIGINT',
+    load: () => import('./worker.js'),
+  },
 ];

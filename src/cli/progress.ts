@@ -120,7 +120,7 @@ export function progressHandler(): { onEvent: (e: RunEvent) => void; stop: () =>
           const what = r.status === 'ok' ? `dsc=${fmt(r.dsc)} nsd=${fmt(r.nsd)} time=${r.time_s.toFixed(3)}s` : `FAILED: ${r.error}`;
           const left = eta ? eta.remaining() : null;
           console.error(
-            `${elapsedTag()} ${done}/${total} ${r.variant} ${r.case} ${what}${e.warnings.length ? ` (warning: ${e.warnings.map(timingWarningText).join('; ')})` : ''}` +
+            `${elapsedTag()} ${done}/${total} ${r.variant} ${r.case}${r.worker && r.worker !== 'local' ? ` [${r.worker}]` : ''} ${what}${e.warnings.length ? ` (warning: ${e.warnings.map(timingWarningText).join('; ')})` : ''}` +
               `${done < total ? ` | ETA ~${formatDuration(left)}${eta?.provisional() ? '?' : ''}` : ''}`,
           );
         } else if (e.type === 'case-skip') console.error(`${elapsedTag()} ${e.variant} ${e.case}: already done (resume)`);

@@ -43,6 +43,23 @@ interface RunCliOptions {
   quiet: boolean;
   verbose: boolean;
   profile: boolean;
+  queue?: string | true;
+  queueName: string;
+  jobUnit: string;
+  data: string;
+}
+
+/** The executor of `bench run --queue` (src/distributed/coordinator.ts, imported only then: bullmq is heavy). */
+async function queueExecutor(opts: RunCliOptions, variants: Variant[], mode: MetricMode, spacingOrder: SpacingOrder) {
+  if (opts.jobUnit !== 'case' && opts.jobUnit !== 'variant-case') throw new Error(`--job-unit expects case or variant-case, got "${String(opts.jobUnit)}"`);
+  if (opts.data !== 'shared' && opts.data !== 'transfer') throw new Error(`--data expects shared or transfer, got "${String(opts.data)}"`);
+  const { distributedExecutor } = await import('../distributed/coordinator.js');
+  const { checkRedisUrl } = await import('../distributed/redis.js');
+  return distributedExecutor({
+    url: checkRedisUrl(opts.queue === true ? undefined : opts.queue), queueName: opts.queueName,
+    jobUnit: opts.jobUnit, data: opts.data, variants, repeat: opts.repeat, warmup: opts.warmup, mode, spacingOrder,
+    threads: opts.threads, embeddingCache: opts.embeddingCache,
+  });
 }
 
 /** Register this command on the `bench` program (src/cli/main.ts). */
@@ -68,6 +85,10 @@ export function register(program: Command): void {
     .option('--quiet', 'no progress and no tables: only errors and the final results line', false)
     .option('--verbose', 'every note and warning in the terminal (default: a short summary; the report has them all)', false)
     .option('--profile', 'after the timed run, profile the onnx variants on the same cases (untimed pass; <out>/profile, chart in the HTML report)', false)
+    .option('--queue [url]', 'distributed: put the cases on a BullMQ queue at redis://[user:password@]HOST:PORT[/DB] or rediss://... (default $MEDSEG_REDIS_URL) for "bench worker" processes (docs/distributed.md)')
+    .option('--queue-name <name>', 'distributed: BullMQ queue name (the workers must use the same)', 'medseg-bench')
+    .option('--job-unit <unit>', 'distributed: case (one case with all variants interleaved on one worker: paired timing) | variant-case', 'case')
+    .option('--data <mode>', 'distributed: shared (workers see the cases and --out at the same paths) | transfer (files by sha256 through Redis)', 'shared')
     .action(async (opts: RunCliOptions, cmd: Command) => {
       const given = (name: string) => {
         const src = cmd.getOptionValueSource(name);
@@ -141,8 +162,9 @@ export function register(program: Command): void {
           embeddingCache: opts.embeddingCache,
           filter: opts.filter,
           order: opts.order,
-          command: ['bench', ...process.argv.slice(2)],
+          command: ['bench', ...process.argv.slice(2)].map((a) => a.replace(/^(rediss?:\/\/[^:@/]*:)[^@/]*@/, '$1***@')),
           onEvent: progress.onEvent,
+          executor: opts.queue === undefined ? undefined : await queueExecutor(opts, variants, mode, spacingOrder),
         });
       } finally {
         progress.stop();

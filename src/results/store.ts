@@ -40,6 +40,10 @@ export interface CaseRow {
   load_start: number;
   load_end: number;
   error: string;
+  /** the worker that ran the case (`local` for an in-process run; `bench worker --name` in a distributed run) */
+  worker?: string;
+  /** the id of the host fingerprint (run.json `hosts`): rows with different ids were timed on different machines */
+  host?: string;
 }
 
 /** One row of labels.csv: one variant x case x evaluated label. Distances in mm (pixels for 2D). */
@@ -61,6 +65,7 @@ export const CASE_COLUMNS: (keyof CaseRow)[] = [
   'variant', 'case', 'modality', 'dim', 'shape', 'n_objects', 'status', 'dsc', 'nsd', 'time_s', 'time_s_min',
   'time_s_max', 'time_s_cold', 'repeats', 'encoder_calls', 'decoder_calls', 'peak_rss_mb', 'cpu_s', 'other_cpu_share',
   'load_start', 'load_end', 'error',
+  'worker', 'host',
 ];
 export const LABEL_COLUMNS: (keyof LabelRow)[] = [
   'variant', 'case', 'label', 'dsc', 'nsd', 'gt_voxels', 'seg_voxels', 'intersection', 'hd95',
@@ -103,6 +108,8 @@ export interface RunMeta {
   cases_dir: string;
   options?: Record<string, unknown>;
   variants: RunVariant[];
+  /** host fingerprints by id (src/distributed/fingerprint.ts), with the workers seen on each and their calibration */
+  hosts?: Record<string, Record<string, unknown>>;
 }
 
 function toRecord<T extends object>(row: T, columns: (keyof T)[]): string[] {

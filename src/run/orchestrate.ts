@@ -6,28 +6,24 @@
  * a missing prediction, and the error); every finished case is on disk (fsync) before the next starts, so a killed
  * run loses at most the case in flight; `resume` skips cases whose row is `ok` and whose segs file is readable.
  */
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import picomatch from 'picomatch';
 import type { MetricMode, SpacingOrder } from '../types.js';
-import { formatShape, readNpz, readNpzInfo } from '../io/npz.js';
+import { readNpz } from '../io/npz.js';
 import { toRows } from '../io/ndarray.js';
 import { CASE_NAME_PATTERN } from '../cases/names.js';
 import { listCaseSet } from '../cases/caseset.js';
-import { validateCase } from '../cases/validate.js';
-import { createRunner } from '../runner/create.js';
 import { onShutdown } from './shutdown.js';
-import { calibrateOverhead } from '../runner/calibrate.js';
-import type { CaseRunOutcome, VariantRunner } from '../runner/types.js';
+import type { VariantRunner } from '../runner/types.js';
 import type { Variant } from '../runner/variants.js';
-import { scoreCase } from '../metrics/score.js';
-import { readRun, RunStore, type CaseRow, type LabelRow, type RunMeta, type RunVariant } from '../results/store.js';
+import { readRun, RunStore, type CaseRow, type RunMeta } from '../results/store.js';
 import { gitCommit, machineFacts, versionFacts } from './machine.js';
-import { median, summariseTimes } from '../stats/summary.js';
-import { CONTENTION_THRESHOLD, loadFacts, loadSnapshot, underContention } from './load.js';
 import { timingWarningText, type TimingWarning } from '../stats/warnings.js';
 import { caseWork, type PlannedCase } from './eta.js';
+import { calibrateHost, hostFingerprint } from '../distributed/fingerprint.js';
+import { caseFacts, prepareVariant, runVariantOnCase, segsReadable, type CaseFacts } from './execute.js';
 
 /** One case of a case set. */
 export interface CaseEntry {
@@ -63,6 +59,25 @@ export interface RunOptions {
   command: string[];
   /** called with progress events (the CLI draws a bar or logs lines) */
   onEvent?: (e: RunEvent) => void;
+  /**
+   * Runs the cases elsewhere instead of in this process (`bench run --queue`: src/distributed/coordinator.ts). It gets
+   * the run's state after the results folder, run.json and case facts are ready, appends every row to `store` and
+   * `rows` itself, and returns when every variant x case has a row.
+   */
+  executor?: (s: RunState) => Promise<void>;
+}
+
+/** The state of a run handed to an {@link RunOptions.executor}. */
+export interface RunState {
+  cases: CaseEntry[];
+  facts: Map<string, CaseFacts & { units: number }>;
+  /** rows already finished (resume), keyed `variant\u0000case` */
+  done: Map<string, CaseRow>;
+  meta: RunMeta;
+  store: RunStore;
+  emit: (e: RunEvent) => void;
+  rows: CaseRow[];
+  warnings: string[];
 }
 
 export type RunEvent =
@@ -117,34 +132,6 @@ export async function listCases(casesDir: string, filter?: string): Promise<Case
     if (entries.length === 0) throw new Error(`--filter "${filter}" selects no case of ${casesDir} (cases: ${all.join(', ')})`);
   }
   return entries;
-}
-
-function sha256Facts(v: Variant, facts: Record<string, unknown> | undefined): { path: string; sha256: string }[] | undefined {
-  const models = facts?.models;
-  if (Array.isArray(models)) return models as { path: string; sha256: string }[];
-  return v.kind === 'onnx' ? [{ path: v.encoder, sha256: 'unknown' }, { path: v.decoder, sha256: 'unknown' }] : undefined;
-}
-
-function failedRow(base: Omit<CaseRow, 'status' | 'dsc' | 'nsd' | 'error'>, error: string): CaseRow {
-  return { ...base, status: 'failed', dsc: 0, nsd: 0, error: error.replace(/\s+/g, ' ').slice(0, 2000) };
-}
-
-async function segsReadable(file: string): Promise<boolean> {
-  if (!existsSync(file)) return false;
-  try {
-    await readNpz(file, ['segs']);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** Seconds rounded to the microsecond (the timer's useful resolution). */
-const us = (s: number) => Math.round(s * 1e6) / 1e6;
-
-/** Peak resident memory of this process so far, MiB. */
-function processPeakRssMb(): number {
-  return process.resourceUsage().maxRSS / 1024;
 }
 
 /**
@@ -243,32 +230,29 @@ async function runInFolder(o: RunOptions, cases: CaseEntry[], store: RunStore, l
   store.log(`run ${meta.run_id}: ${cases.length} cases x ${o.variants.length} variants (${o.variants.map((v) => v.name).join(', ')})${o.resume ? `, resuming (${done.size} done)` : ''}`);
 
   // Case facts (shape, objects, validation problems) are read once and shared by all variants.
-  const facts = new Map<string, { shape: string; n_objects: number; problem: string | null; units: number }>();
+  const facts = new Map<string, CaseFacts & { units: number }>();
   for (const c of cases) {
-    let shape = '';
-    let nObjects = 0;
+    const f = await caseFacts(c);
+    // work size for the ETA (3D: the boxes' z ranges decide the calls; the boxes array is small)
     let units = 0;
-    let problem: string | null = c.nameProblem ?? null;
-    if (!problem) try {
-      const problems = (await validateCase(c.imgsPath, c.gtsPath ?? undefined)).filter((p) => p.severity === 'error');
-      if (problems.length) problem = problems.map((p) => `${p.file}: key '${p.key}': ${p.message} (expected ${p.expected}; found ${p.found})`).join('; ');
-      // shape and object count from the .npy headers only (validateCase has already read the arrays)
-      const members = await readNpzInfo(c.imgsPath);
-      const imgsShape = members.find((m) => m.key === 'imgs')?.shape;
-      if (imgsShape) shape = formatShape(imgsShape);
-      nObjects = members.find((m) => m.key === 'boxes')?.shape?.[0] ?? 0;
-      // work size for the ETA (3D: the boxes' z ranges decide the calls; the boxes array is small)
-      const boxes = c.dim === 3 && !problem ? toRows((await readNpz(c.imgsPath, ['boxes'])).boxes!, 'boxes') : Array.from({ length: nObjects }, () => [0, 0, 0, 0]);
-      units = caseWork(c.dim, imgsShape ?? [], boxes, o.embeddingCache).units;
+    if (!f.problem) try {
+      const boxes = c.dim === 3 ? toRows((await readNpz(c.imgsPath, ['boxes'])).boxes!, 'boxes') : Array.from({ length: f.n_objects }, () => [0, 0, 0, 0]);
+      units = caseWork(c.dim, f.imgsShape, boxes, o.embeddingCache).units;
     } catch (e) {
-      problem = (e as Error).message;
+      f.problem = (e as Error).message;
     }
-    if (!c.gtsPath && !problem) problem = `${c.imgsPath}: no ground truth gts/${c.name}.npz to score against`;
-    facts.set(c.name, { shape, n_objects: nObjects, problem, units: problem ? 0 : units });
+    facts.set(c.name, { ...f, units });
   }
 
   const rows: CaseRow[] = [...done.values()];
   const warnings: string[] = [];
+  if (o.executor) {
+    await o.executor({ cases, facts, done, meta, store, emit, rows, warnings });
+    return finishRun(o, store, meta, rows, warnings);
+  }
+  // the machine the times come from (reports' Hosts section; the gate compares times of equal fingerprints only)
+  const host = await hostFingerprint();
+  meta.hosts = { ...meta.hosts, [host.id]: { ...host, workers: ['local'], calibration: { local: calibrateHost() } } };
   // 1. Prepare every variant once (model / image load, calibration, warm-up), before any timed case.
   const ready = new Map<string, { runner: VariantRunner | null; error: string | null }>();
   for (const v of o.variants) {
@@ -276,61 +260,25 @@ async function runInFolder(o: RunOptions, cases: CaseEntry[], store: RunStore, l
     const todo = cases.filter((c) => !done.has(`${v.name}\u0000${c.name}`));
     if (todo.length === 0) continue;
     mkdirSync(path.dirname(store.segsPath(v.name, 'x')), { recursive: true });
-    let runner: VariantRunner | null = null;
-    let variantError: string | null = null;
-    const entry: RunVariant = { name: v.name, kind: v.kind, label: v.label, definition: v };
     const calib = v.kind === 'onnx' ? v.quantization?.calibration_cases : undefined;
     const overlap = Array.isArray(calib) ? cases.filter((c) => calib.includes(c.name)).map((c) => c.name) : [];
+    const valid = todo.filter((c) => !facts.get(c.name)!.problem);
+    const smallest = valid.reduce<CaseEntry | undefined>((a, c) => (!a || facts.get(c.name)!.units < facts.get(a.name)!.units ? c : a), undefined);
+    const { runner, entry, error: variantError } = await prepareVariant(v, {
+      threads: o.threads, embeddingCache: o.embeddingCache, warmup: o.warmup, warmupCase: smallest, warmupAllKinds: o.warmupAllKinds, logDir: store.logDir,
+      onCreate: (r) => live.add(r),
+      log: (line) => store.log(line),
+    });
     if (overlap.length) {
       const w = `variant ${v.name}: ${overlap.length} evaluated case(s) were calibration cases of its quantization (${overlap.join(', ')}); its accuracy on them is optimistic`;
       entry.calibration_overlap = overlap;
       warnings.push(w);
       store.log(w);
     }
-    try {
-      runner = createRunner(v, { threads: o.threads, embeddingCache: o.embeddingCache });
-      live.add(runner);
-      const { loadTimeS, facts: f } = await runner.prepare();
-      entry.load_time_s = us(loadTimeS);
-      entry.facts = f;
-      entry.models = sha256Facts(v, f);
-      if (v.kind !== 'onnx') {
-        // How much of each case time is process / container start: a no-op under the same protocol.
-        try {
-          entry.overhead = await calibrateOverhead(runner, 5);
-          if (entry.overhead) store.log(`${v.name}: no-op ${v.kind} overhead median ${entry.overhead.median_s.toFixed(3)} s`);
-        } catch (e) {
-          entry.overhead_error = (e as Error).message;
-        }
-      }
-      emit({ type: 'variant-ready', variant: v.name, loadTimeS });
-      store.log(`${v.name}: ready in ${loadTimeS.toFixed(3)} s`);
-      // Warm-up: untimed runs of the smallest selected case (least work), so the first timed case is not the cold
-      // one. By default in-process variants only (a command/docker case starts a fresh process anyway).
-      const nWarm = v.kind === 'onnx' || o.warmupAllKinds ? o.warmup : 0;
-      const valid = todo.filter((c) => !facts.get(c.name)!.problem);
-      const smallest = valid.reduce<CaseEntry | undefined>((a, c) => (!a || facts.get(c.name)!.units < facts.get(a.name)!.units ? c : a), undefined);
-      if (nWarm > 0 && smallest) {
-        const tmpDir = path.join(store.dir, 'logs', 'warmup');
-        mkdirSync(tmpDir, { recursive: true });
-        const t0 = performance.now();
-        try {
-          for (let i = 0; i < nWarm; i++) await runner.runCase(smallest.imgsPath, path.join(tmpDir, `${v.name}_${smallest.name}.npz`), { caseName: smallest.name, logDir: store.logDir });
-          entry.warmup_time_s = us((performance.now() - t0) / 1e3);
-          entry.warmup_case = smallest.name;
-        } catch (e) {
-          // a failing warm-up case does not stop the variant: the case fails again, on its own, when timed
-          entry.warmup_error = `${smallest.name}: ${(e as Error).message}`;
-          store.log(`${v.name}: warm-up on ${smallest.name} failed: ${(e as Error).message}`);
-        }
-        rmSync(tmpDir, { recursive: true, force: true });
-      }
-    } catch (e) {
-      variantError = `variant ${v.name} could not start: ${(e as Error).message}`;
+    if (variantError) {
       emit({ type: 'variant-error', variant: v.name, error: variantError });
-      store.log(variantError);
       warnings.push(variantError);
-    }
+    } else emit({ type: 'variant-ready', variant: v.name, loadTimeS: entry.load_time_s ?? NaN });
     ready.set(v.name, { runner, error: variantError });
     meta.variants = [...meta.variants.filter((x) => x.name !== v.name), entry];
     store.writeMeta(meta);
@@ -365,78 +313,9 @@ async function runInFolder(o: RunOptions, cases: CaseEntry[], store: RunStore, l
     }
     emit({ type: 'case-start', variant: v.name, case: c.name, index: index++, total: todoCount });
     const { runner, error: variantError } = ready.get(v.name)!;
-    const f = facts.get(c.name)!;
-    const base = {
-      variant: v.name, case: c.name, modality: c.modality, dim: c.dim, shape: f.shape, n_objects: f.n_objects,
-      time_s: NaN, time_s_min: NaN, time_s_max: NaN, time_s_cold: NaN, repeats: 0, encoder_calls: NaN,
-      decoder_calls: NaN, peak_rss_mb: NaN, cpu_s: NaN, other_cpu_share: NaN, load_start: NaN, load_end: NaN,
-    };
-    let row: CaseRow;
-    let labels: LabelRow[] = [];
-    let caseWarnings: TimingWarning[] = [];
-    const segsPath = store.segsPath(v.name, c.name);
-    if (variantError || f.problem) {
-      row = failedRow(base, variantError ?? `invalid case: ${f.problem}`);
-    } else {
-      const times: number[] = [];
-      const cpus: number[] = [];
-      let externalCpuS = 0;
-      let outcome: CaseRunOutcome | null = null;
-      let error: string | null = null;
-      const caseLoad = loadSnapshot();
-      for (let r = 0; r < o.repeat; r++) {
-        try {
-          const runLoad = loadSnapshot();
-          const t0 = performance.now();
-          outcome = await runner!.runCase(c.imgsPath, segsPath, { caseName: c.name, logDir: store.logDir });
-          const wall = (performance.now() - t0) / 1e3;
-          times.push(outcome.timeS ?? wall);
-          cpus.push(loadFacts(runLoad, v.kind, outcome.cpuS ?? NaN).cpu_s);
-          externalCpuS += outcome.cpuS ?? NaN;
-        } catch (e) {
-          error = (e as Error).message;
-          outcome = ((e as { outcome?: CaseRunOutcome }).outcome ?? null);
-          break;
-        }
-      }
-      const t = times.length ? summariseTimes(times) : null;
-      const timing = t
-        ? { time_s: us(t.median), time_s_min: us(t.min), time_s_max: us(t.max), time_s_cold: t.repeats > 1 ? us(t.cold) : NaN, repeats: t.repeats }
-        : {};
-      const calls: Partial<CaseRow> = {
-        encoder_calls: outcome?.encoderCalls ?? NaN,
-        decoder_calls: outcome?.decoderCalls ?? NaN,
-        peak_rss_mb: Math.round((outcome?.peakRssMb ?? (v.kind === 'onnx' ? processPeakRssMb() : NaN)) * 10) / 10,
-      };
-      // load-robust facts: CPU seconds of the work (median over repeats) and other processes' share of the machine
-      const lf = loadFacts(caseLoad, v.kind, externalCpuS);
-      const load = {
-        cpu_s: cpus.length ? us(median(cpus)) : NaN,
-        other_cpu_share: Math.round(lf.other_cpu_share * 1e4) / 1e4,
-        load_start: lf.load_start,
-        load_end: lf.load_end,
-      };
-      Object.assign(calls, load);
-      caseWarnings = t?.warnings ?? [];
-      if (times.length && underContention(lf)) {
-        caseWarnings.push({ kind: 'contention', other_cpu_share: load.other_cpu_share, threshold: CONTENTION_THRESHOLD, load_start: lf.load_start, load_end: lf.load_end });
-      }
-      if (error !== null) {
-        row = failedRow({ ...base, ...timing, ...calls }, error);
-      } else {
-        const s = await scoreCase(c.gtsPath!, segsPath, { mode: o.mode, spacingOrder: o.spacingOrder });
-        if (s.status !== 'ok') {
-          row = failedRow({ ...base, ...timing, ...calls }, s.error ?? 'prediction could not be scored');
-        } else {
-          row = { ...base, ...timing, ...calls, status: 'ok', dsc: s.dsc, nsd: s.nsd, error: '' };
-          labels = (s.metrics?.labels ?? []).map((l) => ({
-            variant: v.name, case: c.name, label: l.label, dsc: l.dsc, nsd: l.nsd ?? NaN, gt_voxels: l.gt_voxels,
-            seg_voxels: l.seg_voxels, intersection: l.intersection, hd95: l.surface?.hd95 ?? NaN,
-            avg_dist_gt_to_seg: l.surface?.avg_dist_gt_to_seg ?? NaN, avg_dist_seg_to_gt: l.surface?.avg_dist_seg_to_gt ?? NaN,
-          }));
-        }
-      }
-    }
+    const { row, labels, warnings: caseWarnings } = await runVariantOnCase(v, c, facts.get(c.name)!, runner, variantError, store.segsPath(v.name, c.name), {
+      repeat: o.repeat, mode: o.mode, spacingOrder: o.spacingOrder, logDir: store.logDir, worker: 'local', host: host.id,
+    });
     store.appendCase(row, labels, caseWarnings.map((warning) => ({ variant: v.name, case: c.name, warning })));
     if (row.status === 'failed') store.log(`${v.name} ${c.name}: FAILED ${row.error}`);
     else store.log(`${v.name} ${c.name}: dsc=${row.dsc} nsd=${row.nsd} time_s=${row.time_s}`);
@@ -449,6 +328,10 @@ async function runInFolder(o: RunOptions, cases: CaseEntry[], store: RunStore, l
     await release(v.name, i);
   }
   for (const { runner } of ready.values()) if (runner) await runner.dispose().catch(() => {});
+  return finishRun(o, store, meta, rows, warnings);
+}
+
+function finishRun(o: RunOptions, store: RunStore, meta: RunMeta, rows: CaseRow[], warnings: string[]): RunResult {
   meta.finished_at = new Date().toISOString();
   store.writeMeta(meta);
   // order rows as the store holds them (variant order, then case order)
