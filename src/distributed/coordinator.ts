@@ -71,6 +71,7 @@ export function distributedExecutor(o: DistributedOptions): (s: RunState) => Pro
     const connection = connect(url);
     const queue = new Queue(queueName, { connection, prefix });
     const eventsConnection = connect(url);
+    eventsConnection.on('error', () => {}); // reported through the main connection's handler below
     const events = new QueueEvents(queueName, { connection: eventsConnection, prefix });
     const redis: Redis = connection;
     let lost = false;

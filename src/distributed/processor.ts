@@ -65,7 +65,11 @@ async function init(): Promise<NonNullable<typeof state>> {
 }
 
 function redisOf(s: NonNullable<typeof state>): Redis {
-  s.redis ??= connect(s.cfg.url);
+  if (!s.redis) {
+    s.redis = connect(s.cfg.url);
+    // the worker process reports connection loss; here a failed command fails the job (retried: transient)
+    s.redis.on('error', () => {});
+  }
   return s.redis;
 }
 

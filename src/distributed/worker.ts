@@ -66,12 +66,15 @@ export async function runWorker(o: WorkerOptions): Promise<{ completed: number; 
   const processorFile = new URL('./processor.js', import.meta.url);
   const connection = connect(url);
   let lostSince: number | null = null;
-  connection.on('error', (e: Error) => {
-    if (lostSince === null) {
+  let stopping = false;
+  const lost = (why: string) => {
+    if (lostSince === null && !stopping) {
       lostSince = Date.now();
-      log(`worker ${name}: Redis connection lost (${e.message}); reconnecting`);
+      log(`worker ${name}: Redis connection lost (${why}); reconnecting`);
     }
-  });
+  };
+  connection.on('error', (e: Error) => lost(e.message));
+  connection.on('close', () => lost('connection closed'));
   connection.on('ready', () => {
     if (lostSince !== null) log(`worker ${name}: Redis connection back after ${((Date.now() - lostSince) / 1e3).toFixed(1)} s`);
     lostSince = null;
@@ -106,7 +109,7 @@ export async function runWorker(o: WorkerOptions): Promise<{ completed: number; 
     log(`worker ${name}: job ${job?.id ?? '?'} failed (attempt ${job?.attemptsMade ?? '?'}): ${err.message}`);
   });
   worker.on('error', (e: Error) => {
-    if (lostSince === null) log(`worker ${name}: ${e.message}`);
+    if (lostSince === null && !stopping) log(`worker ${name}: ${e.message}`);
   });
 
   await new Promise<void>((resolve) => {
@@ -114,6 +117,7 @@ export async function runWorker(o: WorkerOptions): Promise<{ completed: number; 
     const onSignal = (sig: string) => {
       signals++;
       if (signals === 1) {
+        stopping = true;
         log(`worker ${name}: ${sig}: taking no new job, finishing the job in flight (send ${sig} again to give it back now)`);
         worker.close().then(resolve, resolve);
       } else {
