@@ -37,7 +37,7 @@ describe.skipIf(!REDIS_SERVER)('distributed faults (real Redis, real workers)', 
   const coordinator = (queue: string, out: string, args: string[]) => {
     let stderr = '';
     const proc = spawn(process.execPath, [BENCH, 'run', '--queue', redis.url(), '--queue-name', queue, '--variants-file', vf, '--cases', DEMO, '--out', out, '--no-report', '--allow-failures', ...args], { cwd: REPO, stdio: ['ignore', 'ignore', 'pipe'] });
-    proc.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    proc.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const exited = new Promise<number | null>((r) => proc.once('exit', (c) => r(c)));
     return { proc, exited, stderr: () => stderr };
   };
