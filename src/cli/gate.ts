@@ -5,6 +5,7 @@
  * Exit codes: 0 pass, 1 regression, 2 usage or data error (bad option, unreadable run or baseline, metric mismatch).
  * The Markdown summary is also appended to $GITHUB_STEP_SUMMARY when set (GitHub Actions job summary, docs/ci.md).
  */
+import { checkOutputPath } from '../io/outpath.js';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
@@ -51,7 +52,12 @@ function readRunOrThrow(dir: string): RunData {
   }
 }
 
-function writeOut(file: string, text: string): void {
+function writeOut(file: string, text: string, flag: string): void {
+  try {
+    checkOutputPath(file, flag);
+  } catch (e) {
+    throw new GateDataError((e as Error).message);
+  }
   mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
   writeFileSync(file, text);
 }
@@ -108,9 +114,9 @@ export async function gateCommand(runDir: string | undefined, o: GateCliOptions)
     // PASS: a short verdict (one line per variant); FAIL or --verbose: the full Markdown summary
     if (!o.quiet) process.stdout.write(verdict.verdict === 'fail' || o.verbose ? md : renderShort(verdict));
     else if (verdict.failures.length) process.stderr.write(`bench gate: FAIL\n${verdict.failures.map((f) => `- ${f.message}`).join('\n')}\n`);
-    if (o.markdown) writeOut(o.markdown, md);
+    if (o.markdown) writeOut(o.markdown, md, '--markdown');
     appendStepSummary(md);
-    if (o.json) writeOut(o.json, JSON.stringify(verdict, null, 2) + '\n');
+    if (o.json) writeOut(o.json, JSON.stringify(verdict, null, 2) + '\n', '--json');
     return verdict.exit_code;
   } catch (e) {
     if (e instanceof GateDataError) {

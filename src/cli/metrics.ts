@@ -6,8 +6,7 @@
  * (DSC 0, NSD 0; listed on stderr and in the JSON/sidecar); the exit code is then 1. Usage errors and an unreadable
  * gts/segs folder exit 2 (src/cli/main.ts).
  */
-import { existsSync, promises as fsp, statSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { existsSync, statSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import type { MetricMode, SpacingOrder } from '../types.js';
 import { csvSidecarJson, metricsJson, officialCsv, perLabelCsv, type MetricsRunInfo } from '../metrics/output.js';
@@ -15,13 +14,7 @@ import { autoWorkers } from '../metrics/pool.js';
 import { listCases, scoreFolder } from '../metrics/score.js';
 import { intOption, numberOption } from './parse/numbers.js';
 import { MAX_THREADS } from '../runner/threads.js';
-
-async function writeText(path: string, text: string): Promise<void> {
-  await fsp.mkdir(dirname(resolve(path)), { recursive: true });
-  const tmp = `${path}.tmp-${process.pid}`;
-  await fsp.writeFile(tmp, text);
-  await fsp.rename(tmp, path);
-}
+import { isRegularOrMissing, writeOutputFile } from '../io/outpath.js';
 
 const workersInt = intOption('--workers', 1, MAX_THREADS);
 /** `--workers`: a positive integer at most MAX_THREADS, or `auto` (0, resolved by autoWorkers() once the cases are known). */
@@ -87,11 +80,12 @@ export function register(program: Command): void {
       }
       const csv = officialCsv(scores);
       if (o.csv) {
-        await writeText(o.csv, csv);
-        await writeText(`${o.csv}.meta.json`, csvSidecarJson(scores, info));
+        await writeOutputFile(o.csv, csv, '--csv');
+        // no sidecar next to a pipe or device (/dev/stdout.meta.json is not a place to write)
+        if (isRegularOrMissing(o.csv)) await writeOutputFile(`${o.csv}.meta.json`, csvSidecarJson(scores, info), '--csv');
       }
-      if (o.json) await writeText(o.json, metricsJson(scores, info));
-      if (o.perLabel) await writeText(o.perLabel, perLabelCsv(scores));
+      if (o.json) await writeOutputFile(o.json, metricsJson(scores, info), '--json');
+      if (o.perLabel) await writeOutputFile(o.perLabel, perLabelCsv(scores), '--per-label');
       if (!o.csv && !o.json && !o.perLabel) process.stdout.write(csv);
       const failed = scores.filter((s) => s.status !== 'ok');
       if (!o.quiet) {

@@ -4,6 +4,7 @@
  * bad case and exiting non-zero at the end when any case failed. It needs only dist/, node_modules, the variants file
  * and the model files it names, so it can be the body of a container's predict.sh.
  */
+import { checkOutputPath, sameFolder } from '../io/outpath.js';
 import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
@@ -54,6 +55,10 @@ export async function predictFolder(opts: PredictOptions, log: (s: string) => vo
   const file = opts.variantsFile ? path.resolve(opts.variantsFile) : DEFAULT_VARIANTS_FILE;
   const [variant] = selectVariants(loadVariants(file), opts.variant);
   if (!variant || opts.variant.includes(',')) throw new Error(`--variant takes one variant name, found "${opts.variant}"`);
+  checkOutputPath(opts.output, '--output');
+  if (sameFolder(opts.input, opts.output)) {
+    throw new Error(`--output ${opts.output} is the --input folder: segs would overwrite the imgs files; choose another folder`);
+  }
   let files: string[];
   let isDir: boolean;
   try {

@@ -2,6 +2,7 @@
  * `bench report <run-dir> [--formats md,csv,tex,html,png] [--out <dir>] [--average modality|case] [--percent]`:
  * render the tables and charts of a results folder (src/reports, docs/reports.md).
  */
+import { checkOutputPath } from '../io/outpath.js';
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import { intOption } from './parse/numbers.js';
@@ -75,6 +76,7 @@ export function register(program: Command): void {
     .option('--no-overlays', 'do not draw overlays and the figure')
     .action(async (runDir: string, o: ReportCliOptions) => {
       try {
+        if (o.out !== undefined) checkOutputPath(o.out, '--out');
         const opts = {
           formats: o.formats, outDir: o.out, average: o.average, percent: o.percent,
           caseValues: o.unroundedMeans ? ('unrounded' as const) : ('csv' as const),

@@ -1,6 +1,7 @@
 /**
  * `bench run`: the main job. With no arguments it runs the bundled demo: cases/demo with every bundled variant.
  */
+import { checkOutputPath } from '../io/outpath.js';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
@@ -135,6 +136,7 @@ export function register(program: Command): void {
       const all = loadVariants(opts.variantsFile);
       const variants = opts.variants ? selectVariants(all, opts.variants) : defaultVariants(all);
       const outDir = path.resolve(opts.out ?? defaultOutDir(process.cwd()));
+      checkOutputPath(outDir, '--out');
       const nCases = (await listCases(opts.cases, opts.filter)).length;
       console.error(`bench run: ${nCases} cases x ${variants.length} variants (${variants.map((v) => v.name).join(', ')}) -> ${outDir}${opts.resume ? ' (resuming with the stored options)' : ''}`);
       const progress = opts.quiet ? { onEvent: () => {}, stop: () => {} } : progressHandler();
