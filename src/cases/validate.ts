@@ -8,22 +8,13 @@
  * Every problem is reported with file, key, expected and found; validation never throws for a bad file.
  */
 import { basename } from 'node:path';
-import type { Dim, NdArray } from '../types.js';
-import { formatShape, isIntegerDType, toRows } from '../io/ndarray.js';
+import type { NdArray } from '../types.js';
+import { formatShape } from '../io/ndarray.js';
 import { NpyFormatError, readNpz, readNpzInfo, type NpzMemberInfo } from '../io/npz.js';
 import { CASE_NAME_PATTERN, parseCaseName, type CaseName } from './names.js';
+import { checkImgsArrays, checkSpacing, Collector, type CaseProblem, type ImgsFacts } from './rules.js';
 
-/** One validation finding. `error` makes the case invalid; `warning` is informative. */
-export interface CaseProblem {
-  /** Path of the file concerned. */
-  file: string;
-  /** npz key concerned (`imgs`, `boxes`, `spacing`, `gts`), or `(file)` / `(name)` for file-level problems. */
-  key: string;
-  expected: string;
-  found: string;
-  message: string;
-  severity: 'error' | 'warning';
-}
+export type { CaseProblem } from './rules.js';
 
 /** Thrown by {@link loadCaseImgs} / {@link loadCaseGts} when the file has errors; carries every problem found. */
 export class CaseValidationError extends Error {
@@ -61,22 +52,6 @@ export interface CaseGts {
   warnings: CaseProblem[];
 }
 
-const MAX_REPORTED_BOXES = 5;
-
-class Collector {
-  readonly list: CaseProblem[] = [];
-  constructor(readonly file: string) {}
-  error(key: string, message: string, expected: string, found: string): void {
-    this.list.push({ file: this.file, key, expected, found, message, severity: 'error' });
-  }
-  warn(key: string, message: string, expected: string, found: string): void {
-    this.list.push({ file: this.file, key, expected, found, message, severity: 'warning' });
-  }
-  get hasErrors(): boolean {
-    return this.list.some((p) => p.severity === 'error');
-  }
-}
-
 function fromReadError(c: Collector, e: unknown, key = '(file)'): void {
   if (e instanceof NpyFormatError) {
     const m = /key '([^']+)'/.exec(e.where);
@@ -84,19 +59,6 @@ function fromReadError(c: Collector, e: unknown, key = '(file)'): void {
   } else {
     c.error(key, (e as Error).message ?? String(e), 'a readable .npz', 'read error');
   }
-}
-
-function minMax(a: NdArray): [number, number] {
-  const d = a.data;
-  if (d.length === 0) return [NaN, NaN];
-  let lo = Number(d[0]!);
-  let hi = lo;
-  for (let i = 1; i < d.length; i++) {
-    const v = Number(d[i]!);
-    if (v < lo) lo = v;
-    if (v > hi) hi = v;
-  }
-  return [lo, hi];
 }
 
 /** Reads member infos, reporting unreadable archives; returns undefined when the file cannot be opened. */
@@ -131,128 +93,6 @@ function checkKeys(c: Collector, info: Map<string, NpzMemberInfo>, required: str
     }
   }
   return toRead;
-}
-
-function checkSpacing(c: Collector, sp: NdArray | undefined, required: boolean): number[] | undefined {
-  if (!sp) {
-    if (required) c.error('spacing', "missing key 'spacing' (3D cases need the voxel spacing in mm)", "key 'spacing', float (3,)", 'absent');
-    return undefined;
-  }
-  if (sp.dtype === 'bool') {
-    c.error('spacing', 'spacing must be numeric', 'float (3,)', 'bool');
-    return undefined;
-  }
-  if (sp.shape.length !== 1 || sp.shape[0] !== 3) {
-    c.error('spacing', 'spacing must hold 3 values', 'shape (3,)', formatShape(sp.shape));
-    return undefined;
-  }
-  const v = Array.from(sp.data as ArrayLike<number | bigint>, Number);
-  if (!v.every((x) => Number.isFinite(x) && x > 0)) {
-    c.error('spacing', 'spacing must be finite and positive (mm)', '3 finite values > 0', `[${v.join(', ')}]`);
-    return undefined;
-  }
-  return v;
-}
-
-interface ImgsFacts {
-  dim?: Dim;
-  spatialShape?: number[];
-  nBoxes?: number;
-  boxes?: number[][];
-  spacing?: number[];
-}
-
-/** Checks an imgs file's arrays; returns the facts needed to check the gts file. */
-function checkImgsArrays(c: Collector, cn: CaseName | undefined, arrays: Record<string, NdArray>): ImgsFacts {
-  const facts: ImgsFacts = {};
-  const imgs = arrays.imgs;
-  const boxesArr = arrays.boxes;
-  let boxesDim: Dim | undefined;
-  if (boxesArr) {
-    const w = boxesArr.shape[1];
-    if (boxesArr.shape.length !== 2 || (w !== 4 && w !== 6)) {
-      c.error('boxes', 'boxes must be an (N,4) 2D or (N,6) 3D array', '(N, 4) or (N, 6)', formatShape(boxesArr.shape));
-    } else {
-      boxesDim = w === 4 ? 2 : 3;
-    }
-    if (!isIntegerDType(boxesArr.dtype)) {
-      c.error('boxes', 'boxes must be integer pixel/voxel coordinates', 'an integer dtype (int64 in challenge files)', boxesArr.dtype);
-    }
-    if (boxesArr.shape.length === 2 && boxesArr.shape[0] === 0) c.error('boxes', 'no boxes: the case has no object to segment', 'N >= 1', formatShape(boxesArr.shape));
-  }
-  if (cn && boxesDim !== undefined && cn.dim !== boxesDim) {
-    c.error(
-      'boxes',
-      `boxes of width ${boxesArr!.shape[1]} are ${boxesDim}D boxes but the file name says ${cn.dim}D (${cn.dim}DBox_)`,
-      `width ${cn.dim === 2 ? 4 : 6} for a ${cn.dim}DBox_ case`,
-      `width ${boxesArr!.shape[1]}`,
-    );
-  }
-  const dim: Dim | undefined = cn?.dim ?? boxesDim;
-  facts.dim = dim;
-  if (imgs) {
-    const s = imgs.shape;
-    if (dim === 2) {
-      if (s.length !== 3 || s[2] !== 3) c.error('imgs', '2D imgs must be an RGB image (H, W, 3)', '(H, W, 3)', formatShape(s));
-      else facts.spatialShape = [s[0]!, s[1]!];
-    } else if (dim === 3) {
-      if (s.length !== 3) c.error('imgs', '3D imgs must be a volume (D, H, W)', '(D, H, W)', formatShape(s));
-      else facts.spatialShape = [...s];
-    }
-    if (facts.spatialShape && facts.spatialShape.some((d) => d === 0)) {
-      c.error('imgs', 'imgs has an empty axis', 'every axis >= 1', formatShape(s));
-      facts.spatialShape = undefined;
-    }
-    if (imgs.dtype !== 'uint8') {
-      const [lo, hi] = minMax(imgs);
-      c.error('imgs', 'imgs must be uint8 intensities 0..255', 'uint8', `${imgs.dtype}, range ${lo}..${hi}`);
-    } else if (imgs.data.length > 0) {
-      const [lo, hi] = minMax(imgs);
-      if (lo === hi) c.warn('imgs', 'imgs is constant (no contrast)', 'a uint8 image using its range', `all values ${lo}`);
-    }
-  }
-  if (boxesArr && boxesDim !== undefined && isIntegerDType(boxesArr.dtype) && dim === boxesDim) {
-    let rows: number[][] | undefined;
-    try {
-      rows = toRows(boxesArr, 'boxes');
-    } catch (e) {
-      c.error('boxes', (e as Error).message, 'coordinates within ±2^53', 'huge int64');
-    }
-    if (rows) {
-      facts.nBoxes = rows.length;
-      facts.boxes = rows;
-      if (facts.spatialShape) {
-        const sh = facts.spatialShape;
-        // axis sizes in box coordinate order x, y (, z)
-        const sizes = dim === 2 ? [sh[1]!, sh[0]!] : [sh[2]!, sh[1]!, sh[0]!];
-        const names = dim === 2 ? ['x', 'y'] : ['x', 'y', 'z'];
-        const nd = names.length;
-        const bad: string[] = [];
-        for (let i = 0; i < rows.length; i++) {
-          const r = rows[i]!;
-          const why: string[] = [];
-          for (let a = 0; a < nd; a++) {
-            const lo = r[a]!;
-            const hi = r[a + nd]!;
-            if (lo < 0 || hi > sizes[a]! - 1) why.push(`${names[a]} ${lo}..${hi} outside 0..${sizes[a]! - 1}`);
-            if (lo > hi) why.push(`${names[a]}_min ${lo} > ${names[a]}_max ${hi}`);
-          }
-          if (why.length) bad.push(`box ${i} [${r.join(', ')}]: ${why.join('; ')}`);
-        }
-        if (bad.length) {
-          const shown = bad.slice(0, MAX_REPORTED_BOXES).join(' | ') + (bad.length > MAX_REPORTED_BOXES ? ` | ... and ${bad.length - MAX_REPORTED_BOXES} more` : '');
-          c.error(
-            'boxes',
-            `${bad.length} of ${rows.length} boxes are outside the image or have min > max`,
-            `0 <= ${names.map((n, a) => `${n}_min <= ${n}_max <= ${sizes[a]! - 1}`).join(', ')} (inclusive, x = last axis)`,
-            shown,
-          );
-        }
-      }
-    }
-  }
-  if (dim === 3) facts.spacing = checkSpacing(c, arrays.spacing, true);
-  return facts;
 }
 
 async function readImgs(c: Collector, file: string, cn: CaseName | undefined): Promise<{ arrays: Record<string, NdArray>; facts: ImgsFacts } | undefined> {

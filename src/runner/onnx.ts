@@ -14,9 +14,11 @@ import { promises as fsp } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { readNpz, writeNpz } from '../io/npz.js';
+import { readNpz, readNpzInfo, writeNpz } from '../io/npz.js';
+import { assertCaseArrays, CaseRuleError } from '../cases/rules.js';
+import { parseCaseName, type CaseName } from '../cases/names.js';
 import type { NdArray } from '../types.js';
-import { predictCase, type Box4, type SegModel } from './pipeline.js';
+import { CaseInputError, predictCase, type Box4, type SegModel } from './pipeline.js';
 import { CaseRunError, type CaseRunContext, type CaseRunOutcome, type VariantRunner } from './types.js';
 import type { OnnxVariant } from './variants.js';
 import { checkThreads } from './threads.js';
@@ -249,7 +251,21 @@ export class OnnxVariantRunner implements VariantRunner {
     let writeS: number;
     let phase = 'read';
     try {
-      const arrays: Record<string, NdArray> = await readNpz(imgsPath, ['imgs', 'boxes']);
+      const hasSpacing = (await readNpzInfo(imgsPath)).some((m) => m.key === 'spacing');
+      const arrays: Record<string, NdArray> = await readNpz(imgsPath, hasSpacing ? ['imgs', 'boxes', 'spacing'] : ['imgs', 'boxes']);
+      // the case rules of src/cases/rules.ts, as `bench cases validate` applies them (one verdict everywhere)
+      let cn: CaseName | undefined;
+      try {
+        cn = parseCaseName(imgsPath);
+      } catch {
+        cn = undefined;
+      }
+      try {
+        assertCaseArrays(imgsPath, cn, arrays);
+      } catch (e) {
+        if (e instanceof CaseRuleError) throw new CaseInputError(e.message);
+        throw e;
+      }
       readS = (performance.now() - t0) / 1000;
       phase = 'predict';
       const caseName = ctx.caseName || path.basename(imgsPath, '.npz');

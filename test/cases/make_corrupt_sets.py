@@ -112,4 +112,27 @@ write_set('wild_valid', {
                           'text_prompts': np.array([{'1': 'lung'}], dtype=object)},
                          {'gts': g.astype(np.uint16)}, None),
 })
+# One case per case rule (src/cases/rules.ts), for the test that runs each through every entry point
+# (test/cases/rules-entry-points.test.ts); the valid 2D and 3D cases must pass everywhere.
+rules = {'2DBox_US_0001': valid_case()}
+vi, vb, vg, sp = good3d()
+rules['3DBox_CT_0103'] = ({'imgs': vi, 'boxes': vb, 'spacing': sp}, {'gts': vg, 'spacing': sp}, None)
+vi, vb, vg, sp = good3d()
+rules['3DBox_CT_0101'] = ({'imgs': vi, 'boxes': np.array([[2, 3, 2, 10, 12, 2]], dtype=np.int64), 'spacing': sp}, {'gts': vg, 'spacing': sp}, None)  # z_min == z_max
+vi, vb, vg, sp = good3d()
+rules['3DBox_CT_0102'] = ({'imgs': vi, 'boxes': vb}, {'gts': vg, 'spacing': sp}, None)  # no spacing in imgs
+i = rng.integers(0, 256, (1, 64, 3), dtype=np.uint8)
+rules['2DBox_US_0101'] = ({'imgs': i, 'boxes': np.array([[0, 0, 10, 0]], dtype=np.int64)}, {'gts': np.zeros((1, 64), np.uint8)}, None)  # height 1
+i, b, g = good2d()
+rules['2DBox_US_0102'] = ({'imgs': i.astype(np.uint16), 'boxes': b}, {'gts': g}, None)  # uint16 imgs 0..255
+i, b, g = good2d()
+rules['2DBox_US_0103'] = ({'imgs': i, 'boxes': b.astype(np.float64)}, {'gts': g}, None)  # float boxes
+i, b, g = good2d()
+rules['2DBox_US_0104'] = ({'imgs': i, 'boxes': np.zeros((0, 4), np.int64)}, {'gts': np.zeros_like(g)}, None)  # zero boxes
+i, b, g = good2d()
+b2 = b.copy(); b2[1, 2] = 64
+rules['2DBox_US_0105'] = ({'imgs': i, 'boxes': b2}, {'gts': g}, None)  # box outside
+i = rng.integers(0, 256, (2, 1100, 3), dtype=np.uint8)
+rules['2DBox_US_0106'] = ({'imgs': i, 'boxes': np.array([[0, 0, 10, 1]], dtype=np.int64)}, {'gts': np.zeros((2, 1100), np.uint8)}, None)  # resizes to height 0
+write_set('rules', rules)
 print('ok')

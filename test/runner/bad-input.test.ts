@@ -25,6 +25,8 @@ const u8 = (shape: number[], fill = 0): NdArray => ({
   shape,
   data: new Uint8Array(shape.reduce((a, b) => a * b, 1)).fill(fill),
 });
+/** A valid 3D spacing (mm): the case rules require one (src/cases/rules.ts). */
+const SPACING: NdArray = { dtype: 'float64', shape: [3], data: new Float64Array([1, 1, 1]) };
 const i64 = (rows: number[][]): NdArray => ({
   dtype: 'int64',
   shape: [rows.length, rows[0]?.length ?? 4],
@@ -76,16 +78,16 @@ describe('invalid cases fail alone; the others continue', () => {
   const good = ['2DBox_Mammography_0003.npz', '3DBox_MR_0002.npz'];
   const bad: Record<string, [Record<string, NdArray>, RegExp]> = {
     '2DBox_Bad_0001': [{ imgs: u8([40, 50, 3]) }, /2DBox_Bad_0001\.npz: key 'boxes': missing key 'boxes' \(keys found: imgs\)/],
-    '2DBox_Bad_0002': [{ imgs: u8([40, 50, 4]), boxes: i64([[1, 1, 5, 5]]) }, /key 'imgs': expected a 2D image of shape \(H, W, 3\), found \(40, 50, 4\)/],
-    '2DBox_Bad_0003': [{ imgs: { dtype: 'float32', shape: [8, 8, 3], data: new Float32Array(192) }, boxes: i64([[1, 1, 5, 5]]) }, /key 'imgs': expected dtype uint8, found float32/],
-    '2DBox_Bad_0004': [{ imgs: u8([1, 300, 3]), boxes: i64([[1, 0, 5, 0]]) }, /image of size 1x300 \(height 1 crashes the reference/],
-    '2DBox_Bad_0005': [{ imgs: u8([2, 1100, 3]), boxes: i64([[1, 0, 5, 1]]) }, /2x1100 \(aspect ratio above 512:1\) would be resized to 0x256/],
-    '2DBox_Bad_0006': [{ imgs: u8([20, 20, 3]), boxes: i64([[1, 1, 5, 5, 6, 7]]) }, /key 'boxes': expected shape \(N, 4\), found \(1, 6\)/],
-    '3DBox_Bad_0007': [{ imgs: u8([6, 20, 20]), boxes: i64([[1, 1, 3, 5, 5, 3]]) }, /key 'boxes': box 1 has z_min 3 >= z_max 3/],
-    '3DBox_Bad_0008': [{ imgs: u8([6, 20, 20]), boxes: i64([[1, 1, 0, 5, 5, 2], [1, 1, 8, 5, 5, 12]]) }, /key 'boxes': box 2 has z_middle 10 outside the volume's 6 slices/],
-    '2DBox_Bad_0011': [{ imgs: u8([20, 20]), boxes: i64([[1, 1, 5, 5]]) }, /key 'imgs': expected a 2D image of shape \(H, W, 3\), found \(20, 20\)/],
-    '3DBox_Bad_0012': [{ imgs: u8([20, 20, 3, 1]), boxes: i64([[1, 1, 0, 5, 5, 2]]) }, /key 'imgs': expected a 3D volume \(D, H, W\), found \(20, 20, 3, 1\)/],
-    '3DBox_Bad_0009': [{ imgs: { dtype: 'uint16', shape: [2, 4, 4], data: new Uint16Array(32).fill(300) }, boxes: i64([[0, 0, 0, 3, 3, 1]]) }, /key 'imgs': value 300 .* outside 0\.\.255/],
+    '2DBox_Bad_0002': [{ imgs: u8([40, 50, 4]), boxes: i64([[1, 1, 5, 5]]) }, /key 'imgs': 2D imgs must be an RGB image \(H, W, 3\) \(expected \(H, W, 3\); found \(40, 50, 4\)\)/],
+    '2DBox_Bad_0003': [{ imgs: { dtype: 'float32', shape: [8, 8, 3], data: new Float32Array(192) }, boxes: i64([[1, 1, 5, 5]]) }, /key 'imgs': imgs must be uint8 intensities 0\.\.255 \(expected uint8; found float32/],
+    '2DBox_Bad_0004': [{ imgs: u8([1, 300, 3]), boxes: i64([[1, 0, 5, 0]]) }, /image of size 1x300: height 1 crashes the reference/],
+    '2DBox_Bad_0005': [{ imgs: u8([2, 1100, 3]), boxes: i64([[1, 0, 5, 1]]) }, /image of size 2x1100 resizes to 0x256 \(aspect ratio above 512:1/],
+    '2DBox_Bad_0006': [{ imgs: u8([20, 20, 3]), boxes: i64([[1, 1, 5, 5, 6, 7]]) }, /key 'boxes': boxes of width 6 are 3D boxes but the file name says 2D/],
+    '3DBox_Bad_0007': [{ imgs: u8([6, 20, 20]), boxes: i64([[1, 1, 3, 5, 5, 3]]), spacing: SPACING }, /key 'boxes': .*box 0 \[1, 1, 3, 5, 5, 3\]: z_min 3 == z_max 3 \(the reference asserts z_min < z_max\)/],
+    '3DBox_Bad_0008': [{ imgs: u8([6, 20, 20]), boxes: i64([[1, 1, 0, 5, 5, 2], [1, 1, 8, 5, 5, 12]]), spacing: SPACING }, /key 'boxes': .*box 1 \[1, 1, 8, 5, 5, 12\]: z 8\.\.12 outside 0\.\.5/],
+    '2DBox_Bad_0011': [{ imgs: u8([20, 20]), boxes: i64([[1, 1, 5, 5]]) }, /key 'imgs': 2D imgs must be an RGB image \(H, W, 3\) \(expected \(H, W, 3\); found \(20, 20\)\)/],
+    '3DBox_Bad_0012': [{ imgs: u8([20, 20, 3, 1]), boxes: i64([[1, 1, 0, 5, 5, 2]]), spacing: SPACING }, /key 'imgs': 3D imgs must be a volume \(D, H, W\) \(expected \(D, H, W\); found \(20, 20, 3, 1\)\)/],
+    '3DBox_Bad_0009': [{ imgs: { dtype: 'uint16', shape: [2, 4, 4], data: new Uint16Array(32).fill(300) }, boxes: i64([[0, 0, 0, 3, 3, 1]]), spacing: SPACING }, /key 'imgs': imgs must be uint8 intensities 0\.\.255 \(expected uint8; found uint16, range 300\.\.300\)/],
   };
   beforeAll(async () => {
     mkdirSync(input, { recursive: true });
@@ -121,7 +123,7 @@ describe('invalid cases fail alone; the others continue', () => {
     });
     expect(r.status, r.stderr).toBe(1);
     expect(r.stderr).toMatch(/bench predict: 2 ok, 12 failed/);
-    expect(r.stderr).toMatch(/FAILED 3DBox_Bad_0008: .*box 2 has z_middle 10 outside/);
+    expect(r.stderr).toMatch(/FAILED 3DBox_Bad_0008: .*z 8\.\.12 outside 0\.\.5/);
     expect(readdirSync(out2).filter((f) => f.endsWith('.npz')).sort()).toEqual([...good].sort());
     const r2 = spawnSync('node', ['bin/bench.js', 'predict', '--variant', 'nope', '--input', input, '--output', out2], { cwd: REPO, encoding: 'utf8' });
     expect(r2.status).toBe(2);
@@ -147,7 +149,7 @@ describe('more than 255 boxes: uint16, never a silent wrap', () => {
     }
     const dir = path.join(tmp, 'many');
     mkdirSync(dir, { recursive: true });
-    await writeNpz(path.join(dir, '3DBox_Synth_0001.npz'), { imgs, boxes: i64(rows) });
+    await writeNpz(path.join(dir, '3DBox_Synth_0001.npz'), { imgs, boxes: i64(rows), spacing: SPACING });
     const r = createRunner(oracle);
     await r.prepare();
     const o = await r.runCase(path.join(dir, '3DBox_Synth_0001.npz'), path.join(dir, 'out.npz'), { caseName: '3DBox_Synth_0001', logDir: dir });
