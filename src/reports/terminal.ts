@@ -110,7 +110,7 @@ export function accuracyText(m: ReportModel, width = 120): string {
     return renderCols(cols, [rows.length - 1]);
   });
   return [
-    `Accuracy per modality: DSC and NSD ${m.percent ? 'in percent' : 'as fractions (0-1)'}; ${m.averageTitle}; * = best per row`,
+    wrap(`Accuracy per modality: DSC and NSD ${m.percent ? 'in percent' : 'as fractions (0-1)'}; ${m.averageTitle}; * = best per row`, width, ''),
     ...parts,
   ].join('\n\n');
 }

@@ -323,3 +323,40 @@ describe('other shapes of runs', () => {
     for (const t of [accuracyWideCsv(m), timeWideCsv(m)]) expect(t).not.toMatch(/NaN/);
   });
 });
+
+describe('column selection, failed cells, terminal width', () => {
+  it('--variants selects and orders the columns without re-running; an unknown name is an error naming the known ones', () => {
+    const m = buildModel(FIXTURE, { variants: ['aug_int8', 'oracle'] });
+    expect(m.variants.map((v) => v.name)).toEqual(['aug_int8', 'oracle']);
+    expect(m.run.cases.every((r) => r.variant !== 'noaug-fp32')).toBe(true);
+    expect(accuracyMarkdown(m).split('\n')[2]).toMatch(/^\| Modality \| N \| Aug\. & INT8 \(Proposed\) DSC/);
+    expect(() => buildModel(FIXTURE, { variants: ['nope'] })).toThrow(/--variants: "nope" not in run fixture-results-small \(variants: oracle, noaug-fp32, aug_int8\)/);
+  });
+  it('a variant whose cases all failed reads "failed", never 0.0000; the mean still counts 0; no bold on a tie of zeros', () => {
+    const run = readRun(FIXTURE);
+    const cases = run.cases.map((r) => (r.variant === 'noaug-fp32' ? { ...r, status: 'failed' as const, dsc: 0, nsd: 0, time_s: NaN, error: 'could not start: model file missing' } : r));
+    const m = buildModel({ ...run, cases });
+    const avg = m.accuracyRows.find((r) => r.kind === 'average')!;
+    expect(avg.text.dsc['noaug-fp32']).toBe('failed');
+    expect(avg.values.dsc['noaug-fp32']).toBe(0);
+    expect(m.timeRows[0]!.text['noaug-fp32']).toBe('failed');
+    expect(m.accuracyNotes.join(' ')).toContain('noaug-fp32 on 3DBox_CT_0001 (could not start: model file missing)');
+    // PET: NSD 0 for every variant -> no best mark
+    expect(m.accuracyRows.find((r) => r.name === 'PET')!.best.nsd).toEqual([]);
+  });
+  it('five variants fit 200 columns unsplit; 80 columns split into readable blocks within 80', () => {
+    const run = readRun(FIXTURE);
+    const names = ['noaug-fp32', 'noaug-int8', 'aug-fp32', 'aug-int8', 'oracle'];
+    const labels = ['Baseline', 'w/o Data Augmentation', 'w/o Model Quantization', 'Proposed', 'Oracle'];
+    const base = run.cases.filter((r) => r.variant === 'noaug-fp32');
+    const cases = names.flatMap((n) => base.map((r) => ({ ...r, variant: n })));
+    const meta = { ...run.meta, variants: names.map((n, i) => ({ ...run.meta.variants[0]!, name: n, label: labels[i] })) };
+    const wide = terminalTables({ ...run, meta, cases }, { width: 200 });
+    const acc = wide.split('\n\n').find((b) => /Modality/.test(b))!;
+    expect(acc.split('\n')[0]).toMatch(/Baseline.*w\/o Data Augmentation.*w\/o Model Quantization.*Proposed.*Oracle/);
+    for (const line of wide.split('\n')) expect(line.length).toBeLessThanOrEqual(200);
+    const narrow = terminalTables({ ...run, meta, cases }, { width: 80 });
+    for (const line of narrow.split('\n')) expect(line.length, line).toBeLessThanOrEqual(80);
+    for (const l of labels) expect(narrow).toContain(l);
+  });
+});
