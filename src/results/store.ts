@@ -176,8 +176,9 @@ export class RunStore {
     put(this.casesCsv, stringify([CASE_COLUMNS, ...rows.map((r) => toRecord(r, CASE_COLUMNS))]));
   }
   /**
-   * Take the run's lock (`run.lock` holding the pid), so two `bench run` never write the same folder.
-   * A lock left by a process that is gone is taken over.
+   * Take the run's lock (`run.lock`, created with O_EXCL, holding "<pid> <start time>"), so two `bench run` never
+   * write the same folder. A lock whose process is gone, or whose pid now belongs to another process (its start time
+   * in /proc/<pid>/stat differs from the recorded one: the pid was reused), is taken over.
    * @throws Error naming the folder and the pid holding it.
    */
   lock(): void {
@@ -185,12 +186,13 @@ export class RunStore {
     for (let attempt = 0; attempt < 2; attempt++) {
       try {
         const fd = openSync(file, 'wx');
-        writeSync(fd, String(process.pid));
+        writeSync(fd, `${process.pid} ${processStartTime(process.pid) ?? ''}`.trim());
         closeSync(fd);
         return;
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-        const pid = Number(readFileSync(file, 'utf8'));
+        const [pidText, started] = readFileSync(file, 'utf8').trim().split(/\s+/);
+        const pid = Number(pidText);
         let alive: boolean;
         try {
           if (pid > 0) process.kill(pid, 0);
@@ -198,6 +200,9 @@ export class RunStore {
         } catch (err) {
           alive = (err as NodeJS.ErrnoException).code === 'EPERM';
         }
+        // the same pid, but a process started at another time: the lock's owner is gone and its pid was reused
+        const now = alive && started ? processStartTime(pid) : undefined;
+        if (now !== undefined && now !== started) alive = false;
         if (alive && pid !== process.pid) throw new Error(`${this.dir}: another "bench run" (pid ${pid}) is writing this results folder`, { cause: e });
         rmSync(file, { force: true });
       }
@@ -226,6 +231,20 @@ export class RunStore {
   /** Append a line to logs/run.log. */
   log(line: string): void {
     appendFileSync(path.join(this.logDir, 'run.log'), `${new Date().toISOString()} ${line}\n`);
+  }
+}
+
+/**
+ * Start time of a process in clock ticks since boot (`/proc/<pid>/stat` field 22), as text; undefined where /proc
+ * is unreadable or the process is gone. With the pid it names one process for the life of the machine.
+ */
+export function processStartTime(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    // comm (field 2) may hold spaces and parentheses: fields after the last ')' start at field 3
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  } catch {
+    return undefined;
   }
 }
 
