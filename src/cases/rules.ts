@@ -193,7 +193,9 @@ export function checkImgsArrays(c: Collector, cn: CaseName | undefined, arrays: 
       }
     }
   }
-  if (dim === 3) facts.spacing = checkSpacing(c, arrays.spacing, true);
+  // a spacing already reported as unreadable (e.g. a pickled object array) is not reported again as missing
+  const spacingReported = c.list.some((p) => p.key === 'spacing' && p.severity === 'error');
+  if (dim === 3) facts.spacing = checkSpacing(c, arrays.spacing, !spacingReported);
   return facts;
 }
 
