@@ -11,6 +11,7 @@ import path from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { buildBaseline, GateDataError, readBaseline, writeBaseline } from '../gate/baseline.js';
 import { compareRun, DEFAULT_GATE_OPTIONS } from '../gate/compare.js';
+import { mixedHosts } from '../gate/hosts.js';
 import { renderMarkdown, renderShort } from '../gate/markdown.js';
 import { readRun, type RunData } from '../results/store.js';
 import { appendStepSummary } from './step-summary.js';
@@ -37,6 +38,7 @@ interface GateCliOptions {
   referenceAbsoluteTime?: boolean;
   skipTime?: boolean;
   timeMetric: 'wall' | 'cpu';
+  allowMixedHosts?: boolean;
   worst: number;
   markdown?: string;
   json?: string;
@@ -90,6 +92,10 @@ export async function gateCommand(runDir: string | undefined, o: GateCliOptions)
     if (!runDir) throw new GateDataError('missing <run-dir> (or --update-baseline <run-dir>)');
     const baseline = readBaseline(o.baseline);
     const run = readRunOrThrow(runDir);
+    // time between different host fingerprints is not judged unless asked for (src/gate/hosts.ts); accuracy still is
+    const mixed = mixedHosts(run, baseline);
+    const skipMixed = mixed !== null && !o.allowMixedHosts;
+    if (skipMixed) console.error(`bench gate: time not judged: ${mixed} (pass --allow-mixed-hosts to judge it anyway); accuracy is gated`);
     const verdict = compareRun(
       run,
       baseline,
@@ -104,7 +110,7 @@ export async function gateCommand(runDir: string | undefined, o: GateCliOptions)
         allowFailures: !!o.allowFailures,
         allowMetricMismatch: !!o.allowMetricMismatch,
         referenceAbsoluteTime: !!o.referenceAbsoluteTime,
-        skipTime: !!o.skipTime,
+        skipTime: !!o.skipTime || skipMixed,
         timeMetric: o.timeMetric,
         worst: o.worst,
       },
@@ -165,6 +171,7 @@ export function register(program: Command): void {
       if (s !== 'wall' && s !== 'cpu') throw new InvalidArgumentError(`--time-metric: expected "wall" or "cpu", found "${s}"`);
       return s;
     }, 'wall')
+    .option('--allow-mixed-hosts', 'judge time even when the run\'s rows or the baseline come from different host fingerprints (docs/distributed.md)')
     .option('--worst <n>', 'number of worst cases listed per variant', intOption('--worst', 0), d.worst)
     .option('--markdown <file>', 'also write the Markdown summary to this file')
     .option('--json <file>', 'write the JSON verdict to this file')

@@ -8,7 +8,7 @@
  * collects the ones that finished while it was away (--resume), and re-enqueues the ones Redis no longer knows (Redis
  * restarted with its data lost), re-registering the run and re-uploading the files first.
  */
-import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { Queue, QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -177,6 +177,12 @@ export function distributedExecutor(o: DistributedOptions): (s: RunState) => Pro
           accept(s, row, row.status === 'ok' ? r.labels.map(decodeRow) : [], r.warnings);
         }
         recordHost(s, res);
+        // per-job queue timing (bench:queue reads it): when the worker took and finished it, its own seconds
+        const job = await queue.getJob(id).catch(() => undefined);
+        appendFileSync(path.join(s.store.logDir, 'jobs.jsonl'), `${JSON.stringify({
+          job: id, case: p.c.name, worker: res.worker, host: res.host.id, attempts_made: job?.attemptsMade ?? null, processed_on: job?.processedOn ?? null,
+          finished_on: job?.finishedOn ?? null, worker_s: res.worker_s, collected_at: Date.now(),
+        })}\n`);
         const w = perWorker.get(res.worker) ?? { host: res.host.id, jobs: 0, rows: 0 };
         w.jobs++;
         w.rows += res.results.length;

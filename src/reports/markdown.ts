@@ -1,6 +1,7 @@
 /**
  * GitHub Markdown tables: the paper's Table 3 (per-modality DSC/NSD per variant) and Table 4 (running time per case).
  */
+import { hostsMarkdown } from './hosts.js';
 import type { ReportModel } from './model.js';
 import { METRICS, METRIC_TITLE } from './model.js';
 import { escapeMarkdown as esc } from './format.js';
@@ -72,5 +73,6 @@ export function reportMarkdown(m: ReportModel): string {
     '',
     variants,
     '',
+    ...(hostsMarkdown(m.run) ? [hostsMarkdown(m.run), ''] : []),
   ].join('\n');
 }
