@@ -22,18 +22,28 @@ export interface CaseSet {
   problems: CaseProblem[];
 }
 
-async function npzNames(dir: string): Promise<{ npz: string[]; other: string[] }> {
+async function npzNames(dir: string): Promise<{ npz: string[]; other: string[]; unreadable: { name: string; found: string }[] }> {
   const entries = await fsp.readdir(dir, { withFileTypes: true });
   const npz: string[] = [];
   const other: string[] = [];
+  // entries that are not (links to) regular files: reported, never silently dropped
+  const unreadable: { name: string; found: string }[] = [];
   for (const e of entries) {
     if (e.name.startsWith('.')) continue;
     // a symlink to a file counts as a file (bench run and predict follow links too)
-    const isFile = e.isFile() || (e.isSymbolicLink() && (await fsp.stat(join(dir, e.name)).then((st) => st.isFile(), () => false)));
-    if (isFile && e.name.endsWith('.npz')) npz.push(e.name);
-    else if (isFile) other.push(e.name);
+    let found = 'a regular file';
+    if (e.isSymbolicLink()) {
+      found = await fsp.stat(join(dir, e.name)).then(
+        (st) => (st.isFile() ? 'a regular file' : st.isDirectory() ? 'a symlink to a folder' : 'a symlink to a special file'),
+        (err: NodeJS.ErrnoException) => (err.code === 'ELOOP' ? 'a symlink loop (it points to itself)' : `a broken symlink (${err.code ?? err.message})`),
+      );
+    } else if (e.isDirectory()) found = 'a folder';
+    else if (!e.isFile()) found = 'a special file';
+    if (found !== 'a regular file') unreadable.push({ name: e.name, found });
+    else if (e.name.endsWith('.npz')) npz.push(e.name);
+    else other.push(e.name);
   }
-  return { npz: npz.sort(), other: other.sort() };
+  return { npz: npz.sort(), other: other.sort(), unreadable: unreadable.sort((a, b) => (a.name < b.name ? -1 : 1)) };
 }
 
 /**
@@ -78,6 +88,16 @@ export async function listCaseSet(dir: string, opts: { requireGts?: boolean } = 
     if (!imgsSet.has(f)) {
       problems.push({ file: join(gtsDir, f), key: '(file)', expected: `imgs/${f}`, found: 'absent', message: 'gts file without its imgs file (ignored)', severity: 'warning' });
     }
+  }
+  for (const u of imgs.unreadable) {
+    problems.push({
+      file: join(imgsDir, u.name),
+      key: '(file)',
+      expected: 'a regular .npz file',
+      found: u.found,
+      message: `imgs entry is not a readable file: ${u.found}`,
+      severity: u.name.endsWith('.npz') ? 'error' : 'warning',
+    });
   }
   for (const f of imgs.other) {
     problems.push({ file: join(imgsDir, f), key: '(file)', expected: '*.npz', found: f, message: 'non-npz file in imgs/ (ignored)', severity: 'warning' });
