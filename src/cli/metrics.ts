@@ -15,6 +15,7 @@ import { listCases, scoreFolder } from '../metrics/score.js';
 import { intOption, numberOption } from './parse/numbers.js';
 import { MAX_THREADS } from '../runner/threads.js';
 import { isRegularOrMissing, writeOutputFile } from '../io/outpath.js';
+import { DEFAULT_TOLERANCE_MM } from '../metrics/case.js';
 
 const workersInt = intOption('--workers', 1, MAX_THREADS);
 /** `--workers`: a positive integer at most MAX_THREADS, or `auto` (0, resolved by autoWorkers() once the cases are known). */
@@ -42,7 +43,7 @@ export function register(program: Command): void {
         .choices(['as-stored', 'xyz', 'zyx'])
         .default('as-stored'),
     )
-    .option('--tolerance-mm <mm>', 'NSD tolerance in mm', numberOption('--tolerance-mm', { min: 0 }), 2.0)
+    .option('--tolerance-mm <mm>', 'NSD tolerance in mm', numberOption('--tolerance-mm', { min: 0 }), DEFAULT_TOLERANCE_MM)
     .addOption(
       new Option('--workers <n>', 'cases in parallel on worker threads, or "auto": one per core and per 8 cases, none below 16 cases')
         .argParser(workersOption)

@@ -267,7 +267,7 @@ const DESCR_OF: Record<DType, string> = {
  * of 64 bytes.
  */
 export function npyHeaderBytes(dtype: DType, shape: readonly number[]): Uint8Array {
-  const shapeText = shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(', ')})`;
+  const shapeText = formatShape(shape); // numpy's tuple repr, as the .npy header stores it
   const dict = `{'descr': '${DESCR_OF[dtype]}', 'fortran_order': False, 'shape': ${shapeText}, }`;
   let prefix = 10;
   let total = Math.ceil((prefix + dict.length + 1) / 64) * 64;

@@ -24,6 +24,7 @@ import { timingWarningText, type TimingWarning } from '../stats/warnings.js';
 import { caseWork, type PlannedCase } from './eta.js';
 import { calibrateHost, hostFingerprint } from '../distributed/fingerprint.js';
 import { caseFacts, prepareVariant, runVariantOnCase, segsReadable, type CaseFacts } from './execute.js';
+import { DEFAULT_TOLERANCE_MM } from '../metrics/case.js';
 
 /** One case of a case set. */
 export interface CaseEntry {
@@ -207,7 +208,7 @@ async function runInFolder(o: RunOptions, cases: CaseEntry[], store: RunStore, l
       machine: machineFacts(),
       versions: versionFacts(),
       threads: { intra_op: o.threads ?? os.availableParallelism() },
-      metrics: { mode: o.mode, tolerance_mm: 2.0, spacing_order: o.spacingOrder },
+      metrics: { mode: o.mode, tolerance_mm: DEFAULT_TOLERANCE_MM, spacing_order: o.spacingOrder },
       timing: {
         repeat: o.repeat,
         warmup: o.warmup,
