@@ -11,6 +11,7 @@ const HAVE_SHARED = existsSync(path.join(SHARED, 'golden')) && existsSync(path.j
 const NEED_SHARED = [
   'test/gate/cli.test.ts',
   'test/gate/compare.test.ts',
+  'test/gate/dropped.test.ts',
   'test/runner/bad-input.test.ts',
   'test/runner/imageops.test.ts',
   'test/runner/oracle-e2e.test.ts',
