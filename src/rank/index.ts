@@ -2,8 +2,8 @@
  * Rankings of one or more results folders (`bench rank`, the report's Ranking section): schemes in schemes.ts,
  * statistics in stats.ts, leaderboards in tables.ts, PNG charts in charts.ts (docs/ranking.md).
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { fileWriter } from '../reports/files.js';
 import { escapeHtml } from '../reports/format.js';
 import { renderRankingCharts } from './charts.js';
 import { loadRankInput, type RankInput } from './participants.js';
@@ -29,13 +29,7 @@ export async function writeRanking(
 ): Promise<{ ranking: Ranking; files: string[] }> {
   const input: RankInput = loadRankInput(runDirs, opts.allowMismatch ?? false);
   const ranking = computeRanking(input, opts);
-  mkdirSync(outDir, { recursive: true });
-  const files: string[] = [];
-  const write = (name: string, content: string | Buffer) => {
-    const p = path.join(outDir, name);
-    writeFileSync(p, content);
-    files.push(p);
-  };
+  const { write, files } = fileWriter(outDir);
   const charts = await renderRankingCharts(ranking);
   write('ranking.md', rankingMarkdown(ranking));
   write('ranking.csv', rankingCsv(ranking));

@@ -5,10 +5,10 @@
  * are `data:` URIs and the one inline script is allowed by its SHA-256 hash in the Content-Security-Policy.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { RunData } from '../results/store.js';
 import { compareCases } from './model.js';
+import { fileWriter } from './files.js';
 import { escapeHtml as esc, formatMetric, formatSeconds } from './format.js';
 
 /** Options of the report's pictures and rankings. */
@@ -138,13 +138,7 @@ export async function reportExtras(
   outDir: string,
   opts: ExtrasOptions & { images: boolean; tables: boolean },
 ): Promise<{ html: HtmlExtras; files: string[]; timings: ExtrasTimings }> {
-  const files: string[] = [];
-  const write = (name: string, content: string | Buffer) => {
-    const p = path.join(outDir, name);
-    mkdirSync(path.dirname(p), { recursive: true });
-    writeFileSync(p, content);
-    files.push(p);
-  };
+  const { write, files } = fileWriter(outDir);
   const timings: ExtrasTimings = { overlaysS: 0, figureS: 0, rankingS: 0 };
   const sections: string[] = [];
   const variants = new Set(run.cases.map((r) => r.variant));

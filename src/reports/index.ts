@@ -3,7 +3,7 @@
  * (Table 4) as Markdown, CSV, LaTeX, terminal text and one self-contained HTML page, plus PNG charts
  * (../shared/docs/TABLES.md, docs/reports.md).
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { RunData } from '../results/store.js';
 import { buildModel, type ReportOptions } from './model.js';
@@ -12,6 +12,7 @@ import { accuracyWideCsv, casesLongCsv, labelsLongCsv, timeWideCsv } from './csv
 import { accuracyLatex, timeLatex } from './latex.js';
 import type { ChartPng } from './charts.js';
 import { reportHtml } from './html.js';
+import { fileWriter } from './files.js';
 import { reportExtras, type ExtrasOptions, type ExtrasTimings, type HtmlExtras } from './extras.js';
 import { terminalText, type TerminalTextOptions } from './terminal.js';
 
@@ -47,13 +48,7 @@ export async function renderReport(runDir: string, opts: RenderReportOptions = {
   }
   const model = buildModel(runDir, opts);
   const outDir = path.resolve(opts.outDir ?? path.join(runDir, 'report'));
-  mkdirSync(outDir, { recursive: true });
-  const files: string[] = [];
-  const write = (name: string, content: string | Buffer) => {
-    const p = path.join(outDir, name);
-    writeFileSync(p, content);
-    files.push(p);
-  };
+  const { write, files } = fileWriter(outDir);
   if (formats.includes('md')) write('report.md', reportMarkdown(model));
   if (formats.includes('csv')) {
     write('cases_long.csv', casesLongCsv(model));
