@@ -19,6 +19,7 @@ import { caseFailure, makeEmptyWorkDir, summarise, type CaseWorkDir, type Overhe
 import { ExternalRunner, type CaseLogs, type LaunchResult } from './external-runner.js';
 import type { DockerVariant } from './variants.js';
 import { TreeMemorySampler } from './proctree.js';
+import { OomEventWatch } from './docker-oom.js';
 import type { CaseRunContext } from './types.js';
 
 /** Label put on every container the harness creates (docker-stop.sh and dispose() clean up by it). */
@@ -378,6 +379,7 @@ export class DockerRunner extends ExternalRunner<DockerVariant> {
       throw caseFailure('engine-error', `docker: cannot create container ${containerName}: ${(e as Error).message}`);
     }
     this.live.add(container.id);
+    const oom = await OomEventWatch.open(this.docker, container.id);
     const poller = new ContainerMemoryPoller();
     let timedOut = false;
     let killedAt: bigint | undefined;
@@ -403,17 +405,18 @@ export class DockerRunner extends ExternalRunner<DockerVariant> {
       const timeS = Number((timedOut && killedAt !== undefined ? killedAt : end) - t0) / 1e9;
       const mem = poller.stop();
       let info = await container.inspect();
-      // The engine records OOMKilled from an asynchronous OOM event: under load `wait` can return first, showing
-      // exit 137 with OOMKilled still false. A SIGKILL we did not send gets a short grace to let the flag arrive.
-      for (let i = 0; i < 20 && !timedOut && info.State?.ExitCode === 137 && !info.State?.OOMKilled; i++) {
-        await new Promise((r) => setTimeout(r, 100));
+      // OOM evidence is State.OOMKilled OR the engine's `oom` event (docker-oom.ts: under load the exit can be
+      // processed before the OOM notification, and the flag then never turns true). A SIGKILL we did not send
+      // (exit 137, no timeout) gets a short grace for either to arrive.
+      if (!timedOut && info.State?.ExitCode === 137 && !info.State?.OOMKilled && !(await oom.waitFor(5000))) {
         info = await container.inspect();
       }
+      const oomKilled = Boolean(info.State?.OOMKilled) || oom.seen;
       const logs = demuxDockerLogs(await container.logs({ stdout: true, stderr: true, follow: false }));
       return {
         timeS,
         exitCode: info.State?.ExitCode ?? w.StatusCode,
-        oomKilled: Boolean(info.State?.OOMKilled),
+        oomKilled,
         timedOut,
         peakRssMb: mem.cgroupPeakMb,
         treePeakRssMb: mem.treePeakRssMb,
@@ -427,6 +430,7 @@ export class DockerRunner extends ExternalRunner<DockerVariant> {
       throw caseFailure('engine-error', `docker: container ${containerName}: ${(e as Error).message}`);
     } finally {
       clearTimeout(timer);
+      oom.close();
       poller.stop();
       await container.remove({ force: true, v: true }).catch(() => undefined);
       this.live.delete(container.id);
