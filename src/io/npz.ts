@@ -125,10 +125,72 @@ function drainRaw(raw: Readable): Promise<void> {
   });
 }
 
-/** Streams one member fully into a preallocated buffer, verifying size and CRC-32, then decodes it. */
-async function readMember(zip: yauzl.ZipFile, entry: yauzl.Entry, where: string): Promise<NdArray> {
+/** gzip member header (RFC 1952: deflate, no flags, no mtime, unknown OS) put before a zip member's raw deflate data. */
+const GZIP_HEADER = Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff]);
+
+/**
+ * Inflates one deflated member on libuv's thread pool in a single pass into one buffer of the member's size. The raw
+ * deflate data is wrapped as a gzip member whose trailer carries the zip entry's CRC-32 and size, so zlib verifies
+ * both on the pool thread while inflating (no CRC pass on this thread). Two members read at once (gts and segs of a
+ * case) inflate in parallel on two pool threads.
+ */
+async function inflateMember(zip: yauzl.ZipFile, entry: yauzl.Entry, where: string): Promise<Uint8Array> {
   const size = entry.uncompressedSize;
-  if (size > MAX_MEMBER_BYTES) throw new NpyFormatError(where, `member too large (${size} bytes)`, `<= ${MAX_MEMBER_BYTES} bytes`, `${size} bytes`);
+  const raw = await openRaw(zip, entry, where);
+  // chunkSize > size: zlib writes the whole member into one output buffer, handed over as a view (no copy).
+  const gunzip = zlib.createGunzip({ chunkSize: Math.max(zlib.constants.Z_MIN_CHUNK, size + 1) });
+  const trailer = Buffer.alloc(8);
+  trailer.writeUInt32LE(entry.crc32 >>> 0, 0);
+  trailer.writeUInt32LE(size >>> 0, 4);
+  const chunks: Buffer[] = [];
+  let filled = 0;
+  try {
+    await new Promise<void>((resolve, reject) => {
+      let failed: Error | undefined;
+      gunzip.on('data', (chunk: Buffer) => {
+        if (failed) return;
+        filled += chunk.length;
+        if (filled > size) {
+          failed = new NpyFormatError(where, 'zip member inflates to more bytes than its directory entry says', `${size} bytes`, `more than ${size} bytes`);
+          return;
+        }
+        chunks.push(chunk);
+      });
+      gunzip.once('end', () => (failed ? reject(failed) : resolve()));
+      gunzip.once('error', (e: Error & { code?: string }) => {
+        if (failed) reject(failed);
+        else if (/incorrect data check/.test(e.message)) {
+          reject(new NpyFormatError(where, 'CRC-32 mismatch: the zip member is corrupt', `crc32 ${entry.crc32 >>> 0}`, 'a different crc32'));
+        } else if (/incorrect length check/.test(e.message)) {
+          reject(new NpyFormatError(where, 'truncated zip member', `${size} bytes`, `${filled} bytes`));
+        } else reject(new NpyFormatError(where, `corrupt or truncated zip member: ${e.message}`));
+      });
+      raw.once('error', (e: Error) => gunzip.destroy(e));
+      raw.once('end', () => gunzip.end(trailer));
+      gunzip.write(GZIP_HEADER);
+      raw.pipe(gunzip, { end: false });
+    });
+  } finally {
+    await drainRaw(raw);
+  }
+  if (filled !== size) throw new NpyFormatError(where, 'truncated zip member', `${size} bytes`, `${filled} bytes`);
+  // zlib fills one output buffer and hands out consecutive views of it: then no copy is needed.
+  const first = chunks[0];
+  if (first && chunks.every((c, k) => c.buffer === first.buffer && (k === 0 || c.byteOffset === chunks[k - 1]!.byteOffset + chunks[k - 1]!.length))) {
+    return new Uint8Array(first.buffer, first.byteOffset, size);
+  }
+  const buf = Buffer.allocUnsafeSlow(size);
+  let at = 0;
+  for (const c of chunks) {
+    buf.set(c, at);
+    at += c.length;
+  }
+  return buf;
+}
+
+/** Streams one stored member into a preallocated buffer, verifying size and CRC-32. */
+async function readStoredMember(zip: yauzl.ZipFile, entry: yauzl.Entry, where: string): Promise<Uint8Array> {
+  const size = entry.uncompressedSize;
   const buf = Buffer.allocUnsafeSlow(size);
   let filled = 0;
   let crc = 0;
@@ -158,7 +220,16 @@ async function readMember(zip: yauzl.ZipFile, entry: yauzl.Entry, where: string)
   if (crc >>> 0 !== entry.crc32 >>> 0) {
     throw new NpyFormatError(where, 'CRC-32 mismatch: the zip member is corrupt', `crc32 ${entry.crc32 >>> 0}`, `crc32 ${crc >>> 0}`);
   }
-  const view = new Uint8Array(buf.buffer, buf.byteOffset, size);
+  return new Uint8Array(buf.buffer, buf.byteOffset, size);
+}
+
+/** Reads one member fully (size and CRC-32 verified) and decodes its `.npy` content. */
+async function readMember(zip: yauzl.ZipFile, entry: yauzl.Entry, where: string): Promise<NdArray> {
+  const size = entry.uncompressedSize;
+  if (size > MAX_MEMBER_BYTES) throw new NpyFormatError(where, `member too large (${size} bytes)`, `<= ${MAX_MEMBER_BYTES} bytes`, `${size} bytes`);
+  checkMethod(entry, where);
+  const bytes = entry.compressionMethod === 8 ? await inflateMember(zip, entry, where) : await readStoredMember(zip, entry, where);
+  const view = new Uint8Array(bytes.buffer, bytes.byteOffset, size);
   const header = parseNpyHeader(view, where);
   return decodeNpyData(header, view.subarray(header.dataOffset), where);
 }
