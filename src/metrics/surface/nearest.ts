@@ -38,6 +38,26 @@ function edtDistances(query: Border, target: Border, g: Geometry, spacing: reado
 }
 
 /**
+ * Bit lattice of a mask's border corners in 32-bit words along axis 2, padded by the search extent `ext` on every
+ * side so that a search needs no bounds check: corner (i, j, k) is bit (k + e2) & 31 of word
+ * ((i + e0) * P1 + j + e1) * Wp + ((k + e2) >>> 5).
+ */
+function paddedLattice(target: Border, g: Geometry, ext: readonly [number, number, number]): { lat: Int32Array; P1: number; Wp: number } {
+  const { c0, c1, c2 } = g;
+  const [e0, e1, e2] = ext;
+  const P1 = c1 + 2 * e1;
+  const Wp = (c2 + 2 * e2 + 31) >>> 5;
+  const lat = new Int32Array((c0 + 2 * e0) * P1 * Wp);
+  for (let t = 0; t < target.n; t++) {
+    const r = target.row[t]!;
+    const i = (r / c1) | 0;
+    const kk = target.k[t]! + e2;
+    lat[((i + e0) * P1 + (r - i * c1) + e1) * Wp + (kk >>> 5)]! |= 1 << (kk & 31);
+  }
+  return { lat, P1, Wp };
+}
+
+/**
  * Bounded search of one level, offset by offset (best when the ball spans few corners along axis 2): for each query index in `todo`, the first offset (from `start`) of `table` that hits
  * a border corner of the target. Writes the float distance into `dist` and returns the queries not found; stops early
  * (returning the rest unprocessed) when more than `maxMiss` are not found.
@@ -53,19 +73,10 @@ function searchLevelOffsets(
   rankOut: Int32Array | null,
   maxMiss: number,
 ): Int32Array {
-  const { c0, c1, c2 } = g;
+  const { c1 } = g;
   const { di, dj, dk, rank: orank, ext, values } = table;
   const [e0, e1, e2] = ext;
-  // Bit lattice of the target's border corners, padded by the search extent on every side: no bounds checks.
-  const P1 = c1 + 2 * e1;
-  const Wp = (c2 + 2 * e2 + 31) >>> 5;
-  const lat = new Int32Array((c0 + 2 * e0) * P1 * Wp);
-  for (let t = 0; t < target.n; t++) {
-    const r = target.row[t]!;
-    const i = (r / c1) | 0;
-    const kk = target.k[t]! + e2;
-    lat[((i + e0) * P1 + (r - i * c1) + e1) * Wp + (kk >>> 5)]! |= 1 << (kk & 31);
-  }
+  const { lat, P1, Wp } = paddedLattice(target, g, ext);
   const no = di.length;
   const rowDelta = new Int32Array(no);
   for (let o = 0; o < no; o++) rowDelta[o] = (di[o]! * P1 + dj[o]!) * Wp;
@@ -116,22 +127,13 @@ function searchLevel(
   rankOut: Int32Array | null,
   maxMiss: number,
 ): Int32Array {
-  const { c0, c1, c2 } = g;
+  const { c1 } = g;
   const [s0, s1, s2] = spacing as [number, number, number];
   const { ext, rankAt, radius } = table;
   const [e0, e1, e2] = ext;
   const { d0: pd0, d1: pd1, base: pbase } = table.pairs;
   const np = pd0.length;
-  // Bit lattice of the target's border corners, padded by the search extent on every side: no bounds checks.
-  const P1 = c1 + 2 * e1;
-  const Wp = (c2 + 2 * e2 + 31) >>> 5;
-  const lat = new Int32Array((c0 + 2 * e0) * P1 * Wp);
-  for (let t = 0; t < target.n; t++) {
-    const r = target.row[t]!;
-    const i = (r / c1) | 0;
-    const kk = target.k[t]! + e2;
-    lat[((i + e0) * P1 + (r - i * c1) + e1) * Wp + (kk >>> 5)]! |= 1 << (kk & 31);
-  }
+  const { lat, P1, Wp } = paddedLattice(target, g, ext);
   const rowDelta = new Int32Array(np);
   for (let p = 0; p < np; p++) rowDelta[p] = (pd0[p]! * P1 + pd1[p]!) * Wp;
   const S1 = 2 * e1 + 1;
