@@ -45,7 +45,7 @@ export function register(program: Command): void {
     )
     .option('--tolerance-mm <mm>', 'NSD tolerance in mm', numberOption('--tolerance-mm', { min: 0 }), DEFAULT_TOLERANCE_MM)
     .addOption(
-      new Option('--workers <n>', 'cases in parallel on worker threads, or "auto": one per core and per 8 cases, none below 16 cases')
+      new Option('--workers <n>', 'computing threads (cases in parallel), or "auto": one per core and per 64 cases, none below 128 cases (this thread computes while a reader thread reads the next case)')
         .argParser(workersOption)
         .default(0, 'auto'),
     )

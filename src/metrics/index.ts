@@ -3,7 +3,7 @@
  * documented strict variant). See ./case.ts for the semantics.
  */
 export { computeCaseMetrics, DEFAULT_TOLERANCE_MM, type CaseMetrics, type CaseMetricsOptions, type LabelMetrics } from './case.js';
-export { scoreCase, scoreFolder, listCases, dimFromCaseName, compareCaseNames, type CaseScore, type ScoreOptions, type ScoreFolderOptions } from './score.js';
+export { scoreCase, scoreCaseFiles, readCaseFiles, scoreFolder, listCases, dimFromCaseName, compareCaseNames, type CaseScore, type CaseFiles, type ScoreOptions, type ScoreFolderOptions } from './score.js';
 export { runScoreJobs, type ScoreJob } from './pool.js';
 export { officialCsv, perLabelCsv, metricsJson, csvSidecarJson, csvNumber, nonFiniteReplacer, PER_LABEL_COLUMNS, type MetricsRunInfo } from './output.js';
 export { pairwiseSum, npMean, npRound, pyFloatRepr, officialCsvValue } from './numeric.js';

@@ -58,31 +58,23 @@ function message(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
+/** The two files of one case as read by {@link readCaseFiles} (read errors kept per file). */
+export interface CaseFiles {
+  gtsPath: string;
+  segsPath: string;
+  gRes: PromiseSettledResult<Record<string, NdArray>>;
+  sRes: PromiseSettledResult<Record<string, NdArray>>;
+  /** Wall seconds from the start of the reads to both files in hand. */
+  readS: number;
+}
+
 /**
- * Scores one case from its files. Never throws: a missing/unreadable segs file (or bad gts, or arrays the official
- * code would crash on) gives `status: 'failed'`, DSC 0, NSD 0 and the message in `error`.
- * @param gtsPath `gts/<case>.npz` (keys `gts` and, for 3D, `spacing`).
- * @param segsPath `segs/<case>.npz` (key `segs`).
+ * Reads the gts and segs files of one case concurrently (each member inflates on libuv's thread pool, so the two
+ * files, and a case read ahead while another is computed, inflate in parallel). Never throws.
+ * @param dim 3 reads `spacing` from the gts file too.
  */
-export async function scoreCase(gtsPath: string, segsPath: string, opts: ScoreOptions = {}): Promise<CaseScore> {
-  const name = basename(gtsPath);
-  const mode = opts.mode ?? 'official';
-  const spacingOrder = opts.spacingOrder ?? 'as-stored';
-  const toleranceMm = opts.tolerance_mm ?? DEFAULT_TOLERANCE_MM;
-  const dim = opts.dim ?? dimFromCaseName(name);
-  const base = { case: name, mode, spacingOrder, toleranceMm, dim, nsdComputed: false, metrics: null, shape: null as number[] | null, threadId };
-  const failed = (failure: CaseScore['failure'], error: string, readS: number, computeS = 0): CaseScore => ({
-    ...base,
-    status: 'failed',
-    failure,
-    error,
-    dsc: 0,
-    nsd: 0,
-    readS,
-    computeS,
-  });
+export async function readCaseFiles(gtsPath: string, segsPath: string, dim: Dim): Promise<CaseFiles> {
   const t0 = performance.now();
-  // Both files are read concurrently (inflate runs on libuv's thread pool); errors are reported per file.
   const [gRes, sRes] = await Promise.allSettled([
     readNpz(gtsPath, dim === 3 ? ['gts', 'spacing'] : ['gts']),
     fsp.access(segsPath).then(
@@ -92,17 +84,53 @@ export async function scoreCase(gtsPath: string, segsPath: string, opts: ScoreOp
       },
     ),
   ]);
-  if (gRes.status === 'rejected') return failed('gts', `gts ${gtsPath}: ${message(gRes.reason)}`, (performance.now() - t0) / 1000);
+  return { gtsPath, segsPath, gRes, sRes, readS: (performance.now() - t0) / 1000 };
+}
+
+/** The case's dimensionality under `opts` (`opts.dim`, else from the file name as the official driver). */
+export function caseDim(gtsPath: string, opts: ScoreOptions): Dim {
+  return opts.dim ?? dimFromCaseName(basename(gtsPath));
+}
+
+/**
+ * Scores one case from its files. Never throws: a missing/unreadable segs file (or bad gts, or arrays the official
+ * code would crash on) gives `status: 'failed'`, DSC 0, NSD 0 and the message in `error`.
+ * @param gtsPath `gts/<case>.npz` (keys `gts` and, for 3D, `spacing`).
+ * @param segsPath `segs/<case>.npz` (key `segs`).
+ */
+export async function scoreCase(gtsPath: string, segsPath: string, opts: ScoreOptions = {}): Promise<CaseScore> {
+  return scoreCaseFiles(await readCaseFiles(gtsPath, segsPath, caseDim(gtsPath, opts)), opts);
+}
+
+/** Scores one case from files read by {@link readCaseFiles} (as {@link scoreCase}; never throws). */
+export function scoreCaseFiles(files: CaseFiles, opts: ScoreOptions = {}): CaseScore {
+  const { gtsPath, gRes, sRes, readS } = files;
+  const name = basename(gtsPath);
+  const mode = opts.mode ?? 'official';
+  const spacingOrder = opts.spacingOrder ?? 'as-stored';
+  const toleranceMm = opts.tolerance_mm ?? DEFAULT_TOLERANCE_MM;
+  const dim = caseDim(gtsPath, opts);
+  const base = { case: name, mode, spacingOrder, toleranceMm, dim, nsdComputed: false, metrics: null, shape: null as number[] | null, threadId };
+  const failed = (failure: CaseScore['failure'], error: string, computeS = 0): CaseScore => ({
+    ...base,
+    status: 'failed',
+    failure,
+    error,
+    dsc: 0,
+    nsd: 0,
+    readS,
+    computeS,
+  });
+  if (gRes.status === 'rejected') return failed('gts', `gts ${gtsPath}: ${message(gRes.reason)}`);
   const gts: NdArray = gRes.value.gts!;
   let spacing: number[] | undefined;
   if (dim === 3) {
     const sp = gRes.value.spacing;
-    if (!sp) return failed('gts', `${gtsPath}: key 'spacing' missing; a 3D case needs it`, (performance.now() - t0) / 1000);
+    if (!sp) return failed('gts', `${gtsPath}: key 'spacing' missing; a 3D case needs it`);
     spacing = Array.from(sp.data as ArrayLike<number | bigint>, Number); // float32 widens exactly
   }
-  if (sRes.status === 'rejected') return failed('segs', message(sRes.reason), (performance.now() - t0) / 1000);
+  if (sRes.status === 'rejected') return failed('segs', message(sRes.reason));
   const segs: NdArray = sRes.value.segs!;
-  const readS = (performance.now() - t0) / 1000;
   const t1 = performance.now();
   try {
     const metrics = computeCaseMetrics(gts, segs, {
@@ -127,7 +155,7 @@ export async function scoreCase(gtsPath: string, segsPath: string, opts: ScoreOp
       computeS: (performance.now() - t1) / 1000,
     };
   } catch (e) {
-    return { ...failed('metrics', message(e), readS, (performance.now() - t1) / 1000), shape: [...gts.shape] };
+    return { ...failed('metrics', message(e), (performance.now() - t1) / 1000), shape: [...gts.shape] };
   }
 }
 
