@@ -44,6 +44,10 @@ interface RunCliOptions {
   quiet: boolean;
   verbose: boolean;
   profile: boolean;
+  figureVariant?: string;
+  figureCases?: string[];
+  slice?: number;
+  overlays: boolean;
   queue?: string | true;
   queueName: string;
   jobUnit: string;
@@ -85,6 +89,10 @@ export function register(program: Command): void {
     .option('--no-report', 'do not write the report files at the end')
     .option('--quiet', 'no progress and no tables: only errors and the final results line', false)
     .option('--verbose', 'every note and warning in the terminal (default: a short summary; the report has them all)', false)
+    .option('--figure-variant <name>', "report: variant whose DSC picks the figure's best/median/worst case per modality (default: the first)")
+    .option('--figure-cases <list>', 'report: figure cases picked by hand, comma-separated', (v: string) => v.split(',').map((s) => s.trim()).filter(Boolean))
+    .option('--slice <z>', 'report: 3D cases, axial slice of the overlays and figure (default: largest ground-truth area per label)', intOption('--slice', 0))
+    .option('--no-overlays', 'report: do not draw overlays and the figure')
     .option('--profile', 'after the timed run, profile the onnx variants on the same cases (untimed pass; <out>/profile, chart in the HTML report)', false)
     .option('--queue [url]', 'distributed: put the cases on a BullMQ queue at redis://[user:password@]HOST:PORT[/DB] or rediss://... (default $MEDSEG_REDIS_URL) for "bench worker" processes (docs/distributed.md)')
     .option('--queue-name <name>', 'distributed: BullMQ queue name (the workers must use the same)', 'medseg-bench')
@@ -135,6 +143,9 @@ export function register(program: Command): void {
       if (opts.repeat < 1) throw new Error('--repeat must be at least 1');
       const all = loadVariants(opts.variantsFile);
       const variants = opts.variants ? selectVariants(all, opts.variants) : defaultVariants(all);
+      if (opts.figureVariant !== undefined && !variants.some((v) => v.name === opts.figureVariant)) {
+        throw new Error(`--figure-variant "${opts.figureVariant}" is not one of the run's variants (${variants.map((v) => v.name).join(', ')})`);
+      }
       const outDir = path.resolve(opts.out ?? defaultOutDir(process.cwd()));
       checkOutputPath(outDir, '--out');
       const nCases = (await listCases(opts.cases, opts.filter)).length;
@@ -179,7 +190,9 @@ export function register(program: Command): void {
       }
       if (!opts.quiet) console.log(terminalTables(result.dir, { verbose: opts.verbose, width: outputWidth(process.stdout), colour: colourEnabled(process.stdout) }));
       if (opts.report) {
-        const { files, timings } = await renderReport(result.dir, {});
+        const { files, timings } = await renderReport(result.dir, {
+          figureVariant: opts.figureVariant, figureCases: opts.figureCases, slice: opts.slice, noOverlays: !opts.overlays,
+        });
         const pictures = timings ? ` (overlays ${timings.overlaysS.toFixed(1)} s + figure ${timings.figureS.toFixed(1)} s = ${(((timings.overlaysS + timings.figureS) / wall) * 100).toFixed(1)}% of the ${wall.toFixed(1)} s run)` : '';
         console.log(`report: ${files.length} files in ${path.join(result.dir, 'report')} (open report.html)${pictures}`);
       }

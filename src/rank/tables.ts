@@ -59,11 +59,14 @@ function cells(r: Ranking, e: RankEntry): string[] {
   ];
 }
 
+/** "1 case", "3 cases": the scope caption's count. */
+const casesText = (n: number) => (n === 1 ? '1 case' : `${n} cases`);
+
 /** Markdown: one leaderboard per scope (`All` first, then per modality) and the notes. */
 export function rankingMarkdown(r: Ranking): string {
   const out: string[] = ['# Ranking', ''];
   for (const s of r.scopes) {
-    out.push(`## ${s.name === 'All' ? 'All cases' : escapeMarkdown(s.name)} (${s.nCases} cases)`, '');
+    out.push(`## ${s.name === 'All' ? 'All cases' : escapeMarkdown(s.name)} (${casesText(s.nCases)})`, '');
     out.push(`| ${HEAD.join(' | ')} |`, `|${HEAD.map((_, i) => (i === 1 ? ':---' : '---:')).join('|')}|`);
     for (const e of sortedEntries(r, s)) out.push(`| ${cells(r, e).map(escapeMarkdown).join(' | ')} |`);
     if (s.tau) out.push('', tauText(s) + '.');
@@ -113,7 +116,7 @@ export function rankingLatex(r: Ranking): string {
   ];
   r.scopes.forEach((s, i) => {
     lines.push(i === 0 ? '\\midrule' : '\\midrule');
-    lines.push(`\\multicolumn{${cols.length}}{l}{\\emph{${escapeLatex(s.name === 'All' ? 'All cases' : s.name)} (${s.nCases} cases)}} \\\\`);
+    lines.push(`\\multicolumn{${cols.length}}{l}{\\emph{${escapeLatex(s.name === 'All' ? 'All cases' : s.name)} (${casesText(s.nCases)})}} \\\\`);
     // long participant titles break onto two lines (as the report's LaTeX headers)
     for (const e of sortedEntries(r, s)) lines.push(`${cells(r, e).map((c, i) => (i === 1 ? latexHead(c) : escapeLatex(c))).join(' & ')} \\\\`);
   });
@@ -132,7 +135,7 @@ export function rankingHtml(r: Ranking): string {
       .map((e) => `<tr>${cells(r, e).map((c, i) => `<td${i === 1 ? ' class="l"' : ''}>${escapeHtml(c)}</td>`).join('')}</tr>`)
       .join('\n');
     parts.push(
-      `<table id="${id}" class="ranking"><caption>${escapeHtml(s.name === 'All' ? 'All cases' : s.name)} (${s.nCases} cases)</caption>` +
+      `<table id="${id}" class="ranking"><caption>${escapeHtml(s.name === 'All' ? 'All cases' : s.name)} (${casesText(s.nCases)})</caption>` +
         `<thead><tr>${HEAD.map((h, i) => `<th${i === 1 ? ' class="l"' : ''}>${escapeHtml(h)}</th>`).join('')}</tr></thead><tbody>\n${rows}\n</tbody></table>` +
         (s.tau ? `<p class="tau">${escapeHtml(tauText(s))}.</p>` : ''),
     );

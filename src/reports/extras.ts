@@ -137,8 +137,9 @@ export async function reportExtras(
   run: RunData,
   outDir: string,
   opts: ExtrasOptions & { images: boolean; tables: boolean },
-): Promise<{ html: HtmlExtras; files: string[]; timings: ExtrasTimings }> {
+): Promise<{ html: HtmlExtras; markdown: string; files: string[]; timings: ExtrasTimings }> {
   const { write, files } = fileWriter(outDir);
+  const markdown: string[] = [];
   const timings: ExtrasTimings = { overlaysS: 0, figureS: 0, rankingS: 0 };
   const sections: string[] = [];
   const variants = new Set(run.cases.map((r) => r.variant));
@@ -148,6 +149,8 @@ export async function reportExtras(
     const { rankingCsv, rankingLatex } = await import('../rank/tables.js');
     const ranking = computeRanking(rankInputFromRuns([run]), { resamples: opts.resamples ?? 1000 });
     const charts = await renderRankingCharts(ranking);
+    // report.md carries the section one heading level down (ranking.md keeps its own title)
+    markdown.push(rankingMarkdown(ranking).replace(/^(#+) /gm, '##$1 '));
     if (opts.tables) {
       write('ranking.md', rankingMarkdown(ranking));
       write('ranking.csv', rankingCsv(ranking));
@@ -174,7 +177,10 @@ export async function reportExtras(
     const t0 = performance.now();
     try {
       const fig = await renderFigure(run, { variant: opts.figureVariant, cases: opts.figureCases, slice: opts.slice });
-      if (opts.images) write('figure.png', fig.png);
+      if (opts.images) {
+        write('figure.png', fig.png);
+        markdown.push(`### Figure\n\nQualitative results as the paper's Fig. 2 (best, median and worst case per modality).\n\n![Figure: best, median and worst case per modality](figure.png)\n`);
+      }
       write('figure.html', `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta http-equiv="Content-Security-Policy" content="${reportCsp('')}"><title>Figure: ${esc(run.meta.run_id)}</title><style>body{font-family:"DejaVu Sans",Arial,sans-serif}${EXTRAS_CSS}</style></head><body>${fig.html}</body></html>\n`);
       const left = fig.problems.length ? ` Left out (files not readable): ${fig.problems.join('; ')}.` : '';
       sections.push(`<h2 id="figure-section">Figure</h2>\n<p>Qualitative results as the paper's Fig. 2 (print-resolution PNG: figure.png).${esc(left)}</p>\n${fig.html}`);
@@ -185,5 +191,5 @@ export async function reportExtras(
     timings.figureS = (performance.now() - t0) / 1e3;
   }
   sections.push(casesSection(run, overlays, overlayNote));
-  return { html: { sections: sections.join('\n'), css: EXTRAS_CSS, script: CASES_SCRIPT }, files, timings };
+  return { html: { sections: sections.join('\n'), css: EXTRAS_CSS, script: CASES_SCRIPT }, markdown: markdown.join('\n'), files, timings };
 }

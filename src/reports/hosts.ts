@@ -5,6 +5,7 @@
  */
 import type { RunData } from '../results/store.js';
 import { median } from '../stats/summary.js';
+import { escapeHtml } from './format.js';
 
 interface HostEntry {
   cpu_model?: string;
@@ -41,23 +42,63 @@ export function hostSummaries(run: RunData): HostSummary[] {
   });
 }
 
-/** The Markdown "Hosts" section; empty text for a run whose rows carry no host id. */
-export function hostsMarkdown(run: RunData): string {
+/** The Hosts table as text cells (header, rows) and its closing sentence; undefined for a run without host ids. */
+function hostsTable(run: RunData): { header: string[]; right: boolean[]; rows: string[][]; note: string } | undefined {
   const hs = hostSummaries(run);
-  if (hs.length === 0) return '';
+  if (hs.length === 0) return undefined;
   const variants = [...new Set(run.cases.map((r) => r.variant))];
   const flags = (f: HostEntry) => Object.entries(f.cpu_flags ?? {}).filter(([, on]) => on).map(([k]) => k).join(' ') || 'none';
   const calib = (f: HostEntry) => Object.entries(f.calibration ?? {}).map(([w, c]) => `${w}: ${c.median_s === undefined ? '?' : (c.median_s * 1e3).toFixed(1)} ms`).join(', ');
-  const lines = [
+  const workload = Object.values(hs[0]!.facts.calibration ?? {})[0]?.workload ?? 'reference workload';
+  const cols: Array<[string, boolean, (h: HostSummary) => string]> = [
+    ['host', false, (h) => h.id],
+    ['workers', false, (h) => (h.facts.workers ?? []).join(', ')],
+    ['cases', true, (h) => String(h.cases)],
+    ...variants.map((v): [string, boolean, (h: HostSummary) => string] => [`median time ${v} (s)`, true, (h) => (Number.isFinite(h.medianTimeS[v]) ? h.medianTimeS[v]!.toFixed(3) : 'n/a')]),
+    ['CPU', false, (h) => h.facts.cpu_model ?? '?'],
+    ['flags', false, (h) => flags(h.facts)],
+    ['cores', true, (h) => String(h.facts.cores ?? '?')],
+    ['memory (GiB)', true, (h) => String(h.facts.memory_gb ?? '?')],
+    ['onnxruntime', false, (h) => h.facts.onnxruntime ?? '?'],
+    ['Docker', false, (h) => h.facts.docker ?? 'none'],
+    [`calibration (${workload})`, false, (h) => calib(h.facts)],
+  ];
+  return {
+    header: cols.map((c) => c[0]),
+    right: cols.map((c) => c[1]),
+    rows: hs.map((h) => cols.map((c) => c[2](h))),
+    note:
+      hs.length > 1
+        ? `Times come from ${hs.length} different host fingerprints: compare times only within one host (bench gate does not judge time across them without --allow-mixed-hosts).`
+        : 'All rows were timed on one host fingerprint.',
+  };
+}
+
+/** The Markdown "Hosts" section; empty text for a run whose rows carry no host id. */
+export function hostsMarkdown(run: RunData): string {
+  const t = hostsTable(run);
+  if (!t) return '';
+  return [
     '### Hosts',
     '',
-    `| host | workers | cases | ${variants.map((v) => `median time ${v} (s)`).join(' | ')} | CPU | flags | cores | memory (GiB) | onnxruntime | Docker | calibration (${Object.values(hs[0]!.facts.calibration ?? {})[0]?.workload ?? 'reference workload'}) |`,
-    `| --- | --- | ---: | ${variants.map(() => '---:').join(' | ')} | --- | --- | ---: | ---: | --- | --- | --- |`,
-    ...hs.map((h) => `| \`${h.id}\` | ${(h.facts.workers ?? []).join(', ')} | ${h.cases} | ${variants.map((v) => (Number.isFinite(h.medianTimeS[v]) ? h.medianTimeS[v]!.toFixed(3) : 'n/a')).join(' | ')} | ${h.facts.cpu_model ?? '?'} | ${flags(h.facts)} | ${h.facts.cores ?? '?'} | ${h.facts.memory_gb ?? '?'} | ${h.facts.onnxruntime ?? '?'} | ${h.facts.docker ?? 'none'} | ${calib(h.facts)} |`),
+    `| ${t.header.join(' | ')} |`,
+    `| ${t.right.map((r) => (r ? '---:' : '---')).join(' | ')} |`,
+    ...t.rows.map((r) => `| \`${r[0]}\` | ${r.slice(1).join(' | ')} |`),
     '',
-    hs.length > 1
-      ? `Times come from ${hs.length} different host fingerprints: compare times only within one host (bench gate does not judge time across them without --allow-mixed-hosts).`
-      : 'All rows were timed on one host fingerprint.',
-  ];
-  return lines.join('\n');
+    t.note,
+  ].join('\n');
+}
+
+/** The HTML "Hosts" section (same table and sentence as the Markdown); empty text for a run without host ids. */
+export function hostsHtml(run: RunData): string {
+  const t = hostsTable(run);
+  if (!t) return '';
+  const cell = (tag: string, text: string, right: boolean) => `<${tag}${right ? '' : ' class="l"'}>${escapeHtml(text)}</${tag}>`;
+  return [
+    '<h2 id="hosts">Hosts</h2>',
+    `<table class="hosts"><thead><tr>${t.header.map((h, i) => cell('th', h, t.right[i]!)).join('')}</tr></thead><tbody>`,
+    ...t.rows.map((r) => `<tr>${r.map((c, i) => cell('td', c, t.right[i]!)).join('')}</tr>`),
+    '</tbody></table>',
+    `<p>${escapeHtml(t.note)}</p>`,
+  ].join('\n');
 }

@@ -8,6 +8,7 @@ import type { ReportModel } from './model.js';
 import { METRICS, METRIC_TITLE } from './model.js';
 import type { ChartPng } from './charts.js';
 import { reportCsp, type HtmlExtras } from './extras.js';
+import { hostsHtml } from './hosts.js';
 import { escapeHtml as esc, formatSeconds } from './format.js';
 
 const strong = (s: string, on: boolean) => (on ? `<strong>${esc(s)}</strong>` : esc(s));
@@ -137,6 +138,7 @@ ${metaTable(m)}
 ${notesHtml(m.runNotes)}
 <h2>Variants</h2>
 ${variantsTable(m)}
+${hostsHtml(m.run)}
 ${extras ? `<script>${extras.script}</script>` : ''}
 </body>
 </html>

@@ -13,7 +13,7 @@ import { accuracyLatex, timeLatex } from './latex.js';
 import type { ChartPng } from './charts.js';
 import { reportHtml } from './html.js';
 import { fileWriter } from './files.js';
-import { reportExtras, type ExtrasOptions, type ExtrasTimings, type HtmlExtras } from './extras.js';
+import { reportExtras, type ExtrasOptions, type ExtrasTimings } from './extras.js';
 import { terminalText, type TerminalTextOptions } from './terminal.js';
 
 export { buildModel, type ReportModel, type ReportOptions } from './model.js';
@@ -49,7 +49,19 @@ export async function renderReport(runDir: string, opts: RenderReportOptions = {
   const model = buildModel(runDir, opts);
   const outDir = path.resolve(opts.outDir ?? path.join(runDir, 'report'));
   const { write, files } = fileWriter(outDir);
-  if (formats.includes('md')) write('report.md', reportMarkdown(model));
+  // ranking, figure and overlays (src/reports/extras.ts): PNG/JPEG files with 'png', ranking tables with 'md'; with
+  // 'md' alone only the ranking is computed (no pictures are drawn)
+  const drawn = formats.includes('html') || formats.includes('png');
+  let extras: Awaited<ReturnType<typeof reportExtras>> | undefined;
+  if (drawn || formats.includes('md')) {
+    extras = await reportExtras(model.run, outDir, {
+      ...opts,
+      noOverlays: Boolean(opts.noOverlays) || !drawn,
+      images: formats.includes('png'),
+      tables: formats.includes('md'),
+    });
+  }
+  if (formats.includes('md')) write('report.md', reportMarkdown(model, extras?.markdown));
   if (formats.includes('csv')) {
     write('cases_long.csv', casesLongCsv(model));
     write('labels_long.csv', labelsLongCsv(model));
@@ -65,11 +77,6 @@ export async function renderReport(runDir: string, opts: RenderReportOptions = {
     // chart.js and canvas are imported only when charts are drawn (they cost ~0.3 s to load)
     const { renderCharts } = await import('./charts.js');
     charts = await renderCharts(model);
-  }
-  // ranking, figure and overlays (src/reports/extras.ts): PNG/JPEG files with 'png', ranking tables with 'md'
-  let extras: { html: HtmlExtras; files: string[]; timings: ExtrasTimings } | undefined;
-  if (formats.includes('html') || formats.includes('png')) {
-    extras = await reportExtras(model.run, outDir, { ...opts, images: formats.includes('png'), tables: formats.includes('md') });
   }
   if (formats.includes('html')) write('report.html', reportHtml(model, [...charts!, ...profileCharts(runDir)], new Date(), extras?.html));
   if (formats.includes('png')) for (const c of charts!) write(c.file, c.png);

@@ -55,8 +55,11 @@ export function timeMarkdown(m: ReportModel): string {
   ].join('\n');
 }
 
-/** Both tables as one Markdown document (`report.md`): the results first, then the run's metadata, each fact once. */
-export function reportMarkdown(m: ReportModel): string {
+/**
+ * Both tables as one Markdown document (`report.md`): the results first (tables, then `extras`: the Ranking and Figure
+ * sections of src/reports/extras.ts when given), then the run's metadata, each fact once.
+ */
+export function reportMarkdown(m: ReportModel, extras = ''): string {
   const variants = m.variants.map((v) => `- \`${v.name}\` (${v.kind}): ${esc(v.title)}`).join('\n');
   return [
     `# Benchmark report: run ${esc(m.meta.run_id)}`,
@@ -65,6 +68,7 @@ export function reportMarkdown(m: ReportModel): string {
     '',
     timeMarkdown(m),
     '',
+    ...(extras ? [extras, ''] : []),
     '### Run',
     '',
     notesMd(m.runNotes),

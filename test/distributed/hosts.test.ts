@@ -5,7 +5,7 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readRun, type RunData } from '../../src/results/store.js';
-import { hostsMarkdown, hostSummaries } from '../../src/reports/hosts.js';
+import { hostsHtml, hostsMarkdown, hostSummaries } from '../../src/reports/hosts.js';
 import { mixedHosts } from '../../src/gate/hosts.js';
 import { buildBaseline } from '../../src/gate/baseline.js';
 import { cpuFlags } from '../../src/distributed/fingerprint.js';
@@ -41,6 +41,13 @@ describe('host fingerprints in reports and gate', () => {
     expect(md).toMatch(/20\.0 ms/);
     expect(md).toMatch(/2 different host fingerprints/);
     expect(hostsMarkdown(readRun(FIXTURE))).toBe(''); // rows without host ids: no section
+    // the HTML report has the same section: same cells, same sentence
+    const html = hostsHtml(run);
+    expect(html).toMatch(/<h2 id="hosts">Hosts<\/h2>/);
+    expect((html.match(/<tr>/g) ?? []).length).toBe(1 + 2);
+    expect(html).toContain('<td class="l">CPU B</td>');
+    expect(html).toContain('2 different host fingerprints');
+    expect(hostsHtml(readRun(FIXTURE))).toBe('');
   });
 
   it('bench gate: time between different fingerprints is refused, within one fingerprint and machine it is judged', () => {

@@ -64,9 +64,11 @@ describe('bench report', () => {
     const r = bench(['report', FIXTURE, '--out', dir, '--formats', 'md,csv', '--percent', '--average', 'case', '--quiet']);
     expect(r.status).toBe(0);
     expect(r.stdout).not.toContain('Accuracy per modality');
-    expect(readdirSync(dir).sort()).toEqual(['accuracy_wide.csv', 'cases_long.csv', 'labels_long.csv', 'report.md', 'time_wide.csv']);
+    expect(readdirSync(dir).sort()).toEqual(['accuracy_wide.csv', 'cases_long.csv', 'labels_long.csv', 'ranking.csv', 'ranking.md', 'ranking.tex', 'report.md', 'time_wide.csv']);
     const m = buildModel(FIXTURE, { percent: true, average: 'case' });
-    expect(readFileSync(path.join(dir, 'report.md'), 'utf8')).toBe(reportMarkdown(m));
+    const md = readFileSync(path.join(dir, 'report.md'), 'utf8');
+    expect(md).toContain('### Ranking\n'); // 3 variants: the Ranking section sits between the tables and the run's metadata
+    expect(md.replace(/### Ranking\n[\s\S]*?(?=### Run\n)/, '')).toBe(reportMarkdown(m));
     expect(readFileSync(path.join(dir, 'accuracy_wide.csv'), 'utf8')).toBe(accuracyWideCsv(m));
     expect(readFileSync(path.join(dir, 'report.md'), 'utf8')).toContain('Average (mean over cases)');
   });

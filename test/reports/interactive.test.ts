@@ -101,6 +101,38 @@ print(json.dumps(sorted(set(z for z, _ in best.values()))))`], { cwd: ROOT, enco
   });
 });
 
+describe('report.md and bench run options of the pictures', () => {
+  it('report.md carries the Ranking section (ranking.md one heading level down) and the figure', () => {
+    const md = readFileSync(path.join(outDir, 'report.md'), 'utf8');
+    const ranking = readFileSync(path.join(outDir, 'ranking.md'), 'utf8').replace(/^(#+) /gm, '##$1 ');
+    expect(md).toContain('### Ranking\n');
+    expect(md).toContain(ranking);
+    expect(md).toContain('](figure.png)');
+    // results before the run's metadata
+    expect(md.indexOf('### Ranking')).toBeGreaterThan(md.indexOf('### Running time per case'));
+    expect(md.indexOf('### Ranking')).toBeLessThan(md.indexOf('### Run\n'));
+  });
+
+  it('bench run --figure-variant/--figure-cases/--slice reach the report; an unknown figure variant is refused before running', () => {
+    const bad = spawnSync(process.execPath, [BENCH, 'run', '--variants', 'oracle', '--filter', CASES[0]!, '--out', path.join(tmp, 'bad'), '--figure-variant', 'nope'], { cwd: ROOT, encoding: 'utf8' });
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/--figure-variant "nope" is not one of the run's variants \(oracle\)/);
+    expect(existsSync(path.join(tmp, 'bad', 'cases.csv'))).toBe(false);
+    const dir = path.join(tmp, 'run-fig');
+    const r = spawnSync(
+      process.execPath,
+      [BENCH, 'run', '--variants', 'oracle,oracle-cmd', '--filter', CASES.join(','), '--out', dir, '--threads', '1', '--quiet',
+        '--figure-variant', 'oracle-cmd', '--figure-cases', '3DBox_MR_0101', '--slice', '3'],
+      { cwd: ROOT, encoding: 'utf8' },
+    );
+    expect(r.status, r.stderr).toBe(0);
+    const fig = readFileSync(path.join(dir, 'report', 'figure.html'), 'utf8');
+    expect(fig).toContain('chosen<br><code>3DBox_MR_0101</code> z=3');
+    expect(fig).toContain('(cases picked by hand)');
+    expect(fig).not.toContain('2DBox_US_0001');
+  });
+});
+
 describe.skipIf(!HAVE_CHROMIUM)(`interactive report in headless chromium (${CHROMIUM})`, () => {
   it('click a row: that case\'s overlays appear and are decoded; filters and sorting work; no console error', async () => {
     const { chromium } = await import('playwright-core');

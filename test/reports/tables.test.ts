@@ -290,8 +290,18 @@ describe('renderReport', () => {
     const { files } = await renderReport(FIXTURE, { formats: ['md', 'csv', 'tex'], outDir: out });
     expect(files.map((f) => path.basename(f))).toEqual([
       'report.md', 'cases_long.csv', 'labels_long.csv', 'accuracy_wide.csv', 'time_wide.csv', 'accuracy.tex', 'time.tex',
+      'ranking.md', 'ranking.csv', 'ranking.tex', // the fixture has 3 variants: the Ranking section and its tables
     ]);
-    for (const f of files) expect(readFileSync(f, 'utf8')).toBe(readFileSync(SNAP(path.basename(f)), 'utf8'));
+    // report.md of renderReport = the tables (snapshot report.md) with the Ranking section (report-with-ranking.md);
+    // ranking.csv names the run folder by its absolute path, so it is checked by its header only
+    const snap: Record<string, string> = { 'report.md': 'report-with-ranking.md' };
+    for (const f of files) {
+      const name = path.basename(f);
+      if (name === 'ranking.csv') expect(readFileSync(f, 'utf8')).toMatch(/^scope,n_cases,participant,title,run_dir,variant,rank,score,/);
+      else expect(readFileSync(f, 'utf8'), name).toBe(readFileSync(SNAP(snap[name] ?? name), 'utf8'));
+    }
+    const withRanking = readFileSync(SNAP('report-with-ranking.md'), 'utf8');
+    expect(withRanking.replace(/### Ranking\n[\s\S]*?(?=### Run\n)/, '')).toBe(readFileSync(SNAP('report.md'), 'utf8'));
   });
 
   it('rejects an unknown format and a folder without run.json with clear messages', async () => {
