@@ -115,6 +115,7 @@ export function progressHandler(): { onEvent: (e: RunEvent) => void; stop: () =>
         onEta(e);
         if (e.type === 'variant-ready') console.error(`${elapsedTag()} ${e.variant}: loaded in ${e.loadTimeS.toFixed(2)} s`);
         else if (e.type === 'variant-error') console.error(`${elapsedTag()} ${e.error}`);
+        else if (e.type === 'notice') console.error(`${elapsedTag()} ${e.text}`);
         else if (e.type === 'case-done') {
           const r = e.row;
           const what = r.status === 'ok' ? `dsc=${fmt(r.dsc)} nsd=${fmt(r.nsd)} time=${r.time_s.toFixed(3)}s` : `FAILED: ${r.error}`;
@@ -145,7 +146,10 @@ export function progressHandler(): { onEvent: (e: RunEvent) => void; stop: () =>
   return {
     onEvent: (e) => {
       onEta(e);
-      if (e.type === 'plan') {
+      if (e.type === 'notice') {
+        process.stderr.write('\r\x1b[K');
+        console.error(c.yellow(e.text));
+      } else if (e.type === 'plan') {
         bar.start(total, 0);
         started = true;
       } else if (!started) {

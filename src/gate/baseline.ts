@@ -5,11 +5,12 @@
  * `modalityTable`, the same aggregation as the reports), plus the run's metadata and metric settings.
  * NaN values (official semantics: empty gt, label gaps; or a missing time) are stored as JSON `null`.
  */
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { modalityTable, type AverageKind, type Cell } from '../results/aggregate.js';
 import type { CaseRow, RunData } from '../results/store.js';
+import { fileErrorText, writeFileAtomicSync } from '../io/durable.js';
 
 /** Identifies the file format; bump `BASELINE_VERSION` on an incompatible change. */
 export const BASELINE_FORMAT = 'medseg-bench-baseline';
@@ -203,9 +204,7 @@ export function buildBaseline(run: RunData, opts: BuildBaselineOptions = {}): Ba
 /** Write a baseline as pretty JSON (temp file + rename), creating the folder. */
 export function writeBaseline(file: string, baseline: Baseline): void {
   mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-  const tmp = `${file}.tmp`;
-  writeFileSync(tmp, JSON.stringify(baseline, null, 2) + '\n');
-  renameSync(tmp, file);
+  writeFileAtomicSync(file, JSON.stringify(baseline, null, 2) + '\n');
 }
 
 /**
@@ -217,7 +216,7 @@ export function readBaseline(file: string): Baseline {
   try {
     raw = JSON.parse(readFileSync(file, 'utf8'));
   } catch (e) {
-    throw new GateDataError(`${file}: cannot read baseline as JSON: ${(e as Error).message}`);
+    throw new GateDataError(fileErrorText(file, e, 'cannot read baseline as JSON'));
   }
   const parsed = BaselineSchema.safeParse(raw);
   if (!parsed.success) {

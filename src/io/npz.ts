@@ -7,15 +7,14 @@
  * array size. CRC-32 and sizes are verified. Writing produces a plain (non-zip64) zip with deflated or stored
  * members, written to a temporary file then renamed.
  */
-import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { promises as fsp } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import zlib from 'node:zlib';
 import yauzl from 'yauzl';
 import type { NdArray } from '../types.js';
 import { checkNdArray } from './ndarray.js';
+import { causeText, tempPathBeside } from './durable.js';
 import {
   decodeNpyData,
   ndarrayBytes,
@@ -55,7 +54,7 @@ export interface NpzMemberInfo {
 function openZip(file: string): Promise<yauzl.ZipFile> {
   return new Promise((resolve, reject) => {
     yauzl.open(file, { lazyEntries: true, autoClose: false, validateEntrySizes: true, strictFileNames: false }, (err, zip) => {
-      if (err || !zip) reject(new NpyFormatError(file, `not a readable .npz (zip) archive: ${err?.message ?? 'unknown error'}`, 'a zip archive of .npy members', 'unreadable archive'));
+      if (err || !zip) reject(new NpyFormatError(file, `not a readable .npz (zip) archive: ${err ? causeText(file, err) : 'unknown error'}`, 'a zip archive of .npy members', 'unreadable archive'));
       else resolve(zip);
     });
   });
@@ -371,7 +370,7 @@ export async function writeNpz(
   const level = opts.level ?? 6;
   for (const [k, a] of Object.entries(arrays)) checkNdArray(a, `${file}: key '${k}'`);
 
-  const tmp = join(dirname(file), `.${basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  const tmp = tempPathBeside(file);
   const fh = await fsp.open(tmp, 'w');
   let ok = false;
   try {

@@ -11,6 +11,7 @@
  */
 import { promises as fsp, statSync } from 'node:fs';
 import path from 'node:path';
+import { fileErrorText, writeFileAtomic } from './durable.js';
 
 const PSEUDO_ROOTS = ['/proc', '/sys'];
 
@@ -71,16 +72,10 @@ export async function writeOutputFile(file: string, text: string, flag: string):
     // a symlink to a regular file: replace the target, keep the link
     const target = st ? await fsp.realpath(file) : path.resolve(file);
     await fsp.mkdir(path.dirname(target), { recursive: true });
-    const tmp = `${target}.tmp-${process.pid}`;
-    try {
-      await fsp.writeFile(tmp, text);
-      await fsp.rename(tmp, target);
-    } finally {
-      await fsp.rm(tmp, { force: true });
-    }
+    await writeFileAtomic(target, text);
   } catch (e) {
     const msg = (e as Error).message;
-    throw new Error(msg.startsWith(flag) ? msg : `${flag} ${file}: ${msg}`, { cause: e });
+    throw new Error(msg.startsWith(flag) ? msg : `${flag} ${fileErrorText(file, e)}`, { cause: e });
   }
 }
 

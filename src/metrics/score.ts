@@ -10,6 +10,7 @@ import { threadId } from 'node:worker_threads';
 import { readNpz } from '../io/npz.js';
 import type { CaseStatus, Dim, MetricMode, NdArray, SpacingOrder } from '../types.js';
 import { computeCaseMetrics, DEFAULT_TOLERANCE_MM, type CaseMetrics, type CaseMetricsOptions } from './case.js';
+import { fileErrorText } from '../io/durable.js';
 
 /** Options of {@link scoreCase} / {@link scoreFolder}. */
 export interface ScoreOptions {
@@ -121,7 +122,7 @@ export function scoreCaseFiles(files: CaseFiles, opts: ScoreOptions = {}): CaseS
     readS,
     computeS,
   });
-  if (gRes.status === 'rejected') return failed('gts', `gts ${gtsPath}: ${message(gRes.reason)}`);
+  if (gRes.status === 'rejected') return failed('gts', `gts ${fileErrorText(gtsPath, gRes.reason)}`);
   const gts: NdArray = gRes.value.gts!;
   let spacing: number[] | undefined;
   if (dim === 3) {

@@ -3,7 +3,8 @@
  * Rows are appended and flushed (fsync) as each case finishes, so a killed run loses at most the case in flight.
  * Readers (reports, gate) use `readRun`, which tolerates a run that is still going or was killed.
  */
-import { appendFileSync, closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { appendFileSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { appendDurable, fileErrorText, writeFileAtomicSync } from '../io/durable.js';
 import path from 'node:path';
 import { stringify } from 'csv-stringify/sync';
 import { parse } from 'csv-parse/sync';
@@ -119,16 +120,6 @@ function toRecord<T extends object>(row: T, columns: (keyof T)[]): string[] {
   });
 }
 
-function appendDurable(file: string, text: string): void {
-  const fd = openSync(file, 'a');
-  try {
-    writeSync(fd, text);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-}
-
 /** Writes one results folder. All appends are flushed to disk before returning. */
 export class RunStore {
   readonly dir: string;
@@ -159,18 +150,15 @@ export class RunStore {
   init(): void {
     mkdirSync(this.logDir, { recursive: true });
     mkdirSync(path.join(this.dir, 'segs'), { recursive: true });
-    if (!existsSync(this.casesCsv)) writeFileSync(this.casesCsv, stringify([CASE_COLUMNS]));
-    if (!existsSync(this.labelsCsv)) writeFileSync(this.labelsCsv, stringify([LABEL_COLUMNS]));
+    if (!existsSync(this.casesCsv)) writeFileAtomicSync(this.casesCsv, stringify([CASE_COLUMNS]));
+    if (!existsSync(this.labelsCsv)) writeFileAtomicSync(this.labelsCsv, stringify([LABEL_COLUMNS]));
   }
   /**
    * Rewrite cases.csv and labels.csv with only the given rows (atomic: temp file + rename). Used by --resume so that a
    * case that is run again never leaves a second row, and a partial last line of a killed run is dropped.
    */
   rewrite(rows: CaseRow[], labels: LabelRow[], warnings: CaseTimingWarning[] = []): void {
-    const put = (file: string, text: string) => {
-      writeFileSync(`${file}.tmp`, text);
-      renameSync(`${file}.tmp`, file);
-    };
+    const put = writeFileAtomicSync;
     put(this.warningsJsonl, warnings.map((w) => `${JSON.stringify(w)}\n`).join(''));
     put(this.labelsCsv, stringify([LABEL_COLUMNS, ...labels.map((l) => toRecord(l, LABEL_COLUMNS))]));
     put(this.casesCsv, stringify([CASE_COLUMNS, ...rows.map((r) => toRecord(r, CASE_COLUMNS))]));
@@ -215,9 +203,7 @@ export class RunStore {
   }
   /** Write run.json atomically (temp file + rename). */
   writeMeta(meta: RunMeta): void {
-    const tmp = `${this.runJson}.tmp`;
-    writeFileSync(tmp, JSON.stringify(meta, null, 2) + '\n');
-    renameSync(tmp, this.runJson);
+    writeFileAtomicSync(this.runJson, JSON.stringify(meta, null, 2) + '\n');
   }
   /**
    * Append one case row with its label rows and timing warnings, those first, so a case row always has its labels
@@ -230,7 +216,12 @@ export class RunStore {
   }
   /** Append a line to logs/run.log. */
   log(line: string): void {
-    appendFileSync(path.join(this.logDir, 'run.log'), `${new Date().toISOString()} ${line}\n`);
+    const file = path.join(this.logDir, 'run.log');
+    try {
+      appendFileSync(file, `${new Date().toISOString()} ${line}\n`);
+    } catch (e) {
+      throw new Error(fileErrorText(file, e, 'cannot append'), { cause: e });
+    }
   }
 }
 
@@ -256,21 +247,33 @@ export interface RunData {
   labels: LabelRow[];
   /** Timing warnings of the cases that have a case row (warnings.jsonl; empty for runs written before it existed). */
   warnings: CaseTimingWarning[];
+  /**
+   * One message per file whose last line was cut short (naming the file and line); that record is not in the data.
+   * `bench run --resume` prints them and rewrites the files without it (its case runs again).
+   */
+  truncated: string[];
 }
 
 /**
- * Text of a CSV file without a trailing partial line: a process killed in the middle of a write (rare, rows are
- * written in one call) can leave a last line without its newline; it is not a finished row.
+ * Text of a file of records (CSV rows, JSON lines) without a trailing partial line, and the message about it: a write
+ * cut short (a full disk before this harness undid short appends, a kill in the middle of a write) can leave a last
+ * line without its newline; it is not a finished record, so it is dropped and named.
  */
-function completeLines(text: string): string {
+function completeLines(file: string, text: string, truncated: string[]): string {
   const end = text.lastIndexOf('\n');
-  return end === text.length - 1 ? text : text.slice(0, end + 1);
+  if (end === text.length - 1) return text;
+  const line = text.slice(0, end + 1).split('\n').length;
+  truncated.push(
+    `${file}: line ${line} is a truncated record (${Buffer.byteLength(text.slice(end + 1))} bytes without an end of line: ` +
+      'a write cut short by a full disk or a kill): dropped; its case counts as not done',
+  );
+  return text.slice(0, end + 1);
 }
 
 /** CSV records with the line each starts on (1-based, the header is line 1). */
-function readCsv(file: string): { record: Record<string, string>; line: number }[] {
+function readCsv(file: string, truncated: string[]): { record: Record<string, string>; line: number }[] {
   if (!existsSync(file)) return [];
-  const text = completeLines(readFileSync(file, 'utf8'));
+  const text = completeLines(file, readFileSync(file, 'utf8'), truncated);
   try {
     const out = parse<{ record: Record<string, string>; info: { lines: number } }>(text, { columns: true, skip_empty_lines: true, relax_column_count: true, info: true });
     return out.map((o) => ({ record: o.record, line: o.info.lines }));
@@ -284,9 +287,9 @@ function readCsv(file: string): { record: Record<string, string>; line: number }
  * rewrites the file with the finished cases' warnings only, so a re-run case never keeps stale ones.
  * @throws Error naming the file and line when a complete line is not a valid warning.
  */
-function readWarnings(file: string): CaseTimingWarning[] {
+function readWarnings(file: string, truncated: string[]): CaseTimingWarning[] {
   if (!existsSync(file)) return [];
-  const lines = completeLines(readFileSync(file, 'utf8')).split('\n').filter((l) => l.trim());
+  const lines = completeLines(file, readFileSync(file, 'utf8'), truncated).split('\n').filter((l) => l.trim());
   const out: CaseTimingWarning[] = [];
   lines.forEach((line, i) => {
     let parsed: unknown;
@@ -348,7 +351,8 @@ export function readRun(dir: string): RunData {
   }
   const meta = parsedMeta.data as unknown as RunMeta;
   const casesCsv = path.join(dir, 'cases.csv');
-  const caseRecords = readCsv(casesCsv);
+  const truncated: string[] = [];
+  const caseRecords = readCsv(casesCsv, truncated);
   const byKey = new Map<string, CaseRow>();
   for (const { record: r, line } of caseRecords) {
     if (r.variant === undefined || r.case === undefined || r.status === undefined || r.error === undefined) continue; // partial line
@@ -360,7 +364,7 @@ export function readRun(dir: string): RunData {
   }
   const labelsByKey = new Map<string, LabelRow[]>();
   const labelsCsv = path.join(dir, 'labels.csv');
-  for (const { record: r, line } of readCsv(labelsCsv)) {
+  for (const { record: r, line } of readCsv(labelsCsv, truncated)) {
     if (r.avg_dist_seg_to_gt === undefined) continue;
     const row = {} as Record<string, unknown>;
     for (const c of LABEL_COLUMNS) row[c] = c === 'variant' || c === 'case' ? r[c] : csvValue(labelsCsv, line, c, r[c], LABEL_RULES[c] ?? 'any');
@@ -374,6 +378,6 @@ export function readRun(dir: string): RunData {
   const cases = [...byKey.values()];
   const labels = cases.flatMap((c) => labelsByKey.get(`${c.variant}\u0000${c.case}`) ?? []);
   const rowKeys = new Set(byKey.keys());
-  const warnings = readWarnings(path.join(dir, 'warnings.jsonl')).filter((w) => rowKeys.has(`${w.variant}\u0000${w.case}`));
-  return { dir, meta, cases, labels, warnings };
+  const warnings = readWarnings(path.join(dir, 'warnings.jsonl'), truncated).filter((w) => rowKeys.has(`${w.variant}\u0000${w.case}`));
+  return { dir, meta, cases, labels, warnings, truncated };
 }

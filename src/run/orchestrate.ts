@@ -85,6 +85,8 @@ export type RunEvent =
   | { type: 'variant-start'; variant: string; cases: number }
   | { type: 'variant-ready'; variant: string; loadTimeS: number }
   | { type: 'variant-error'; variant: string; error: string }
+  /** something the user must read at once (e.g. a truncated row found on --resume, naming the file) */
+  | { type: 'notice'; text: string }
   | { type: 'plan'; tasks: PlannedCase[] }
   | { type: 'case-start'; variant: string; case: string; index: number; total: number }
   | { type: 'case-skip'; variant: string; case: string }
@@ -173,6 +175,10 @@ async function runInFolder(o: RunOptions, cases: CaseEntry[], store: RunStore, l
   if (o.resume && existsSync(store.runJson)) {
     const prev = readRun(store.dir);
     meta = prev.meta;
+    for (const t of prev.truncated) {
+      emit({ type: 'notice', text: `--resume: ${t}` });
+      store.log(`--resume: ${t}`);
+    }
     if (meta.metrics.mode !== o.mode || meta.metrics.spacing_order !== o.spacingOrder) {
       throw new Error(`--resume: ${store.runJson} was run with mode ${meta.metrics.mode} / spacing ${meta.metrics.spacing_order}, not ${o.mode} / ${o.spacingOrder}`);
     }

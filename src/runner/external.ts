@@ -3,7 +3,7 @@
  * (../shared/docs/PROTOCOL.md, `CVPR24_time_eval.py`): per case a fresh `inputs/` folder holding only that case and
  * an empty `outputs/`; afterwards `outputs/<same name>.npz` is validated and moved to the results.
  */
-import { randomBytes } from 'node:crypto';
+import { writeFileAtomic } from '../io/durable.js';
 import { promises as fsp } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -155,9 +155,7 @@ export async function collectOutput(
     await fsp.rename(produced, outPath);
   } catch {
     // different file systems: copy to a temp name beside outPath, then rename (never a half-written outPath)
-    const tmp = `${outPath}.${randomBytes(4).toString('hex')}.tmp`;
-    await fsp.copyFile(produced, tmp);
-    await fsp.rename(tmp, outPath);
+    await writeFileAtomic(outPath, (tmp) => fsp.copyFile(produced, tmp));
   }
 }
 

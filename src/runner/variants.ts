@@ -8,6 +8,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { closest, distance } from 'fastest-levenshtein';
 import { MAX_THREADS } from './threads.js';
+import { fileErrorText } from '../io/durable.js';
 
 const common = {
   name: z.string().regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, . _ - only'),
@@ -164,7 +165,7 @@ export function loadVariants(file = DEFAULT_VARIANTS_FILE): Variant[] {
   try {
     raw = JSON.parse(readFileSync(file, 'utf8'));
   } catch (e) {
-    throw new Error(`${file}: cannot read variants file as JSON: ${(e as Error).message}`, { cause: e });
+    throw new Error(fileErrorText(file, e, 'cannot read variants file as JSON'), { cause: e });
   }
   const parsed = VariantsFileSchema.safeParse(raw);
   if (!parsed.success) {

@@ -1,13 +1,18 @@
 /**
  * Messages (issue 14): a pickled spacing is reported once, as a pickled object array, never also as a missing key —
- * in the imgs file and in the gts file. Before the fix each file gave two errors for the one problem.
+ * in the imgs file and in the gts file. Before the fix each file gave two errors for the one problem. No message
+ * names a file twice (a missing variants file or baseline, a missing or broken npz gave the path twice).
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { validateCase } from '../../src/cases/validate.js';
+import { loadVariants } from '../../src/runner/variants.js';
+import { readBaseline } from '../../src/gate/baseline.js';
+import { readNpz } from '../../src/io/npz.js';
+import { scoreCase } from '../../src/metrics/score.js';
 
 describe('pickled spacing', () => {
   it('one error per file, naming the pickle', async () => {
@@ -30,5 +35,36 @@ np.savez(d + '/gts/3DBox_CT_0001.npz', gts=gts, spacing=sp)
       expect(p.message).toMatch(/object arrays \(pickles\) are refused/);
       expect(p.message).not.toMatch(/missing key/);
     }
+  });
+});
+
+/** How many times `p` occurs in `text`. */
+const count = (text: string, p: string) => text.split(p).length - 1;
+
+describe('no doubled paths (issue 14)', () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'medseg-msg-path-'));
+  const missing = path.join(dir, 'nowhere', 'x.json');
+  const junk = path.join(dir, '2DBox_CT_0001.npz');
+  writeFileSync(junk, 'not a zip');
+
+  it('a missing variants file or baseline: the path once, the cause without it', () => {
+    for (const f of [() => loadVariants(missing), () => readBaseline(missing)]) {
+      let msg = '';
+      try {
+        f();
+      } catch (e) {
+        msg = (e as Error).message;
+      }
+      expect(msg).toMatch(/cannot read (variants file|baseline) as JSON: ENOENT: no such file or directory$/);
+      expect(count(msg, missing)).toBe(1);
+    }
+  });
+
+  it('a missing or broken npz, read alone and scored by bench metrics', async () => {
+    const absent = path.join(dir, 'absent.npz');
+    await expect(readNpz(absent)).rejects.toThrow(new RegExp(`^${absent}: not a readable \\.npz \\(zip\\) archive: ENOENT: no such file or directory$`));
+    const s = await scoreCase(junk, path.join(dir, 'segs.npz'));
+    expect(s.error).toMatch(/^gts .*2DBox_CT_0001\.npz: not a readable \.npz \(zip\) archive/);
+    expect(count(s.error!, junk)).toBe(1);
   });
 });

@@ -168,6 +168,7 @@ describe('bench run: a killed run finishes with --resume, identical numbers, no 
     const res = bench(['run', ...args, '--out', killed, '--resume']);
     expect(res.status, res.stderr).toBe(0);
     expect(res.stderr).toContain(`oracle ${victim} dsc=`);
+    expect(res.stderr).toContain(`--resume: ${csv}: line ${lines.length + 1} is a truncated record`);
     const after = readFileSync(csv, 'utf8').trim().split('\n');
     expect(after.length).toBe(lines.length);
     const byCase = (rows: { case: string; dsc: number; nsd: number }[]) => rows.map((r) => [r.case, r.dsc, r.nsd]).sort((x, y) => String(x[0]).localeCompare(String(y[0])));
