@@ -1,8 +1,10 @@
 /**
  * The case rules: array-level checks of one case (no I/O), the one place that decides whether a case is valid.
- * `bench cases validate`, the `bench run` pre-check (through validateCase) and the in-process runner (`bench predict`,
- * `bench run` onnx variants, through {@link assertCaseArrays}) all apply these rules, so a case gets the same verdict
- * everywhere. Sources: ../shared/docs/PROTOCOL.md ("Case files") for the file format, ../shared/docs/PIPELINE.md for
+ * `bench cases validate` and the `bench run` pre-check (through validateCase), and every runner through
+ * {@link checkCase} (src/cases/validate.ts loadCaseImgs: `bench predict`, onnx variants, the command/docker runners
+ * before a predictor sees the case, calibration) apply these rules, so a case gets the same verdict and the same
+ * message ({@link formatCaseErrors}) everywhere; the inference pipeline accepts only a {@link CheckedCase}.
+ * Sources: ../shared/docs/PROTOCOL.md ("Case files") for the file format, ../shared/docs/PIPELINE.md for
  * what crashes the reference pipeline (CVPR24_LiteMedSAM_infer.py) — every such input is an error here:
  *   - image (slice) height 1, or a side that resizes to 0 (aspect ratio above 512:1): cv2.resize / the reference crash;
  *   - a 3D box with z_min >= z_max: the reference asserts z_min < z_max;
@@ -200,16 +202,52 @@ export function checkImgsArrays(c: Collector, cn: CaseName | undefined, arrays: 
 }
 
 
-/** Thrown by {@link assertCaseArrays}: the case breaks a rule; carries every problem (errors and warnings). */
+/** Thrown by {@link checkCase} (and by the loaders built on it): the case breaks a rule; carries every problem. */
 export class CaseRuleError extends Error {
   constructor(readonly problems: CaseProblem[]) {
-    super(
-      problems
-        .filter((p) => p.severity === 'error')
-        .map((p) => `${p.file}: key '${p.key}': ${p.message} (expected ${p.expected}; found ${p.found})`)
-        .join('; '),
-    );
+    super(formatCaseErrors(problems));
     this.name = 'CaseRuleError';
+  }
+}
+
+/**
+ * The one wording of a case's errors (warnings left out), used by every entry point (the runners' errors, the
+ * `bench run` pre-check): `<file>: key '<key>': <message> (expected <e>; found <f>)`, joined by `; `.
+ */
+export function formatCaseErrors(problems: readonly CaseProblem[]): string {
+  return problems
+    .filter((p) => p.severity === 'error')
+    .map((p) => `${p.file}: key '${p.key}': ${p.message} (expected ${p.expected}; found ${p.found})`)
+    .join('; ');
+}
+
+/** Only {@link checkCase} holds this value, so only it can make a {@link CheckedCase}. */
+const CHECKED: unique symbol = Symbol('checked case');
+
+/**
+ * A case the rules passed: what the inference pipeline (src/runner/pipeline.ts) needs, already converted. The
+ * pipeline takes nothing else, so no entry point can predict a case without these rules.
+ */
+export class CheckedCase {
+  readonly #checked = true;
+  constructor(
+    token: typeof CHECKED,
+    /** The imgs file, for messages. */
+    readonly file: string,
+    /** 2 or 3 (file-name prefix, else the boxes' width). */
+    readonly dim: Dim,
+    /** uint8, 2D (H,W,3) or 3D (D,H,W). */
+    readonly imgs: NdArray & { dtype: 'uint8'; data: Uint8Array },
+    /** N >= 1 rows of 4 (2D) or 6 (3D) integer pixel/voxel coordinates, inclusive, inside the image. */
+    readonly boxes: number[][],
+    /** (H,W) for 2D, (D,H,W) for 3D. */
+    readonly spatialShape: number[],
+    /** 3D: the stored spacing (mm, stored order); undefined for 2D. */
+    readonly spacing: number[] | undefined,
+    /** Warnings of the rules (never fatal). */
+    readonly warnings: CaseProblem[],
+  ) {
+    if (token !== CHECKED || !this.#checked) throw new Error('a CheckedCase is made by checkCase() only');
   }
 }
 
@@ -218,12 +256,15 @@ export class CaseRuleError extends Error {
  * before predicting: the same verdict as `bench cases validate` on the imgs file.
  * @param file the imgs file, for messages
  * @param cn the case name facts (dimension from the 2DBox_/3DBox_ prefix), undefined when the name has none
- * @returns the warnings (never fatal)
+ * @returns the case ready for the pipeline, with the warnings
  * @throws CaseRuleError listing every error
  */
-export function assertCaseArrays(file: string, cn: CaseName | undefined, arrays: Record<string, NdArray>): CaseProblem[] {
+export function checkCase(file: string, cn: CaseName | undefined, arrays: Record<string, NdArray>): CheckedCase {
   const c = new Collector(file);
-  checkImgsArrays(c, cn, arrays);
+  for (const k of ['imgs', 'boxes']) if (!arrays[k]) c.error(k, `missing key '${k}'`, `key '${k}'`, 'absent');
+  const f = checkImgsArrays(c, cn, arrays);
+  if (!c.hasErrors && (!f.dim || !f.spatialShape || !f.boxes)) c.error('(file)', 'case could not be checked', 'a valid imgs file', 'incomplete');
   if (c.hasErrors) throw new CaseRuleError(c.list);
-  return c.list;
+  const imgs = arrays.imgs as NdArray & { dtype: 'uint8'; data: Uint8Array };
+  return new CheckedCase(CHECKED, file, f.dim!, imgs, f.boxes!, f.spatialShape!, f.spacing, c.list);
 }

@@ -12,36 +12,18 @@ import type { NdArray } from '../types.js';
 import { formatShape } from '../io/ndarray.js';
 import { NpyFormatError, readNpz, readNpzInfo, type NpzMemberInfo } from '../io/npz.js';
 import { CASE_NAME_PATTERN, parseCaseName, type CaseName } from './names.js';
-import { checkImgsArrays, checkSpacing, Collector, type CaseProblem, type ImgsFacts } from './rules.js';
+import { CaseRuleError, checkCase, checkImgsArrays, checkSpacing, Collector, type CaseProblem, type CheckedCase, type ImgsFacts } from './rules.js';
 
 export type { CaseProblem } from './rules.js';
 
-/** Thrown by {@link loadCaseImgs} / {@link loadCaseGts} when the file has errors; carries every problem found. */
-export class CaseValidationError extends Error {
-  constructor(readonly problems: CaseProblem[]) {
-    super(
-      problems
-        .filter((p) => p.severity === 'error')
-        .map((p) => `${p.file}: ${p.key}: ${p.message} (expected ${p.expected}, found ${p.found})`)
-        .join('\n'),
-    );
-    this.name = 'CaseValidationError';
-  }
-}
+/**
+ * Thrown by {@link loadCaseImgs} / {@link loadCaseGts} when the file has errors; carries every problem found. The
+ * one error class of the case rules (src/cases/rules.ts), so every entry point words a broken case the same way.
+ */
+export { CaseRuleError as CaseValidationError };
 
-/** A loaded, validated `imgs` file. */
-export interface CaseImgs extends CaseName {
-  file: string;
-  /** uint8, 2D (H,W,3) or 3D (D,H,W). */
-  imgs: NdArray;
-  /** N rows of 4 (2D) or 6 (3D) integer pixel/voxel coordinates, inclusive (as stored). */
-  boxes: number[][];
-  /** 3D only: the stored `spacing` (3 values, mm, in the stored order — (x, y, z) for challenge files). */
-  spacing?: number[];
-  /** Spatial shape: (H,W) for 2D, (D,H,W) for 3D. */
-  spatialShape: number[];
-  warnings: CaseProblem[];
-}
+/** A loaded `imgs` file the case rules passed (src/cases/rules.ts {@link CheckedCase}). */
+export type CaseImgs = CheckedCase;
 
 /** A loaded, validated `gts` file. */
 export interface CaseGts {
@@ -259,34 +241,30 @@ export async function validateCase(imgsPath: string, gtsPath?: string): Promise<
 }
 
 /**
- * Loads and validates a challenge `imgs` file for inference.
- * @returns the case name facts, `imgs` (uint8 (H,W,3) or (D,H,W)), `boxes` as number rows (inclusive, x = last
- *   axis), `spacing` (3D), the spatial shape, and any warnings.
+ * Loads a challenge `imgs` file for inference and applies the case rules (src/cases/rules.ts): the one loader of
+ * `bench predict`, the onnx runner, the command/docker runners and calibration. The archive is opened once
+ * (`imgs`, `boxes`, and `spacing` when stored); only when that read fails is the file examined header by header, so
+ * the error lists every problem exactly as `bench cases validate` does.
+ * @returns the checked case: `imgs` (uint8 (H,W,3) or (D,H,W)), `boxes` as number rows (inclusive, x = last axis),
+ *   `spacing` (3D), the spatial shape, and any warnings.
  * @throws CaseValidationError listing every error (file, key, expected, found) when the file is not a valid case.
  */
 export async function loadCaseImgs(path: string): Promise<CaseImgs> {
-  const c = new Collector(path);
-  let cn: CaseName | undefined;
+  const cn = parseCaseNameSafe(path);
+  let arrays: Record<string, NdArray>;
   try {
-    cn = parseCaseName(path);
-  } catch {
-    c.error('(name)', 'case file name does not follow the challenge pattern (the dimension comes from the prefix)', CASE_NAME_PATTERN, basename(path));
+    arrays = await readNpz(path, ['imgs', 'boxes'], { optional: ['spacing'] });
+  } catch (e) {
+    const c = new Collector(path);
+    try {
+      await readImgs(c, path, cn);
+    } catch (e2) {
+      fromReadError(c, e2);
+    }
+    if (!c.hasErrors) fromReadError(c, e);
+    throw new CaseRuleError(c.list);
   }
-  const r = await readImgs(c, path, cn);
-  if (!r || c.hasErrors || !cn || !r.facts.spatialShape || !r.facts.boxes) {
-    if (!c.hasErrors) c.error('(file)', 'case could not be loaded', 'a valid imgs file', 'incomplete');
-    throw new CaseValidationError(c.list);
-  }
-  const out: CaseImgs = {
-    ...cn,
-    file: path,
-    imgs: r.arrays.imgs!,
-    boxes: r.facts.boxes,
-    spatialShape: r.facts.spatialShape,
-    warnings: c.list,
-  };
-  if (r.facts.spacing) out.spacing = r.facts.spacing;
-  return out;
+  return checkCase(path, cn, arrays);
 }
 
 /**
@@ -316,7 +294,7 @@ export async function loadCaseGts(path: string, imgs?: CaseImgs): Promise<CaseGt
   }
   if (!arrays?.gts || c.hasErrors) {
     if (!c.hasErrors) c.error('gts', 'gts could not be loaded', "key 'gts'", 'absent');
-    throw new CaseValidationError(c.list);
+    throw new CaseRuleError(c.list);
   }
   const out: CaseGts = { file: path, gts: arrays.gts, warnings: c.list };
   const sp = arrays.spacing;

@@ -281,15 +281,17 @@ function missingKey(file: string, key: string, found: string[]): NpyFormatError 
  * Arrays are C order, native little-endian (bool as Uint8Array 0/1, int64 as BigInt64Array); Fortran-order and
  * big-endian members are converted.
  * @param keys when given, only these members are inflated (others are skipped, not decompressed).
+ * @param opts.optional members read as well when present (no error when absent), in the same pass over the archive.
  * @throws NpyFormatError naming the file (and key): unreadable/truncated archive, missing key (listing the keys
  *   found), object/pickle or unsupported dtype, CRC or size mismatch.
  */
-export async function readNpz(file: string, keys?: string[]): Promise<Record<string, NdArray>> {
+export async function readNpz(file: string, keys?: string[], opts: { optional?: string[] } = {}): Promise<Record<string, NdArray>> {
   const zip = await openZip(file);
   try {
     const entries = await listEntries(zip, file);
-    const wanted = keys ?? [...entries.keys()];
+    const wanted = [...(keys ?? entries.keys())];
     for (const k of wanted) if (!entries.has(k)) throw missingKey(file, k, [...entries.keys()]);
+    for (const k of opts.optional ?? []) if (entries.has(k) && !wanted.includes(k)) wanted.push(k);
     const out: Record<string, NdArray> = {};
     for (const k of wanted) out[k] = await readMember(zip, entries.get(k)!, `${file}: key '${k}'`);
     return out;

@@ -7,7 +7,7 @@
  */
 import { promises as fsp } from 'node:fs';
 import * as ort from 'onnxruntime-node';
-import { readNpz } from '../io/npz.js';
+import { loadCaseImgs } from '../cases/validate.js';
 import { decodeModel, DataType, encodeModel } from '../onnx/proto.js';
 import { OnnxSegModel } from '../runner/onnx.js';
 import { predictCase } from '../runner/pipeline.js';
@@ -96,10 +96,10 @@ export async function calibrate(
   try {
     for (const [i, c] of cases.entries()) {
       o.onCase?.(c.name, i, cases.length);
-      const a = await readNpz(c.imgsPath, ['imgs', 'boxes']);
+      const checked = await loadCaseImgs(c.imgsPath); // the case rules, as every entry point
       // 3D: slices encoded once per case; the cache bound keeps calibration memory small (every call also returns the
       // intermediate tensors)
-      await predictCase(c.name, a.imgs!, a.boxes!, model, { embeddingCache: true, embeddingCacheMaxBytes: 256 * 2 ** 20, where: c.imgsPath });
+      await predictCase(checked, model, { embeddingCache: true, embeddingCacheMaxBytes: 256 * 2 ** 20 });
     }
   } finally {
     await sessions.encoder.release();

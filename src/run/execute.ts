@@ -9,6 +9,7 @@ import path from 'node:path';
 import type { MetricMode, SpacingOrder } from '../types.js';
 import { formatShape, readNpz, readNpzInfo } from '../io/npz.js';
 import { validateCase } from '../cases/validate.js';
+import { formatCaseErrors } from '../cases/rules.js';
 import { createRunner } from '../runner/create.js';
 import { calibrateOverhead } from '../runner/calibrate.js';
 import type { CaseRunOutcome, VariantRunner } from '../runner/types.js';
@@ -54,9 +55,13 @@ export async function caseFacts(c: CaseEntry): Promise<CaseFacts> {
   let problem: string | null = c.nameProblem ?? null;
   if (!problem) try {
     const problems = (await validateCase(c.imgsPath, c.gtsPath ?? undefined)).filter((p) => p.severity === 'error');
-    if (problems.length) problem = problems.map((p) => `${p.file}: key '${p.key}': ${p.message} (expected ${p.expected}; found ${p.found})`).join('; ');
-    // shape and object count from the .npy headers only (validateCase has already read the arrays)
-    const members = await readNpzInfo(c.imgsPath);
+    if (problems.length) problem = formatCaseErrors(problems);
+    // shape and object count from the .npy headers only (validateCase has already read the arrays); an unreadable
+    // archive keeps the rules' message (src/cases/rules.ts), the one every entry point gives
+    const members = await readNpzInfo(c.imgsPath).catch((e: unknown) => {
+      if (problem) return [];
+      throw e;
+    });
     const imgsShape = members.find((m) => m.key === 'imgs')?.shape;
     if (imgsShape) {
       shape = formatShape(imgsShape);

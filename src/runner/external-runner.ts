@@ -10,7 +10,7 @@ import {
   caseFailure,
   caseLogPaths,
   collectOutput,
-  imgsSpatialShape,
+  checkedSpatialShape,
   logTail,
   makeCaseWorkDir,
   removeCaseWorkDir,
@@ -89,7 +89,7 @@ export abstract class ExternalRunner<V extends { name: string; timeoutS: number 
    */
   async runCase(imgsPath: string, outPath: string, ctx: CaseRunContext): Promise<CaseRunOutcome> {
     const v = this.variant;
-    const expectedShape = await imgsSpatialShape(imgsPath, ctx.caseName);
+    const expectedShape = await checkedSpatialShape(imgsPath);
     const logs = await caseLogPaths(ctx.logDir, v.name, ctx.caseName);
     return this.withWorkDir(
       () => makeCaseWorkDir(imgsPath, ctx.caseName, v.name),

@@ -7,7 +7,8 @@ import { writeFileAtomic } from '../io/durable.js';
 import { promises as fsp } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { formatShape, isIntegerDType, readNpz, readNpzInfo } from '../io/npz.js';
+import { formatShape, isIntegerDType, readNpz } from '../io/npz.js';
+import { loadCaseImgs } from '../cases/validate.js';
 import { CaseRunError, type CaseRunOutcome } from './types.js';
 import { maxOf, median, minOf } from '../stats/summary.js';
 
@@ -79,40 +80,24 @@ export async function removeCaseWorkDir(dir: CaseWorkDir): Promise<void> {
 }
 
 /**
- * Spatial shape of a case's `imgs`: 2D cases store (H, W, 3) -> (H, W); 3D cases (D, H, W) -> (D, H, W).
- * The dimension is decided by the `2DBox_` / `3DBox_` name prefix as the official scripts do; without a prefix a
- * rank-3 array whose last axis is 3 is taken as 2D RGB.
- * @throws CaseRunError ('bad-input') naming the file when `imgs` is missing or its rank does not fit.
+ * Applies the case rules (src/cases/rules.ts through {@link loadCaseImgs}, the same verdict as `bench cases validate`
+ * and the in-process runner) before a predictor sees the case, and gives the spatial shape its output must have.
+ * @returns (H, W) for a 2D case, (D, H, W) for a 3D case
+ * @throws CaseRunError ('bad-input') with the rules' message when the case is not valid.
  */
-export async function imgsSpatialShape(imgsPath: string, caseName: string): Promise<number[]> {
-  let shape: number[];
+export async function checkedSpatialShape(imgsPath: string): Promise<number[]> {
   try {
-    const info = await readNpzInfo(imgsPath);
-    const imgs = info.find((m) => m.key === 'imgs');
-    if (!imgs) throw new Error(`key 'imgs' missing (keys found: ${info.map((m) => m.key).join(', ') || 'none'})`);
-    if (imgs.error || !imgs.shape) throw imgs.error ?? new Error(`key 'imgs': unreadable .npy header`);
-    shape = imgs.shape;
+    return (await loadCaseImgs(imgsPath)).spatialShape;
   } catch (e) {
-    const msg = (e as Error).message;
-    throw caseFailure('bad-input', msg.includes(imgsPath) ? msg : `${imgsPath}: ${msg}`);
+    throw caseFailure('bad-input', (e as Error).message);
   }
-  const is2d = caseName.startsWith('2D') || (!caseName.startsWith('3D') && shape.length === 3 && shape[2] === 3);
-  if (is2d) {
-    if (shape.length === 3 && shape[2] === 3) return shape.slice(0, 2);
-    if (shape.length === 2) return shape;
-    throw caseFailure('bad-input', `${imgsPath}: key 'imgs': expected a 2D case (H, W, 3), found shape ${formatShape(shape)}`);
-  }
-  if (shape.length !== 3) {
-    throw caseFailure('bad-input', `${imgsPath}: key 'imgs': expected a 3D case (D, H, W), found shape ${formatShape(shape)}`);
-  }
-  return shape;
 }
 
 /**
  * Validates `outputs/<case>.npz` and moves it to `outPath` (as the challenge moves the output to the team's result
  * folder). The output must be a readable npz with key `segs`, an integer dtype (bool is refused) and exactly the
  * spatial shape of the case's `imgs`.
- * @param expectedShape from {@link imgsSpatialShape}
+ * @param expectedShape from {@link checkedSpatialShape}
  * @throws CaseRunError 'no-output' (file missing; the message lists what `outputs/` holds) or 'bad-output'
  *   (unreadable archive, missing `segs`, wrong dtype or shape), with `outcome` merged into the error.
  */

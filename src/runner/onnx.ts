@@ -14,11 +14,9 @@ import { promises as fsp } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { readNpz, readNpzInfo, writeNpz } from '../io/npz.js';
-import { assertCaseArrays, CaseRuleError } from '../cases/rules.js';
-import { parseCaseName, type CaseName } from '../cases/names.js';
-import type { NdArray } from '../types.js';
-import { CaseInputError, predictCase, type Box4, type SegModel } from './pipeline.js';
+import { writeNpz } from '../io/npz.js';
+import { loadCaseImgs } from '../cases/validate.js';
+import { predictCase, type Box4, type SegModel } from './pipeline.js';
 import { CaseRunError, type CaseRunContext, type CaseRunOutcome, type VariantRunner } from './types.js';
 import type { OnnxVariant } from './variants.js';
 import { checkThreads } from './threads.js';
@@ -239,11 +237,12 @@ export class OnnxVariantRunner implements VariantRunner {
   }
 
   /**
-   * Predict one case: read `imgs`/`boxes` from `imgsPath`, run the pipeline, write `segs` to `outPath`
-   * (savez_compressed layout; uint8, uint16 when more than 255 boxes).
+   * Predict one case: read `imgs`/`boxes`(/`spacing`) from `imgsPath` in one pass and apply the case rules
+   * (loadCaseImgs, src/cases/rules.ts), run the pipeline, write `segs` to `outPath` (savez_compressed layout; uint8,
+   * uint16 when more than 255 boxes). The case name comes from the file name, as in `bench cases validate`.
    * @throws CaseRunError naming the file/key/box for invalid input or a model failure (partial outcome attached).
    */
-  async runCase(imgsPath: string, outPath: string, ctx: CaseRunContext): Promise<CaseRunOutcome> {
+  async runCase(imgsPath: string, outPath: string, _ctx: CaseRunContext): Promise<CaseRunOutcome> {
     if (!this.sessions) throw new CaseRunError(`variant "${this.name}": prepare() was not called`);
     const model = new OnnxSegModel(this.sessions, this.variant);
     const t0 = performance.now();
@@ -251,29 +250,14 @@ export class OnnxVariantRunner implements VariantRunner {
     let writeS: number;
     let phase = 'read';
     try {
-      const hasSpacing = (await readNpzInfo(imgsPath)).some((m) => m.key === 'spacing');
-      const arrays: Record<string, NdArray> = await readNpz(imgsPath, hasSpacing ? ['imgs', 'boxes', 'spacing'] : ['imgs', 'boxes']);
-      // the case rules of src/cases/rules.ts, as `bench cases validate` applies them (one verdict everywhere)
-      let cn: CaseName | undefined;
-      try {
-        cn = parseCaseName(imgsPath);
-      } catch {
-        cn = undefined;
-      }
-      try {
-        assertCaseArrays(imgsPath, cn, arrays);
-      } catch (e) {
-        if (e instanceof CaseRuleError) throw new CaseInputError(e.message);
-        throw e;
-      }
+      // one read of the case and the case rules of src/cases/rules.ts, as `bench cases validate` applies them
+      const c = await loadCaseImgs(imgsPath);
       readS = (performance.now() - t0) / 1000;
       phase = 'predict';
-      const caseName = ctx.caseName || path.basename(imgsPath, '.npz');
-      const r = await predictCase(caseName, arrays.imgs!, arrays.boxes!, model, {
+      const r = await predictCase(c, model, {
         embeddingCache: this.embeddingCache,
         embeddingCacheMaxBytes: this.opts.embeddingCacheMaxBytes,
         trace: this.opts.trace,
-        where: imgsPath,
       });
       phase = 'write';
       const tw = performance.now();

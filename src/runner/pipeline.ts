@@ -8,10 +8,12 @@
  * - 3D: with more than 255 boxes the previous-slice mask used for the propagation prompt holds min(i, 255).
  * - 3D embedding cache (option, on by default in the runner): each slice is encoded once per case and its embedding
  *   reused by every box that visits it; with it off the encoder is called once per slice visit, as the reference.
- * - Cases the reference crashes on (image height 1, a side that would resize to 0, z_min >= z_max, z_middle outside
- *   the volume) get a {@link CaseInputError} naming the case, key and box.
+ * - The pipeline takes a {@link CheckedCase} only: the case rules (src/cases/rules.ts, the same rules as
+ *   `bench cases validate`) have refused what the reference crashes on (image height 1, a side that would resize to 0,
+ *   z_min >= z_max, z_middle outside the volume) and what the challenge format forbids, with one message per rule.
  */
 import type { NdArray } from '../types.js';
+import type { CheckedCase } from '../cases/rules.js';
 import {
   bbox256FromMask,
   box256,
@@ -36,14 +38,6 @@ export interface SegModel<E = unknown> {
   decode(embedding: E, box: Box4): Promise<Float32Array>;
 }
 
-/** A case that fails validation or hits a condition the reference crashes on. */
-export class CaseInputError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'CaseInputError';
-  }
-}
-
 export interface PipelineOptions {
   /** 3D: encode each slice once and reuse its embedding across boxes (identical masks). Default true. */
   embeddingCache?: boolean;
@@ -53,8 +47,6 @@ export interface PipelineOptions {
   embeddingBytes?: number;
   /** Record the boxes used (the golden e2e/trace format). */
   trace?: boolean;
-  /** Name used in error messages (e.g. the imgs file). */
-  where?: string;
 }
 
 export interface TraceStep {
@@ -91,60 +83,6 @@ export interface PipelineResult {
   trace?: TraceBox[];
 }
 
-/** The challenge's dimensionality rule: file-name prefix `2DBox_` / `3DBox_`; else the boxes' width (4 or 6). */
-export function caseDim(caseName: string, boxes?: NdArray): 2 | 3 {
-  const base = caseName.replace(/^.*[\\/]/, '');
-  if (base.startsWith('2D')) return 2;
-  if (base.startsWith('3D')) return 3;
-  const w = boxes?.shape[1];
-  if (boxes?.shape.length === 2 && (w === 4 || w === 6)) return w === 4 ? 2 : 3;
-  throw new CaseInputError(
-    `${caseName}: cannot tell 2D from 3D: the name has no 2DBox_/3DBox_ prefix and boxes has shape ` +
-      `${boxes ? `(${boxes.shape.join(', ')})` : 'unknown'} (expected (N,4) or (N,6))`,
-  );
-}
-
-/** Convert imgs to uint8 (values must be 0..255: the reference asserts max < 256). */
-function imgsAsUint8(imgs: NdArray, where: string): Uint8Array {
-  if (imgs.dtype === 'uint8') return imgs.data as Uint8Array;
-  if (imgs.dtype === 'bool' || imgs.dtype.startsWith('float')) {
-    throw new CaseInputError(`${where}: key 'imgs': expected dtype uint8, found ${imgs.dtype}`);
-  }
-  const d = imgs.data;
-  const out = new Uint8Array(d.length);
-  for (let i = 0; i < d.length; i++) {
-    const v = Number(d[i]);
-    if (v < 0 || v > 255) {
-      throw new CaseInputError(
-        `${where}: key 'imgs': value ${v} at flat index ${i} outside 0..255 (the reference asserts max < 256; dtype ${imgs.dtype})`,
-      );
-    }
-    out[i] = v;
-  }
-  return out;
-}
-
-/** Boxes as rows of numbers; validates (N, width) shape and finiteness. */
-function boxRows(boxes: NdArray, width: number, where: string): number[][] {
-  const s = boxes.shape;
-  if (!((s.length === 2 && s[1] === width) || (s.length === 1 && s[0] === width) || (s.length === 2 && s[0] === 0))) {
-    throw new CaseInputError(`${where}: key 'boxes': expected shape (N, ${width}), found (${s.join(', ')})`);
-  }
-  if (boxes.dtype === 'bool') throw new CaseInputError(`${where}: key 'boxes': expected a numeric dtype, found bool`);
-  const n = s.length === 1 ? 1 : s[0]!;
-  const rows: number[][] = [];
-  for (let r = 0; r < n; r++) {
-    const row: number[] = [];
-    for (let c = 0; c < width; c++) {
-      const v = Number(boxes.data[r * width + c]);
-      if (!Number.isFinite(v)) throw new CaseInputError(`${where}: key 'boxes': box ${r + 1} has a non-finite value ${v}`);
-      row.push(v);
-    }
-    rows.push(row);
-  }
-  return rows;
-}
-
 function segsArray(shape: number[], nBoxes: number): NdArray {
   const n = shape.reduce((a, b) => a * b, 1);
   if (nBoxes <= 255) return { dtype: 'uint8', shape, data: new Uint8Array(n) };
@@ -158,33 +96,13 @@ const now = () => performance.now() / 1000;
  * 2D case: imgs (H,W,3) uint8, boxes (N,4) = x_min, y_min, x_max, y_max (pixels,
  * inclusive). One encoder call; one decoder call per box in file order; later boxes overwrite earlier ones.
  * @returns segs (H,W) uint8 (uint16 when N > 255) and call counts.
- * @throws CaseInputError for a wrong shape/dtype, image height 1 or a side that would resize to 0.
  */
-export async function predict2D<E>(
-  imgs: NdArray,
-  boxes: NdArray,
-  model: SegModel<E>,
-  opts: PipelineOptions = {},
-): Promise<PipelineResult> {
-  const where = opts.where ?? 'case';
-  const s = imgs.shape;
-  if (!(s.length === 3 && s[2] === 3)) {
-    throw new CaseInputError(`${where}: key 'imgs': expected a 2D image of shape (H, W, 3), found (${s.join(', ')})`);
-  }
-  const [H, W] = s as [number, number];
-  if (H < 2 || W < 1) {
-    throw new CaseInputError(`${where}: key 'imgs': image of size ${H}x${W} (height 1 crashes the reference; need H >= 2, W >= 1)`);
-  }
-  const rows = boxRows(boxes, 4, where);
-  const data = imgsAsUint8(imgs, where);
+export async function predict2D<E>(c: CheckedCase, model: SegModel<E>, opts: PipelineOptions = {}): Promise<PipelineResult> {
+  const [H, W] = c.spatialShape as [number, number];
+  const rows = c.boxes;
+  const data = c.imgs.data;
   let t = now();
-  let newH: number;
-  let newW: number;
-  try {
-    [newH, newW] = longestSideSize(H, W);
-  } catch (e) {
-    throw new CaseInputError(`${where}: ${(e as Error).message}`);
-  }
+  const [newH, newW] = longestSideSize(H, W);
   const img: Image8 = { data, height: H, width: W, channels: 3 };
   const x = normalizePad(resizeLongestSide(img));
   let preS = now() - t;
@@ -232,31 +150,12 @@ class EmbeddingCache<E> {
  * by INTER_AREA as {0, min(i,255)} -> tight box + 3 px clamped to [0,256], or box256 of the 2D box when that resized
  * mask is empty. segs[mask] = i, later boxes overwrite earlier ones.
  * @returns segs (D,H,W) uint8 (uint16 when N > 255), encoder/decoder calls, unique slices encoded.
- * @throws CaseInputError for a wrong shape/dtype, image height 1, a side resizing to 0, z_min >= z_max,
- *   z_middle outside [0, D), or non-integer z values.
  */
-export async function predict3D<E>(
-  imgs: NdArray,
-  boxes: NdArray,
-  model: SegModel<E>,
-  opts: PipelineOptions = {},
-): Promise<PipelineResult> {
-  const where = opts.where ?? 'case';
-  const s = imgs.shape;
-  if (s.length !== 3) throw new CaseInputError(`${where}: key 'imgs': expected a 3D volume (D, H, W), found (${s.join(', ')})`);
-  const [D, H, W] = s as [number, number, number];
-  if (H < 2 || W < 1 || D < 1) {
-    throw new CaseInputError(`${where}: key 'imgs': volume of size ${D}x${H}x${W} (slice height 1 crashes the reference)`);
-  }
-  const rows = boxRows(boxes, 6, where);
-  const data = imgsAsUint8(imgs, where);
-  let newH: number;
-  let newW: number;
-  try {
-    [newH, newW] = longestSideSize(H, W);
-  } catch (e) {
-    throw new CaseInputError(`${where}: ${(e as Error).message}`);
-  }
+export async function predict3D<E>(c: CheckedCase, model: SegModel<E>, opts: PipelineOptions = {}): Promise<PipelineResult> {
+  const [D, H, W] = c.spatialShape as [number, number, number];
+  const rows = c.boxes;
+  const data = c.imgs.data;
+  const [newH, newW] = longestSideSize(H, W);
   const plane = H * W;
   const segs = segsArray([D, H, W], rows.length);
   const out = segs.data as Uint8Array | Uint16Array | Uint32Array;
@@ -314,18 +213,7 @@ export async function predict3D<E>(
   const rowsOut = new Int32Array(2);
   for (let i = 1; i <= rows.length; i++) {
     const [x0, y0, z0, x1, y1, z1] = rows[i - 1]! as [number, number, number, number, number, number];
-    if (!Number.isInteger(z0) || !Number.isInteger(z1)) {
-      throw new CaseInputError(`${where}: key 'boxes': box ${i} has non-integer z values (z_min ${z0}, z_max ${z1})`);
-    }
-    if (!(z0 < z1)) {
-      throw new CaseInputError(`${where}: key 'boxes': box ${i} has z_min ${z0} >= z_max ${z1} (the reference asserts z_min < z_max)`);
-    }
     const zMid = Math.trunc((z1 - z0) / 2 + z0);
-    if (zMid < 0 || zMid >= D) {
-      throw new CaseInputError(
-        `${where}: key 'boxes': box ${i} has z_middle ${zMid} outside the volume's ${D} slices (z_min ${z0}, z_max ${z1})`,
-      );
-    }
     const mid2d = [x0, y0, x1, y1];
     const midBox = box256(mid2d, H, W) as Box4;
     const k = Math.min(i, 255);
@@ -386,18 +274,10 @@ export async function predict3D<E>(
 }
 
 /**
- * Predict one case (2D or 3D by {@link caseDim}) from its `imgs` and `boxes` arrays.
- * @throws CaseInputError for invalid input (naming `opts.where`, the key and the box).
+ * Predict one case the case rules passed (2D or 3D by its `dim`).
+ * @returns segs, call counts, seconds of pre-/post-processing and the dimension.
  */
-export async function predictCase<E>(
-  caseName: string,
-  imgs: NdArray,
-  boxes: NdArray,
-  model: SegModel<E>,
-  opts: PipelineOptions = {},
-): Promise<PipelineResult & { dim: 2 | 3 }> {
-  const dim = caseDim(caseName, boxes);
-  const o = { where: caseName, ...opts };
-  const r = dim === 2 ? await predict2D(imgs, boxes, model, o) : await predict3D(imgs, boxes, model, o);
-  return { ...r, dim };
+export async function predictCase<E>(c: CheckedCase, model: SegModel<E>, opts: PipelineOptions = {}): Promise<PipelineResult & { dim: 2 | 3 }> {
+  const r = c.dim === 2 ? await predict2D(c, model, opts) : await predict3D(c, model, opts);
+  return { ...r, dim: c.dim };
 }

@@ -132,7 +132,7 @@ describe('library API', () => {
     const e = await loadCaseImgs(f).catch((x: unknown) => x);
     expect(e).toBeInstanceOf(CaseValidationError);
     expect((e as CaseValidationError).problems[0]).toMatchObject({ file: f, key: 'imgs', expected: 'uint8', severity: 'error' });
-    expect((e as Error).message).toContain(`${f}: imgs: imgs must be uint8`);
+    expect((e as Error).message).toContain(`${f}: key 'imgs': imgs must be uint8`); // one wording, as every entry point
   });
   it('validateCase never throws, even on garbage', async () => {
     const p = await validateCase(join(dir, 'missing', 'imgs', '2DBox_US_0009.npz'), join(dir, 'missing', 'gts', '2DBox_US_0009.npz'));
