@@ -92,16 +92,30 @@ export class RedisServer {
   readonly dir = mkdtempSync(path.join(os.tmpdir(), 'medseg-redis-'));
   readonly password = 'test-pw-11';
   port = 0;
-  constructor(private readonly binds: string[] = []) {}
+  /** With `tls`: the CA certificate (PEM file) that signed the server's certificate (clients: NODE_EXTRA_CA_CERTS). */
+  caFile = '';
+  constructor(private readonly binds: string[] = [], private readonly tls = false) {}
   async start(): Promise<void> {
     if (!this.port) this.port = await freePort();
-    this.proc = spawn(REDIS_SERVER!, ['--port', String(this.port), '--bind', ['127.0.0.1', ...this.binds].join(' '), '--save', '', '--appendonly', 'no',
+    const listen = this.tls ? ['--port', '0', '--tls-port', String(this.port), ...this.tlsFiles()] : ['--port', String(this.port)];
+    this.proc = spawn(REDIS_SERVER!, [...listen, '--bind', ['127.0.0.1', ...this.binds].join(' '), '--save', '', '--appendonly', 'no',
       '--dir', this.dir, '--requirepass', this.password, '--daemonize', 'no', '--logfile', path.join(this.dir, 'redis.log')], { stdio: 'ignore' });
     for (let i = 0; i < 100; i++) {
       if (await this.ping()) return;
       await sleep(50);
     }
     throw new Error(`redis-server did not start on port ${this.port} (see ${this.dir}/redis.log)`);
+  }
+  /** A throw-away CA and a server certificate for 127.0.0.1 (openssl), as redis-server's TLS options. */
+  private tlsFiles(): string[] {
+    const f = (n: string) => path.join(this.dir, n);
+    const ssl = (args: string[]) => execFileSync('openssl', args, { stdio: 'pipe' });
+    ssl(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', f('ca.key'), '-out', f('ca.pem'), '-days', '2', '-subj', '/CN=medseg-test-ca']);
+    ssl(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', f('server.key'), '-out', f('server.csr'), '-subj', '/CN=127.0.0.1']);
+    writeFileSync(f('san.ext'), 'subjectAltName=IP:127.0.0.1\n');
+    ssl(['x509', '-req', '-in', f('server.csr'), '-CA', f('ca.pem'), '-CAkey', f('ca.key'), '-CAcreateserial', '-out', f('server.pem'), '-days', '2', '-extfile', f('san.ext')]);
+    this.caFile = f('ca.pem');
+    return ['--tls-cert-file', f('server.pem'), '--tls-key-file', f('server.key'), '--tls-ca-cert-file', f('ca.pem'), '--tls-auth-clients', 'no'];
   }
   private async ping(): Promise<boolean> {
     return new Promise((resolve) => {
@@ -112,7 +126,7 @@ export class RedisServer {
   }
   /** Address for a client on this host, or on host `ip` (a namespace). */
   url(ip = '127.0.0.1'): string {
-    return `redis://:${this.password}@${ip}:${this.port}`;
+    return `${this.tls ? 'rediss' : 'redis'}://:${this.password}@${ip}:${this.port}`;
   }
   /** Stop hard (SIGKILL: no chance to save anything). */
   async kill(): Promise<void> {
