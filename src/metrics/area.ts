@@ -11,10 +11,24 @@ import { SURFEL_NORMALS } from './surfel-normals.js';
  * np.linalg.norm evaluates it here (sqrt(fma(x2,x2,fma(x1,x1,x0*x0))), OpenBLAS ddot), summed sequentially from 0
  * like the official Python loop. area[0] = area[255] = 0.
  * Source: official SurfaceDice.compute_surface_distances (../shared/docs/METRICS.md section 5.1).
+ * Tables are kept per spacing for the process (a folder of 2D cases shares one); each call returns a fresh copy.
  * @param spacing three positive finite float64 values.
  * @returns Float64Array(256).
  */
 export function surfelAreaTable(spacing: readonly number[]): Float64Array {
+  const key = spacing.join(','); // a double's string form round-trips exactly
+  let t = AREA_TABLES.get(key);
+  if (!t) {
+    t = computeSurfelAreaTable(spacing);
+    if (AREA_TABLES.size >= 64) AREA_TABLES.clear();
+    AREA_TABLES.set(key, t);
+  }
+  return t.slice();
+}
+
+const AREA_TABLES = new Map<string, Float64Array>();
+
+function computeSurfelAreaTable(spacing: readonly number[]): Float64Array {
   const [s0, s1, s2] = spacing as [number, number, number];
   const out = new Float64Array(256);
   for (let code = 0; code < 256; code++) {
