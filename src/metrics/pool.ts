@@ -3,7 +3,7 @@
  * {@link CaseScore}. The worker entry is the compiled `dist/metrics/worker.js`; when this module runs from its
  * TypeScript source (vitest) that file does not exist next to it and the jobs run in this thread instead.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, promises as fsp } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
@@ -48,8 +48,8 @@ export function autoWorkers(nCases: number, cores: number = os.availableParallel
 }
 
 /**
- * Scores `jobs` with `opts.workers` worker threads (1 or fewer: in this thread, in order, the next case's files read
- * meanwhile on a reader thread when there are 2+ cases). Results are returned in
+ * Scores `jobs` with `opts.workers` worker threads (1 or fewer: in this thread, see {@link scoreInThread}). Results
+ * are returned in
  * job order; `opts.onCase` is called as each finishes. A worker that dies fails its current case (DSC 0, NSD 0,
  * error recorded) and the remaining cases go to the other workers (or this thread).
  */
@@ -58,27 +58,7 @@ export async function runScoreJobs(jobs: readonly ScoreJob[], opts: ScoreFolderO
   const sopts = cloneableOptions(opts);
   const entry = workerEntry();
   const nWorkers = Math.min(Math.max(1, Math.floor(opts.workers ?? 1)), jobs.length);
-  if (nWorkers <= 1 || !entry) {
-    // In this thread; with 2+ cases a reader thread reads the next case while this one is computed.
-    const reader = entry && jobs.length >= 2 ? new CaseReader(entry) : null;
-    const read = (i: number): Promise<CaseFiles> => {
-      const job = jobs[i]!;
-      const dim = caseDim(job.gtsPath, sopts);
-      return reader ? reader.read(job, dim) : readCaseFiles(job.gtsPath, job.segsPath, dim);
-    };
-    try {
-      let ahead = jobs.length ? read(0) : null;
-      for (let i = 0; i < jobs.length; i++) {
-        const files = await ahead!;
-        ahead = i + 1 < jobs.length ? read(i + 1) : null;
-        results[i] = scoreCaseFiles(files, sopts);
-        opts.onCase?.(results[i]!);
-      }
-    } finally {
-      void reader?.close();
-    }
-    return results;
-  }
+  if (nWorkers <= 1 || !entry) return scoreInThread(jobs, sopts, entry, opts.onCase);
   let next = 0;
   const runWorker = (): Promise<void> =>
     new Promise((resolve) => {
@@ -185,4 +165,85 @@ class CaseReader {
     this.dead = true;
     return this.worker.terminate();
   }
+}
+
+/** Share of a folder's bytes (gts + segs files) above which its largest case is scored on a thread of its own. */
+export const DOMINANT_CASE_SHARE = 0.25;
+
+/**
+ * Index of the case whose gts + segs files hold more than {@link DOMINANT_CASE_SHARE} of the folder's bytes (the
+ * largest such case), or -1. Such a case (e.g. one 200x512x512 volume among small 2D cases) is scored on a thread of
+ * its own while this thread scores the others.
+ */
+async function dominantJob(jobs: readonly ScoreJob[]): Promise<number> {
+  const size = (p: string): Promise<number> => fsp.stat(p).then((st) => st.size, () => 0);
+  const sizes = await Promise.all(jobs.map(async (j) => (await size(j.gtsPath)) + (await size(j.segsPath))));
+  let total = 0;
+  let best = -1;
+  for (let i = 0; i < sizes.length; i++) {
+    total += sizes[i]!;
+    if (best < 0 || sizes[i]! > sizes[best]!) best = i;
+  }
+  return best >= 0 && total > 0 && sizes[best]! > DOMINANT_CASE_SHARE * total ? best : -1;
+}
+
+/** Scores one case on a new worker thread; if the thread fails, in this thread. */
+function scoreOnThread(entry: string, job: ScoreJob, sopts: ScoreOptions): Promise<CaseScore> {
+  return new Promise((resolve) => {
+    const w = new Worker(entry);
+    let settled = false;
+    const fallback = (): void => {
+      if (settled) return;
+      settled = true;
+      void scoreCase(job.gtsPath, job.segsPath, sopts).then(resolve);
+    };
+    w.once('message', (score: CaseScore) => {
+      settled = true;
+      void w.terminate();
+      resolve(score);
+    });
+    w.once('error', fallback);
+    w.once('exit', fallback);
+    w.postMessage({ op: 'score', gtsPath: job.gtsPath, segsPath: job.segsPath, opts: sopts });
+  });
+}
+
+/**
+ * Scores the cases in this thread, in order. From 2 cases on (and when the worker entry is runnable), a reader
+ * thread reads the next case's files while this thread computes, and a case holding more than
+ * {@link DOMINANT_CASE_SHARE} of the folder's bytes is scored on a thread of its own meanwhile. A one-case folder
+ * starts no thread.
+ */
+async function scoreInThread(jobs: readonly ScoreJob[], sopts: ScoreOptions, entry: string | null, onCase?: (s: CaseScore) => void): Promise<CaseScore[]> {
+  const results = new Array<CaseScore>(jobs.length);
+  const threads = entry !== null && jobs.length >= 2;
+  const heavy = threads ? await dominantJob(jobs) : -1;
+  const heavyDone =
+    heavy >= 0
+      ? scoreOnThread(entry!, jobs[heavy]!, sopts).then((score) => {
+          results[heavy] = score;
+          onCase?.(score);
+        })
+      : null;
+  const order = jobs.map((_, i) => i).filter((i) => i !== heavy);
+  const reader = threads && order.length >= 2 ? new CaseReader(entry!) : null;
+  const read = (i: number): Promise<CaseFiles> => {
+    const job = jobs[i]!;
+    const dim = caseDim(job.gtsPath, sopts);
+    return reader ? reader.read(job, dim) : readCaseFiles(job.gtsPath, job.segsPath, dim);
+  };
+  try {
+    let ahead = order.length ? read(order[0]!) : null;
+    for (let k = 0; k < order.length; k++) {
+      const files = await ahead!;
+      ahead = k + 1 < order.length ? read(order[k + 1]!) : null;
+      const i = order[k]!;
+      results[i] = scoreCaseFiles(files, sopts);
+      onCase?.(results[i]!);
+    }
+  } finally {
+    void reader?.close();
+  }
+  await heavyDone;
+  return results;
 }

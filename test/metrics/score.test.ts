@@ -125,6 +125,18 @@ describe.skipIf(!HAVE_SHARED)('bench metrics CLI (dist, worker threads)', () => 
     expect(meta.n_cases).toBe(72);
   });
 
+  it('golden folder with default workers: same CSV; the dominant 200x512x512 case is scored on a thread of its own', () => {
+    const out = join(dir, 'golden-auto.csv');
+    const json = join(dir, 'golden-auto.json');
+    const r = bench(['--gts', join(GOLDEN_DIR, 'gts'), '--segs', join(GOLDEN_DIR, 'segs'), '--csv', out, '--json', json, '--quiet']);
+    expect(r.status, r.stderr).toBe(0);
+    expect(readFileSync(out, 'utf8')).toBe(readFileSync(OFFICIAL_CSV, 'utf8'));
+    const doc = JSON.parse(readFileSync(json, 'utf8'));
+    const threads = new Map<string, number>(doc.cases.map((c: { case: string; thread_id: number }) => [c.case, c.thread_id]));
+    expect(threads.get('3D_large3d_p00.npz')).not.toBe(0);
+    expect(threads.get('2D_blobs2d_p00.npz')).toBe(0);
+  });
+
   it('bad segs: exit code 1, every case written, workers really used, JSON and per-label CSV', () => {
     const csv = join(dir, 'o.csv');
     const json = join(dir, 'o.json');
