@@ -226,7 +226,7 @@ async function scoreInThread(jobs: readonly ScoreJob[], sopts: ScoreOptions, ent
         })
       : null;
   const order = jobs.map((_, i) => i).filter((i) => i !== heavy);
-  const reader = threads && order.length >= 2 ? new CaseReader(entry!) : null;
+  const reader = threads && order.length >= 2 ? new CaseReader(entry) : null;
   const read = (i: number): Promise<CaseFiles> => {
     const job = jobs[i]!;
     const dim = caseDim(job.gtsPath, sopts);
@@ -239,7 +239,7 @@ async function scoreInThread(jobs: readonly ScoreJob[], sopts: ScoreOptions, ent
       ahead = k + 1 < order.length ? read(order[k + 1]!) : null;
       const i = order[k]!;
       results[i] = scoreCaseFiles(files, sopts);
-      onCase?.(results[i]!);
+      onCase?.(results[i]);
     }
   } finally {
     void reader?.close();
