@@ -26,6 +26,8 @@ export interface CaseProblem {
   found: string;
   message: string;
   severity: 'error' | 'warning';
+  /** A warning that strict metrics make an error (a NaN spacing: the official scorer still scores it). */
+  strictError?: true;
 }
 
 const MAX_REPORTED_BOXES = 5;
@@ -37,8 +39,8 @@ export class Collector {
   error(key: string, message: string, expected: string, found: string): void {
     this.list.push({ file: this.file, key, expected, found, message, severity: 'error' });
   }
-  warn(key: string, message: string, expected: string, found: string): void {
-    this.list.push({ file: this.file, key, expected, found, message, severity: 'warning' });
+  warn(key: string, message: string, expected: string, found: string, strictError?: true): void {
+    this.list.push({ file: this.file, key, expected, found, message, severity: 'warning', ...(strictError ? { strictError } : {}) });
   }
   get hasErrors(): boolean {
     return this.list.some((p) => p.severity === 'error');
@@ -61,7 +63,11 @@ export function minMax(a: NdArray): [number, number] {
 
 /**
  * Checks a stored spacing: (3,) numeric, finite and > 0 (mm); a missing one is an error when `required` (3D).
- * @returns the 3 values, or undefined when unusable (the problem is collected)
+ * A NaN value (the others finite and > 0) is a warning marked `strictError`: the official scorer still scores such
+ * a case — DSC as usual, NSD NaN (NaN surfel areas, ../shared/docs/METRICS.md §5.1) — and official mode reproduces it
+ * (src/metrics/case.ts); strict mode refuses it. Zero, infinite and negative values are errors everywhere (with a
+ * negative one the official NSD comes from scipy's feature transform missing the nearest surface; not reproduced).
+ * @returns the 3 values (NaN included), or undefined when unusable (the problem is collected)
  */
 export function checkSpacing(c: Collector, sp: NdArray | undefined, required: boolean): number[] | undefined {
   if (!sp) {
@@ -77,9 +83,18 @@ export function checkSpacing(c: Collector, sp: NdArray | undefined, required: bo
     return undefined;
   }
   const v = Array.from(sp.data as ArrayLike<number | bigint>, Number);
-  if (!v.every((x) => Number.isFinite(x) && x > 0)) {
+  if (!v.every((x) => Number.isNaN(x) || (x > 0 && Number.isFinite(x)))) {
     c.error('spacing', 'spacing must be finite and positive (mm)', '3 finite values > 0', `[${v.join(', ')}]`);
     return undefined;
+  }
+  if (v.some((x) => Number.isNaN(x))) {
+    c.warn(
+      'spacing',
+      'spacing holds NaN: official mode scores the case as the official scorer does (DSC as usual, NSD NaN when DSC > 0.2, else 0); strict mode refuses it',
+      '3 finite values > 0',
+      `[${v.join(', ')}]`,
+      true,
+    );
   }
   return v;
 }

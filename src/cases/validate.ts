@@ -97,7 +97,7 @@ function checkGtsArrays(c: Collector, arrays: Record<string, NdArray>, imgs: Img
   if (dim === 3) {
     // a spacing already reported as unreadable (e.g. a pickled object array) is not reported again as missing
     const sp = checkSpacing(c, arrays.spacing, !c.list.some((p) => p.key === 'spacing' && p.severity === 'error'));
-    if (sp && imgs?.spacing && sp.some((v, i) => v !== imgs.spacing![i])) {
+    if (sp && imgs?.spacing && sp.some((v, i) => !Object.is(v, imgs.spacing![i]))) {
       c.error('spacing', 'gts spacing differs from imgs spacing (the official scorer uses the gts spacing)', `[${imgs.spacing.join(', ')}] as in imgs`, `[${sp.join(', ')}]`);
     }
   }

@@ -96,8 +96,9 @@ function as3d(shape: readonly number[]): [number, number, number] {
  * DSC and NSD of one case (gts vs segs label arrays).
  * @param gts label array (2D (H, W) or 3D (D, H, W)), integer or bool dtype.
  * @param segs label array of the same shape, any numeric dtype.
- * @throws Error (naming `opts.where`) on shape mismatch, wrong dimensionality, float gts, missing/invalid 3D spacing,
- *   or labels beyond {@link MAX_LABEL_ID}: cases the official code crashes on.
+ * @throws Error (naming `opts.where`) on shape mismatch, wrong dimensionality, float gts, missing/invalid 3D spacing
+ *   (official mode scores a NaN spacing as the official scorer does: DSC, NSD NaN), or labels
+ *   beyond {@link MAX_LABEL_ID}: cases the official code crashes on.
  */
 export function computeCaseMetrics(gts: NdArray, segs: NdArray, opts: CaseMetricsOptions): CaseMetrics {
   const mode: MetricMode = opts.mode ?? 'official';
@@ -125,13 +126,28 @@ export function computeCaseMetrics(gts: NdArray, segs: NdArray, opts: CaseMetric
   }
   let spacingStored: number[] | null = null;
   let spacingUsed: number[];
+  let nanSpacing = false;
   if (dim === 3) {
     if (!opts.spacing) throw new Error(`${where}: a 3D case needs the 'spacing' stored in the gts file`);
     spacingStored = Array.from(opts.spacing, Number);
-    if (spacingStored.length !== 3 || spacingStored.some((s) => !(s > 0) || !Number.isFinite(s))) {
-      throw new Error(`${where}: key 'spacing' must hold 3 positive finite values, got [${spacingStored.join(', ')}]`);
+    const sp = spacingStored;
+    // A NaN spacing (no zero, infinite or negative value): the official scorer computes the DSC as usual, and its surfel
+    // areas Σ‖(n0·s1·s2, n1·s0·s2, n2·s0·s1)‖ (METRICS.md §5.1) are NaN for every border corner, so every per-label NSD
+    // and the case NSD (when the DSC gate opens; 0 below it) are NaN. Official mode reproduces that (checked against
+    // numpy/scipy in test/metrics/spacing.test.ts); strict mode refuses it. A negative value is refused in both modes:
+    // scipy's feature transform with a negative sampling no longer finds the nearest surface (its NSD is neither the
+    // NSD of |spacing| nor reproduced here).
+    nanSpacing = mode === 'official' && sp.length === 3 && sp.some((s) => Number.isNaN(s)) && sp.every((s) => Number.isNaN(s) || (s > 0 && Number.isFinite(s)));
+    if (sp.length !== 3 || (!nanSpacing && sp.some((s) => !(s > 0) || !Number.isFinite(s)))) {
+      const why = sp.some((s) => s < 0)
+        ? " (the official scorer's NSD with a negative spacing depends on scipy's feature transform, which then misses the nearest surface: not reproduced)"
+        : mode === 'strict' && sp.some((s) => Number.isNaN(s))
+          ? ' (strict mode; official mode scores a NaN spacing as the official scorer does: DSC, NSD NaN)'
+          : '';
+      throw new Error(`${where}: key 'spacing' must hold 3 positive finite values, got [${sp.join(', ')}]${why}`);
     }
-    spacingUsed = mode === 'strict' && spacingOrder === 'xyz' ? [...spacingStored].reverse() : [...spacingStored];
+    spacingUsed = mode === 'strict' && spacingOrder === 'xyz' ? [...sp].reverse() : [...sp];
+    if (nanSpacing) warnings.push(`gts spacing [${sp.join(', ')}] holds NaN: as the official scorer, DSC is computed and NSD is NaN (NaN surfel areas) when DSC > 0.2, else 0; strict mode refuses this spacing`);
     if (mode === 'strict' && spacingOrder === 'as-stored' && new Set(spacingStored).size > 1) {
       warnings.push('spacing applied verbatim to array axes (spacingOrder as-stored); declare xyz or zyx for physical values');
     }
@@ -216,7 +232,10 @@ export function computeCaseMetrics(gts: NdArray, segs: NdArray, opts: CaseMetric
     warnings.push(`gts has ${gts.shape.length} dimensions but the file name selects the ${dim}D path: NSD is 0 by the gate, surfaces not computed (the official scorer would crash if DSC > 0.2)`);
   }
   const wantSurfaces = !dimMismatch && ((opts.surfaces ?? 'all') === 'all' || nsdComputed);
-  if (wantSurfaces) {
+  if (nanSpacing) {
+    // NaN surfel areas: every label's NSD is NaN (0/0 or NaN/NaN), whatever the masks; no surface figures
+    for (const row of rows) row.nsd = NaN;
+  } else if (wantSurfaces) {
     const areaTable = nsdKind === 'contour2d' ? null : surfelAreaTable(spacingUsed.length === 3 ? spacingUsed : [1, 1, 1]);
     for (const row of rows) {
       const bbox = counts.bbox(row.label);

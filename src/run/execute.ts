@@ -45,16 +45,20 @@ function failedRow(base: Omit<CaseRow, 'status' | 'dsc' | 'nsd' | 'error'>, erro
 }
 
 /**
- * Validate a case (src/cases rules) and read its imgs shape and box count from the .npy headers.
+ * Validate a case (src/cases rules) and read its imgs shape and box count from the .npy headers. In `strict` metrics
+ * mode the warnings marked `strictError` (a NaN spacing) are errors too.
  * Never throws: a problem is returned in `problem`.
  */
-export async function caseFacts(c: CaseEntry): Promise<CaseFacts> {
+export async function caseFacts(c: CaseEntry, mode: MetricMode = 'official'): Promise<CaseFacts> {
   let shape = '';
   let imgsShapeOut: number[] = [];
   let nObjects = 0;
   let problem: string | null = c.nameProblem ?? null;
   if (!problem) try {
-    const problems = (await validateCase(c.imgsPath, c.gtsPath ?? undefined)).filter((p) => p.severity === 'error');
+    // strict metrics also refuse what official mode scores as the official scorer does (a NaN spacing)
+    const problems = (await validateCase(c.imgsPath, c.gtsPath ?? undefined))
+      .map((p) => (mode === 'strict' && p.strictError ? { ...p, severity: 'error' as const } : p))
+      .filter((p) => p.severity === 'error');
     if (problems.length) problem = formatCaseErrors(problems);
     // shape and object count from the .npy headers only (validateCase has already read the arrays); an unreadable
     // archive keeps the rules' message (src/cases/rules.ts), the one every entry point gives

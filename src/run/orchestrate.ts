@@ -239,7 +239,7 @@ async function runInFolder(o: RunOptions, cases: CaseEntry[], store: RunStore, l
   // Case facts (shape, objects, validation problems) are read once and shared by all variants.
   const facts = new Map<string, CaseFacts & { units: number }>();
   for (const c of cases) {
-    const f = await caseFacts(c);
+    const f = await caseFacts(c, o.mode);
     // work size for the ETA (3D: the boxes' z ranges decide the calls; the boxes array is small)
     let units = 0;
     if (!f.problem) try {
