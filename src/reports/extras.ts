@@ -130,14 +130,16 @@ ${body}
 
 /**
  * Compute the Ranking section, the figure and the overlays of a run, write their files into `outDir` (PNG/JPEG when
- * `images`, ranking Markdown/CSV/LaTeX when `tables`), and return the HTML extras. Problems (cases_dir moved, a case
+ * `images`, ranking Markdown/CSV/LaTeX when `tables`; ranking charts only when `drawn`, i.e. HTML or PNG is written), and
+ * return the HTML and Markdown extras. Problems (cases_dir moved, a case
  * unreadable) become notes in the report, never a failed report.
  */
 export async function reportExtras(
   run: RunData,
   outDir: string,
-  opts: ExtrasOptions & { images: boolean; tables: boolean },
+  opts: ExtrasOptions & { images: boolean; tables: boolean; drawn: boolean },
 ): Promise<{ html: HtmlExtras; markdown: string; files: string[]; timings: ExtrasTimings }> {
+  const { drawn } = opts;
   const { write, files } = fileWriter(outDir);
   const markdown: string[] = [];
   const timings: ExtrasTimings = { overlaysS: 0, figureS: 0, rankingS: 0 };
@@ -145,10 +147,12 @@ export async function reportExtras(
   const variants = new Set(run.cases.map((r) => r.variant));
   if (variants.size >= 2) {
     const t0 = performance.now();
-    const { computeRanking, rankInputFromRuns, rankingHtml, rankingMarkdown, renderRankingCharts } = await import('../rank/index.js');
-    const { rankingCsv, rankingLatex } = await import('../rank/tables.js');
+    // chart.js and canvas only when pictures are drawn (bench report --formats md loads no chart code)
+    const { computeRanking } = await import('../rank/schemes.js');
+    const { rankInputFromRuns } = await import('../rank/participants.js');
+    const { rankingCsv, rankingHtml, rankingLatex, rankingMarkdown } = await import('../rank/tables.js');
     const ranking = computeRanking(rankInputFromRuns([run]), { resamples: opts.resamples ?? 1000 });
-    const charts = await renderRankingCharts(ranking);
+    const charts = drawn ? await (await import('../rank/charts.js')).renderRankingCharts(ranking) : [];
     // report.md carries the section one heading level down (ranking.md keeps its own title)
     markdown.push(rankingMarkdown(ranking).replace(/^(#+) /gm, '##$1 '));
     if (opts.tables) {

@@ -57,6 +57,7 @@ export async function renderReport(runDir: string, opts: RenderReportOptions = {
     extras = await reportExtras(model.run, outDir, {
       ...opts,
       noOverlays: Boolean(opts.noOverlays) || !drawn,
+      drawn,
       images: formats.includes('png'),
       tables: formats.includes('md'),
     });
