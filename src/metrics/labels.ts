@@ -222,7 +222,8 @@ export interface LabelCounts {
 
 /**
  * One pass over gt and seg (same C-order shape (n0, n1, n2)) counting, for labels 1..K, |G_L|, |S_L|, |G_L ∩ S_L|
- * and the union bounding box. Values outside 1..K are ignored. Uint8 arrays skip all-zero and uniform 4-voxel words.
+ * and the union bounding box. Values outside 1..K are ignored. Uint8 and uint16 arrays are read in 32-bit words (4 or 2
+ * voxels): all-zero words (4 at a time) and runs of uniform words equal in gt and seg are skipped as a whole.
  */
 export function countLabels(gt: LabelData, seg: LabelData, shape: readonly [number, number, number], K: number): LabelCounts {
   const [n0, n1, n2] = shape;
@@ -235,11 +236,16 @@ export function countLabels(gt: LabelData, seg: LabelData, shape: readonly [numb
   const st: CountState = { G, S, I, lo, hi, rowMark };
   const gb = new RunBuilder(n0 * n1);
   const sb = new RunBuilder(n0 * n1);
-  const fast = gt instanceof Uint8Array && seg instanceof Uint8Array && n2 % 4 === 0 && gt.byteOffset % 4 === 0 && seg.byteOffset % 4 === 0;
-  if (fast) {
-    const g32 = new Uint32Array(gt.buffer, gt.byteOffset, gt.length >>> 2);
-    const s32 = new Uint32Array(seg.buffer, seg.byteOffset, seg.length >>> 2);
-    const wordsPerRow = n2 >>> 2;
+  // 32-bit words of 4 uint8 or 2 uint16 voxels (sh = log2 of voxels per word) when both arrays allow it.
+  const aligned = gt.byteOffset % 4 === 0 && seg.byteOffset % 4 === 0;
+  const sh = gt instanceof Uint8Array && seg instanceof Uint8Array && n2 % 4 === 0 && aligned ? 2 : gt instanceof Uint16Array && seg instanceof Uint16Array && n2 % 2 === 0 && aligned ? 1 : 0;
+  if (sh > 0) {
+    const vpw = 1 << sh;
+    const mask = sh === 2 ? 0xff : 0xffff;
+    const uniform = sh === 2 ? 0x01010101 : 0x00010001; // L * uniform = a word of voxels all L
+    const g32 = new Uint32Array(gt.buffer, gt.byteOffset, gt.length >>> sh);
+    const s32 = new Uint32Array(seg.buffer, seg.byteOffset, seg.length >>> sh);
+    const wordsPerRow = n2 >>> sh;
     for (let i = 0; i < n0; i++) {
       for (let j = 0; j < n1; j++) {
         const r = i * n1 + j;
@@ -247,7 +253,7 @@ export function countLabels(gt: LabelData, seg: LabelData, shape: readonly [numb
         const base = r * n2;
         let prevEnd = 0;
         for (let w = 0; w < wordsPerRow; w++) {
-          // 16 background voxels at a time where both arrays are zero.
+          // 4 words of background voxels at a time where both arrays are zero.
           while ((w & 3) === 0 && w + 4 <= wordsPerRow) {
             const a = w0 + w;
             if ((g32[a]! | s32[a]! | g32[a + 1]! | s32[a + 1]! | g32[a + 2]! | s32[a + 2]! | g32[a + 3]! | s32[a + 3]!) !== 0) break;
@@ -257,38 +263,38 @@ export function countLabels(gt: LabelData, seg: LabelData, shape: readonly [numb
           const gw = g32[w0 + w]!;
           const sw = s32[w0 + w]!;
           if ((gw | sw) === 0) continue;
-          if (prevEnd < w << 2) {
+          if (prevEnd < w << sh) {
             // Zero words were skipped since prevEnd.
             gb.set(0, prevEnd);
             sb.set(0, prevEnd);
           }
-          const L = gw & 0xff;
-          if (gw === sw && L * 0x01010101 === gw) {
+          const L = gw & mask;
+          if (gw === sw && L * uniform === gw) {
             // A run of uniform words with the same label in gt and seg.
             const w1 = w;
             while (w + 1 < wordsPerRow && g32[w0 + w + 1] === gw && s32[w0 + w + 1] === gw) w++;
-            gb.set(L, w1 << 2);
-            sb.set(L, w1 << 2);
-            prevEnd = (w + 1) << 2;
+            gb.set(L, w1 << sh);
+            sb.set(L, w1 << sh);
+            prevEnd = (w + 1) << sh;
             if (L <= K) {
-              const nv = (w - w1 + 1) << 2;
+              const nv = (w - w1 + 1) << sh;
               I[L]! += nv;
               G[L]! += nv;
               S[L]! += nv;
-              touch(st, L, r, i, j, w1 << 2);
-              touch(st, L, r, i, j, (w << 2) + 3);
+              touch(st, L, r, i, j, w1 << sh);
+              touch(st, L, r, i, j, prevEnd - 1);
             }
             continue;
           }
-          const x = w << 2;
-          for (let t = 0; t < 4; t++) {
+          const x = w << sh;
+          for (let t = 0; t < vpw; t++) {
             const g = gt[base + x + t]!;
             const s = seg[base + x + t]!;
             gb.set(g, x + t);
             sb.set(s, x + t);
             countVoxel(st, g, s, K, r, i, j, x + t);
           }
-          prevEnd = x + 4;
+          prevEnd = x + vpw;
         }
         if (prevEnd < n2) {
           gb.set(0, prevEnd);

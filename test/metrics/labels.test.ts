@@ -1,0 +1,69 @@
+/**
+ * countLabels' word paths (uint8: 4 voxels per 32-bit word, uint16: 2) against its voxel-by-voxel path (the same
+ * values as an Int32Array): counts, intersections, bounding boxes and row runs must be identical, on random label
+ * volumes with long uniform runs (equal and different in gt and seg), zero stretches, odd row lengths and labels
+ * above K.
+ */
+import { describe, expect, it } from 'vitest';
+import { countLabels, type LabelCounts } from '../../src/metrics/labels.js';
+
+/** Deterministic pseudo-random generator (mulberry32). */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** A volume of runs: each run a random length (1..40) of 0 or a label in 1..maxLabel; seg copies gt runs or differs. */
+function volume(n: number, maxLabel: number, seed: number): { gt: number[]; seg: number[] } {
+  const r = rng(seed);
+  const gt: number[] = [];
+  const seg: number[] = [];
+  while (gt.length < n) {
+    const len = 1 + Math.floor(r() * 40);
+    const g = r() < 0.5 ? 0 : 1 + Math.floor(r() * maxLabel);
+    const p = r();
+    const s = p < 0.6 ? g : p < 0.8 ? 0 : 1 + Math.floor(r() * maxLabel);
+    for (let k = 0; k < len && gt.length < n; k++) {
+      gt.push(g);
+      seg.push(r() < 0.05 ? 0 : s);
+    }
+  }
+  return { gt, seg };
+}
+
+function summary(c: LabelCounts): unknown {
+  const boxes = [];
+  for (let L = 1; L <= c.K; L++) boxes.push(c.bbox(L));
+  return { gt: [...c.gt], seg: [...c.seg], inter: [...c.inter], boxes, gtRuns: c.gtRuns, segRuns: c.segRuns };
+}
+
+describe('countLabels: word paths equal the voxel path', () => {
+  for (const [name, Ctor, maxLabel, K] of [
+    ['uint8', Uint8Array, 255, 254],
+    ['uint8, labels above K', Uint8Array, 12, 7],
+    ['uint16', Uint16Array, 700, 700],
+    ['uint16, labels above K', Uint16Array, 40, 30],
+  ] as const) {
+    for (const shape of [
+      [3, 5, 64],
+      [2, 7, 36],
+      [1, 9, 30],
+      [4, 3, 33],
+    ] as [number, number, number][]) {
+      it(`${name}, shape ${shape.join('x')}`, () => {
+        const n = shape[0] * shape[1] * shape[2];
+        const { gt, seg } = volume(n, maxLabel, n * 31 + K);
+        const fast = countLabels(Ctor.from(gt), Ctor.from(seg), shape, K);
+        const slow = countLabels(Int32Array.from(gt), Int32Array.from(seg), shape, K);
+        expect(summary(fast)).toEqual(summary(slow));
+        expect(fast.gt.reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
+      });
+    }
+  }
+});
