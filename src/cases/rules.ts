@@ -10,11 +10,12 @@
  *   - a 3D box with z_min >= z_max: the reference asserts z_min < z_max;
  *   - a box whose middle slice is outside the volume (covered by "box outside the image").
  * Stricter than the reference (the challenge's file format): imgs must be uint8, boxes integer and inside the image,
- * 3D cases need a spacing, a case needs at least one box.
+ * 3D cases need a spacing, a case needs at least one box. Overlapping boxes are a warning (the later box wins).
  */
 import type { Dim, NdArray } from '../types.js';
 import { formatShape, isIntegerDType, toRows } from '../io/ndarray.js';
 import type { CaseName } from './names.js';
+import { BOX_OVERLAP_RULE, boxOverlap } from './overlap.js';
 
 /** One validation finding. `error` makes the case invalid; `warning` is informative. */
 export interface CaseProblem {
@@ -105,6 +106,8 @@ export interface ImgsFacts {
   nBoxes?: number;
   boxes?: number[][];
   spacing?: number[];
+  /** Pixels / voxels inside more than one box (src/cases/overlap.ts); set when the boxes are valid. */
+  boxOverlap?: number;
 }
 
 /** Checks an imgs file's arrays; returns the facts needed to check the gts file. */
@@ -206,6 +209,17 @@ export function checkImgsArrays(c: Collector, cn: CaseName | undefined, arrays: 
             `0 <= ${names.map((n, a) => `${n}_min <= ${n}_max <= ${sizes[a]! - 1}`).join(', ')} (inclusive, x = last axis)`,
             shown,
           );
+        } else {
+          facts.boxOverlap = boxOverlap(rows, dim);
+          if (facts.boxOverlap > 0) {
+            const unit = dim === 2 ? 'pixels' : 'voxels';
+            c.warn(
+              'boxes',
+              `boxes overlap: ${facts.boxOverlap} ${unit} lie inside more than one box; ${BOX_OVERLAP_RULE}`,
+              'boxes that do not overlap (else the later box takes the overlap)',
+              `${facts.boxOverlap} ${unit} inside more than one of the ${rows.length} boxes`,
+            );
+          }
         }
       }
     }

@@ -119,7 +119,7 @@ export function distributedExecutor(o: DistributedOptions): (s: RunState) => Pro
           const vh = g.map((v) => hashes.get(v.name)!);
           const id = jobId(runId, caseHash(refs.imgs.sha256, refs.gts.sha256), vh, o.repeat);
           const data: CaseJob = {
-            v: 1, runId, case: { name: c.name, modality: c.modality, dim: c.dim, shape: f.shape, n_objects: f.n_objects, imgs: refs.imgs, gts: refs.gts },
+            v: 1, runId, case: { name: c.name, modality: c.modality, dim: c.dim, shape: f.shape, n_objects: f.n_objects, ...(Number.isFinite(f.box_overlap) ? { box_overlap: f.box_overlap } : {}), imgs: refs.imgs, gts: refs.gts },
             variants: g.map((v) => ({ name: v.name, hash: hashes.get(v.name)! })), repeat: o.repeat, warmup: o.warmup, mode: o.mode,
             spacingOrder: o.spacingOrder, threads: o.threads, embeddingCache: o.embeddingCache, data: o.data,
             incoming: o.data === 'shared' ? incoming : undefined, models,
@@ -198,7 +198,7 @@ export function distributedExecutor(o: DistributedOptions): (s: RunState) => Pro
         for (const v of p.variants) {
           const row = {
             variant: v.name, case: p.c.name, modality: p.c.modality, dim: p.c.dim, shape: p.data.case.shape, n_objects: p.data.case.n_objects,
-            status: 'failed' as const, dsc: 0, nsd: 0, time_s: NaN, time_s_min: NaN, time_s_max: NaN, time_s_cold: NaN, repeats: 0,
+            box_overlap: p.data.case.box_overlap ?? NaN, status: 'failed' as const, dsc: 0, nsd: 0, time_s: NaN, time_s_min: NaN, time_s_max: NaN, time_s_cold: NaN, repeats: 0,
             encoder_calls: NaN, decoder_calls: NaN, peak_rss_mb: NaN, cpu_s: NaN, other_cpu_share: NaN, load_start: NaN, load_end: NaN, error: `job ${id} failed: ${reason}`.replace(/\s+/g, ' ').slice(0, 2000),
           };
           accept(s, row, [], []);

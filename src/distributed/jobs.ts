@@ -36,6 +36,8 @@ export const CaseJobSchema = z.strictObject({
     dim: z.union([z.literal(2), z.literal(3)]),
     shape: z.string(),
     n_objects: z.number().int().nonnegative(),
+    /** pixels / voxels inside more than one box (absent when unknown) */
+    box_overlap: z.number().int().nonnegative().optional(),
     imgs: FileRefSchema,
     gts: FileRefSchema,
   }),

@@ -115,7 +115,7 @@ export default async function processCaseJob(job: SandboxedJob): Promise<CaseJob
     for (const f of [imgsPath, gtsPath]) if (!existsSync(f)) throw new UnrecoverableError(`--data shared: ${f} not found on worker ${cfg.name} (is the case folder mounted at the same path?)`);
   }
   const entry: CaseEntry = { name: data.case.name, imgsPath, gtsPath, modality: data.case.modality, dim: data.case.dim };
-  const facts = { shape: data.case.shape, imgsShape: (data.case.shape.match(/\d+/g) ?? []).map(Number), n_objects: data.case.n_objects, problem: null };
+  const facts = { shape: data.case.shape, imgsShape: (data.case.shape.match(/\d+/g) ?? []).map(Number), n_objects: data.case.n_objects, box_overlap: data.case.box_overlap ?? NaN, problem: null };
   const workDir = path.join(cfg.cacheDir, 'work', `${String(job.id)}.${process.pid}`);
   const logDir = path.join(cfg.cacheDir, 'logs', data.runId);
   mkdirSync(logDir, { recursive: true });

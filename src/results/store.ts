@@ -45,6 +45,8 @@ export interface CaseRow {
   worker?: string;
   /** the id of the host fingerprint (run.json `hosts`): rows with different ids were timed on different machines */
   host?: string;
+  /** pixels (2D) / voxels (3D) inside more than one box of the case; there the later box wins (run.json `box_overlap_rule`) */
+  box_overlap?: number;
 }
 
 /** One row of labels.csv: one variant x case x evaluated label. Distances in mm (pixels for 2D). */
@@ -66,13 +68,13 @@ export const CASE_COLUMNS: (keyof CaseRow)[] = [
   'variant', 'case', 'modality', 'dim', 'shape', 'n_objects', 'status', 'dsc', 'nsd', 'time_s', 'time_s_min',
   'time_s_max', 'time_s_cold', 'repeats', 'encoder_calls', 'decoder_calls', 'peak_rss_mb', 'cpu_s', 'other_cpu_share',
   'load_start', 'load_end', 'error',
-  'worker', 'host',
+  'worker', 'host', 'box_overlap',
 ];
 export const LABEL_COLUMNS: (keyof LabelRow)[] = [
   'variant', 'case', 'label', 'dsc', 'nsd', 'gt_voxels', 'seg_voxels', 'intersection', 'hd95',
   'avg_dist_gt_to_seg', 'avg_dist_seg_to_gt',
 ];
-const NUMERIC_CASE = new Set<keyof CaseRow>(['dim', 'n_objects', 'dsc', 'nsd', 'time_s', 'time_s_min', 'time_s_max', 'time_s_cold', 'repeats', 'encoder_calls', 'decoder_calls', 'peak_rss_mb', 'cpu_s', 'other_cpu_share', 'load_start', 'load_end']);
+const NUMERIC_CASE = new Set<keyof CaseRow>(['dim', 'n_objects', 'dsc', 'nsd', 'time_s', 'time_s_min', 'time_s_max', 'time_s_cold', 'repeats', 'encoder_calls', 'decoder_calls', 'peak_rss_mb', 'cpu_s', 'other_cpu_share', 'load_start', 'load_end', 'box_overlap']);
 
 /** Variant entry of run.json. */
 export interface RunVariant {
@@ -111,6 +113,8 @@ export interface RunMeta {
   variants: RunVariant[];
   /** host fingerprints by id (src/distributed/fingerprint.ts), with the workers seen on each and their calibration */
   hosts?: Record<string, Record<string, unknown>>;
+  /** How overlapping boxes are assigned (src/cases/overlap.ts BOX_OVERLAP_RULE); cases.csv `box_overlap` counts them. */
+  box_overlap_rule?: string;
 }
 
 function toRecord<T extends object>(row: T, columns: (keyof T)[]): string[] {
@@ -309,7 +313,7 @@ function readWarnings(file: string, truncated: string[]): CaseTimingWarning[] {
 const CASE_RULES: Partial<Record<keyof CaseRow, NumberRule>> = {
   dim: 'int', n_objects: 'int', dsc: 'unit', nsd: 'unit', time_s: 'nonneg', time_s_min: 'nonneg', time_s_max: 'nonneg',
   time_s_cold: 'nonneg', repeats: 'int', encoder_calls: 'int', decoder_calls: 'int', peak_rss_mb: 'nonneg',
-  cpu_s: 'nonneg', other_cpu_share: 'unit', load_start: 'nonneg', load_end: 'nonneg',
+  cpu_s: 'nonneg', other_cpu_share: 'unit', load_start: 'nonneg', load_end: 'nonneg', box_overlap: 'int',
 };
 const LABEL_RULES: Partial<Record<keyof LabelRow, NumberRule>> = {
   label: 'int', dsc: 'unit', nsd: 'unit', gt_voxels: 'int', seg_voxels: 'int', intersection: 'int',

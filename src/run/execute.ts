@@ -7,7 +7,8 @@
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import type { MetricMode, SpacingOrder } from '../types.js';
-import { formatShape, readNpz, readNpzInfo } from '../io/npz.js';
+import { formatShape, readNpz, readNpzInfo, toRows } from '../io/npz.js';
+import { boxOverlap } from '../cases/overlap.js';
 import { validateCase } from '../cases/validate.js';
 import { formatCaseErrors } from '../cases/rules.js';
 import { createRunner } from '../runner/create.js';
@@ -27,6 +28,8 @@ export interface CaseFacts {
   /** imgs shape as stored ([] when unreadable) */
   imgsShape: number[];
   n_objects: number;
+  /** pixels / voxels inside more than one box (src/cases/overlap.ts; the later box wins); NaN when unknown */
+  box_overlap: number;
   /** set when the case cannot be run (invalid file, misnamed, no ground truth): every variant gets a failed row */
   problem: string | null;
 }
@@ -53,6 +56,7 @@ export async function caseFacts(c: CaseEntry, mode: MetricMode = 'official'): Pr
   let shape = '';
   let imgsShapeOut: number[] = [];
   let nObjects = 0;
+  let boxOverlapCount = NaN;
   let problem: string | null = c.nameProblem ?? null;
   if (!problem) try {
     // strict metrics also refuse what official mode scores as the official scorer does (a NaN spacing)
@@ -72,11 +76,12 @@ export async function caseFacts(c: CaseEntry, mode: MetricMode = 'official'): Pr
       imgsShapeOut = imgsShape;
     }
     nObjects = members.find((m) => m.key === 'boxes')?.shape?.[0] ?? 0;
+    if (!problem) boxOverlapCount = boxOverlap(toRows((await readNpz(c.imgsPath, ['boxes'])).boxes!, 'boxes'), c.dim);
   } catch (e) {
     problem = (e as Error).message;
   }
   if (!c.gtsPath && !problem) problem = `${c.imgsPath}: no ground truth gts/${c.name}.npz to score against`;
-  return { shape, imgsShape: imgsShapeOut, n_objects: nObjects, problem };
+  return { shape, imgsShape: imgsShapeOut, n_objects: nObjects, box_overlap: boxOverlapCount, problem };
 }
 
 function sha256Facts(v: Variant, facts: Record<string, unknown> | undefined): { path: string; sha256: string }[] | undefined {
@@ -177,6 +182,7 @@ export async function runVariantOnCase(
     variant: v.name, case: c.name, modality: c.modality, dim: c.dim, shape: f.shape, n_objects: f.n_objects,
     time_s: NaN, time_s_min: NaN, time_s_max: NaN, time_s_cold: NaN, repeats: 0, encoder_calls: NaN,
     decoder_calls: NaN, peak_rss_mb: NaN, cpu_s: NaN, other_cpu_share: NaN, load_start: NaN, load_end: NaN, worker: o.worker, host: o.host,
+    box_overlap: f.box_overlap,
   };
   if (variantError || f.problem || !runner) {
     return { row: failedRow(base, variantError ?? `invalid case: ${f.problem}`), labels: [], warnings: [] };

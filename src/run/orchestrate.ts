@@ -25,6 +25,7 @@ import { caseWork, type PlannedCase } from './eta.js';
 import { calibrateHost, hostFingerprint } from '../distributed/fingerprint.js';
 import { caseFacts, prepareVariant, runVariantOnCase, segsReadable, type CaseFacts } from './execute.js';
 import { DEFAULT_TOLERANCE_MM } from '../metrics/case.js';
+import { BOX_OVERLAP_RULE } from '../cases/overlap.js';
 
 /** One case of a case set. */
 export interface CaseEntry {
@@ -225,6 +226,7 @@ async function runInFolder(o: RunOptions, cases: CaseEntry[], store: RunStore, l
         },
       },
       cases_dir: path.resolve(o.casesDir),
+      box_overlap_rule: BOX_OVERLAP_RULE,
       options: {
         embedding_cache: o.embeddingCache, filter: o.filter ?? null, order: o.order ?? 'interleaved',
         variants: o.variants.map((v) => v.name), ...(o.variantsFile ? { variants_file: path.resolve(o.variantsFile) } : {}),
