@@ -185,6 +185,11 @@ export interface ScoreFolderOptions extends ScoreOptions {
   workers?: number;
   /** Called as each case finishes (any order with workers). */
   onCase?: (score: CaseScore) => void;
+  /**
+   * With 1 worker: read the next case on a reader thread while this one is computed. Default: when the cases' files
+   * (besides a dominant case) hold at least READ_AHEAD_MIN_BYTES (./pool.ts).
+   */
+  readAhead?: boolean;
 }
 
 /**
