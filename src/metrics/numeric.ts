@@ -107,14 +107,16 @@ export function fma(a: number, b: number, c: number): number {
   return roundToDouble(sum, e);
 }
 
-/** Round half to even of a double to an integer-valued double (C `rint` in the default rounding mode). */
+/**
+ * Round half to even of a double to an integer-valued double: C `rint` in the default rounding mode, `np.rint`,
+ * OpenCV `cvRound`, ONNX QuantizeLinear (`Math.round` rounds halves up and is NOT this). The one definition in the
+ * harness: image ops (INTER_AREA), quantization and the official 4-decimal rule all use it. Exact for every double:
+ * `Math.round` is exact, and `r - x` is exact because |r - x| <= 0.5 (Sterbenz); keeps the sign of zero
+ * (rint(-0.5) = -0, as C); NaN and +-Infinity are returned as they are.
+ */
 export function rint(x: number): number {
-  if (!Number.isFinite(x)) return x;
-  const f = Math.floor(x);
-  const d = x - f; // exact for |x| < 2^52
-  if (d < 0.5) return f;
-  if (d > 0.5) return f + 1;
-  return f % 2 === 0 ? f : f + 1;
+  const r = Math.round(x);
+  return r - x === 0.5 && r % 2 !== 0 ? r - 1 : r;
 }
 
 /** `np.round(x, decimals)` for decimals >= 0: rint(x * 10^d) / 10^d on float64 (round half to even on the product). */

@@ -1,8 +1,9 @@
 /**
  * Quantization arithmetic, as onnxruntime's quantization tool (onnxruntime/python/tools/quantization/quant_utils.py:
  * compute_scale_zp, quantize_nparray; qdq_quantizer.py: bias quantization) and the ONNX QuantizeLinear definition:
- * q = saturate(round_half_to_even(x / scale) + zero_point).
+ * q = saturate(round_half_to_even(x / scale) + zero_point), round half to even being the harness's one `rint`.
  */
+import { rint } from '../text/numbers.js';
 
 export type QType = 'uint8' | 'int8';
 
@@ -12,11 +13,6 @@ export function qRange(t: QType, symmetric = false): [number, number] {
   return symmetric ? [-127, 127] : [-128, 127];
 }
 
-/** Round half to even (numpy.round, ONNX QuantizeLinear). */
-export function roundHalfEven(x: number): number {
-  const r = Math.round(x);
-  return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
-}
 
 /**
  * Scale and zero point of a range (compute_scale_zp): the range is widened to include 0; symmetric ranges use
@@ -37,14 +33,14 @@ export function scaleZeroPoint(rmin: number, rmax: number, t: QType, symmetric: 
   // zero point = round(qmin - rmin / scale)
   const f = Math.fround;
   const scale = f(f(f(hi) - f(lo)) / (qmax - qmin));
-  const zeroPoint = symmetric ? (t === 'uint8' ? 128 : 0) : Math.min(qmax, Math.max(qmin, roundHalfEven(f(qmin - f(f(lo) / scale)))));
+  const zeroPoint = symmetric ? (t === 'uint8' ? 128 : 0) : Math.min(qmax, Math.max(qmin, rint(f(qmin - f(f(lo) / scale)))));
   return { scale, zeroPoint };
 }
 
 /** QuantizeLinear of one value (float32 division as onnxruntime, saturating). */
 export function quantizeValue(x: number, scale: number, zeroPoint: number, t: QType): number {
   const [qmin, qmax] = qRange(t);
-  return Math.min(qmax, Math.max(qmin, roundHalfEven(Math.fround(x / scale)) + zeroPoint));
+  return Math.min(qmax, Math.max(qmin, rint(Math.fround(x / scale)) + zeroPoint));
 }
 
 export interface QuantizedWeight {
@@ -97,7 +93,7 @@ export function quantizeBias(b: Float32Array, inputScale: number, weightScales: 
     let s = Math.fround(inputScale * weightScales[weightScales.length === 1 ? 0 : c]!);
     if (s === 0) s = 1;
     scales[c] = s;
-    q[c] = Math.max(-(2 ** 31), Math.min(2 ** 31 - 1, roundHalfEven(Math.fround(b[c]! / s))));
+    q[c] = Math.max(-(2 ** 31), Math.min(2 ** 31 - 1, rint(Math.fround(b[c]! / s))));
   }
   return { q, scales };
 }

@@ -11,7 +11,7 @@
  * imageops/prompts.ts (encoder input pre-processing and box prompts), imageops/bilinear.ts (torch bilinear
  * post-processing and the mask threshold), imageops/common.ts (frame size, image type, shared helpers).
  */
-export { FRAME, SIGMOID_HALF_THRESHOLD, roundHalfEven, type Image8 } from './imageops/common.js';
+export { FRAME, SIGMOID_HALF_THRESHOLD, type Image8 } from './imageops/common.js';
 export { interAreaPath, longestSideSize, resizeLongestSide, type InterAreaPath } from './imageops/area.js';
 export { bbox256FromMask, box256, normalizePad, tightBox } from './imageops/prompts.js';
 export { fma32, postprocessMask } from './imageops/bilinear.js';

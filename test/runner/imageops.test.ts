@@ -17,21 +17,21 @@ import {
   normalizePad,
   postprocessMask,
   resizeLongestSide,
-  roundHalfEven,
   SIGMOID_HALF_THRESHOLD,
   tightBox,
   type Image8,
 } from '../../src/runner/imageops.js';
 import type { NdArray } from '../../src/types.js';
+import { rint } from '../../src/text/numbers.js';
 import { diffCount, GOLDEN, INDEX, PUBLIC_IMGS, sha256Of } from './golden.js';
 
 function toImage(a: NdArray): Image8 {
   return { data: a.data as Uint8Array, height: a.shape[0]!, width: a.shape[1]!, channels: a.shape[2] ?? 1 };
 }
 
-describe('roundHalfEven / fma32', () => {
+describe('rint (round half to even) / fma32', () => {
   it('rounds halves to even', () => {
-    expect([0.5, 1.5, 2.5, -0.5, -1.5, 2.4999, 3.5].map(roundHalfEven)).toEqual([0, 2, 2, -0, -2, 2, 4]);
+    expect([0.5, 1.5, 2.5, -0.5, -1.5, 2.4999, 3.5].map(rint)).toEqual([0, 2, 2, -0, -2, 2, 4]);
   });
   it('fma32 rounds once (half-way case decided by the low part)', () => {
     // a*b = 2^-24 * (1 + 2^-24 - 2^-47): rounded alone it is 2^-24, and 1 + 2^-24 is a tie that goes to 1;

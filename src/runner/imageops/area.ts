@@ -3,7 +3,8 @@
  * exact OpenCV INTER_AREA rule", from OpenCV's `modules/imgproc/src/resize.cpp`): the dispatch, the integer fast
  * shrink, the generic shrink, the fixed-point enlarging path, and the longest-side resize of the reference.
  */
-import { FRAME, memo, roundHalfEven, type Image8 } from './common.js';
+import { rint } from '../../text/numbers.js';
+import { FRAME, memo, type Image8 } from './common.js';
 
 const fround = Math.fround;
 
@@ -146,7 +147,7 @@ export function resizeLongestSide(src: Image8, target = FRAME): Image8 {
   return resizeInterArea(src, newH, newW);
 }
 
-/** Integer-factor shrink: 2x2 `(a+b+c+d+2)>>2`; else roundHalfEven(f32(sum) * f32(1/(kx*ky))). */
+/** Integer-factor shrink: 2x2 `(a+b+c+d+2)>>2`; else rint(f32(sum) * f32(1/(kx*ky))). */
 function areaFast(src: Image8, dh: number, dw: number, kx: number, ky: number, r: Region): Image8 {
   const { width: sw, channels: cn, data: S } = src;
   const out = new Uint8Array(dh * dw * cn);
@@ -183,7 +184,7 @@ function areaFast(src: Image8, dh: number, dw: number, kx: number, ky: number, r
       for (let c = 0; c < cn; c++) {
         let sum = 0;
         for (let i = 0; i < kx; i++) sum += colSum[base + i * cn + c]!;
-        const v = roundHalfEven(fround(sum * scale));
+        const v = rint(fround(sum * scale));
         out[o++] = v > 255 ? 255 : v;
       }
     }
@@ -304,7 +305,7 @@ function areaGeneric(src: Image8, dh: number, dw: number, r: Region): Image8 {
   const flush = (dy: number) => {
     const o = dy * rowLen;
     for (let i = i0; i < i1; i++) {
-      const v = roundHalfEven(sum[i]!);
+      const v = rint(sum[i]!);
       out[o + i] = v < 0 ? 0 : v > 255 ? 255 : v;
     }
   };
@@ -349,8 +350,8 @@ function upscaleAxis(ssize: number, dsize: number): { s: Int32Array; c0: Int32Ar
       }
     }
     s[d] = sx;
-    c0[d] = roundHalfEven(fround(1 - f) * 2048);
-    c1[d] = roundHalfEven(f * 2048);
+    c0[d] = rint(fround(1 - f) * 2048);
+    c1[d] = rint(f * 2048);
   }
   return { s, c0, c1, dmax };
 }

@@ -33,9 +33,3 @@ export function memo<T>(key: string, make: () => T): T {
   }
   return v;
 }
-
-/** Round half to even (numpy / C `rint` / OpenCV `cvRound`); `Math.round` rounds halves up and is NOT this. */
-export function roundHalfEven(x: number): number {
-  const r = Math.round(x);
-  return r - x === 0.5 && (r & 1) !== 0 ? r - 1 : r;
-}
