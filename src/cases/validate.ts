@@ -11,7 +11,7 @@ import { basename } from 'node:path';
 import type { NdArray } from '../types.js';
 import { formatShape } from '../io/ndarray.js';
 import { NpyFormatError, readNpz, readNpzInfo, type NpzMemberInfo } from '../io/npz.js';
-import { CASE_NAME_PATTERN, parseCaseName, type CaseName } from './names.js';
+import { CASE_NAME_PATTERN, parseCaseName, tryParseCaseName, type CaseName } from './names.js';
 import { CaseRuleError, checkCase, checkImgsArrays, checkSpacing, Collector, type CaseProblem, type CheckedCase, type ImgsFacts } from './rules.js';
 
 export type { CaseProblem } from './rules.js';
@@ -250,7 +250,7 @@ export async function validateCase(imgsPath: string, gtsPath?: string): Promise<
  * @throws CaseValidationError listing every error (file, key, expected, found) when the file is not a valid case.
  */
 export async function loadCaseImgs(path: string): Promise<CaseImgs> {
-  const cn = parseCaseNameSafe(path);
+  const cn = tryParseCaseName(path);
   let arrays: Record<string, NdArray>;
   try {
     arrays = await readNpz(path, ['imgs', 'boxes'], { optional: ['spacing'] });
@@ -284,7 +284,7 @@ export async function loadCaseGts(path: string, imgs?: CaseImgs): Promise<CaseGt
       fromReadError(c, e);
     }
   }
-  const dim = imgs?.dim ?? parseCaseNameSafe(path)?.dim;
+  const dim = imgs?.dim ?? tryParseCaseName(path)?.dim;
   if (arrays) {
     checkGtsArrays(
       c,
@@ -302,10 +302,3 @@ export async function loadCaseGts(path: string, imgs?: CaseImgs): Promise<CaseGt
   return out;
 }
 
-function parseCaseNameSafe(p: string): CaseName | undefined {
-  try {
-    return parseCaseName(p);
-  } catch {
-    return undefined;
-  }
-}

@@ -18,7 +18,6 @@ import { appendStepSummary } from './step-summary.js';
 import { intOption, numberOption } from './parse/numbers.js';
 
 export const EXIT_PASS = 0;
-export const EXIT_REGRESSION = 1;
 export const EXIT_USAGE = 2;
 
 interface GateCliOptions {
@@ -123,7 +122,7 @@ export async function gateCommand(runDir: string | undefined, o: GateCliOptions)
     if (o.markdown) writeOut(o.markdown, md, '--markdown');
     appendStepSummary(md);
     if (o.json) writeOut(o.json, JSON.stringify(verdict, null, 2) + '\n', '--json');
-    return verdict.exit_code;
+    return verdict.exit_code; // 1 on a regression (src/gate/compare.ts)
   } catch (e) {
     if (e instanceof GateDataError) {
       console.error(`bench gate: ${e.message}`);

@@ -54,11 +54,6 @@ export async function putBlob(redis: Redis, prefix: string, file: string, sha?: 
   return { sha256: hash, size };
 }
 
-/** True when Redis holds the complete blob. */
-export async function hasBlob(redis: Redis, prefix: string, sha: string): Promise<boolean> {
-  return (await redis.exists(metaKey(prefix, sha))) === 1;
-}
-
 /**
  * Download a blob to `dest` (via `dest.part`, verified by sha256, then renamed): one chunk in memory at a time.
  * @throws BlobMissingError when Redis does not hold it; Error when the content does not match its hash.

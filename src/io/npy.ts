@@ -65,9 +65,6 @@ const KIND_SIZE_TO_DTYPE: Record<string, DType> = {
 
 const SUPPORTED = 'bool, int8/16/32/64, uint8/16/32/64, float32/64';
 
-/** Minimum bytes that always contain the fixed part of a header (magic, version, length field). */
-export const NPY_PREAMBLE_BYTES = 12;
-
 /**
  * Returns the total header length (data offset) of a `.npy` stream from its first bytes, or `undefined` when fewer
  * than 10 (1.0) / 12 (2.0, 3.0) bytes are available.

@@ -263,15 +263,6 @@ export function tensorFloat32(t: Tensor): Float32Array {
   return Float32Array.from(t.float_data ?? []);
 }
 
-/** An int64 initializer's values as numbers (raw_data or int64_data). */
-export function tensorInt64(t: Tensor): number[] {
-  if (t.raw_data && t.raw_data.length) {
-    const dv = new DataView(t.raw_data.buffer, t.raw_data.byteOffset, t.raw_data.byteLength);
-    return Array.from({ length: t.raw_data.length / 8 }, (_, i) => Number(dv.getBigInt64(i * 8, true)));
-  }
-  return (t.int64_data ?? []).map((x) => toNum(x));
-}
-
 /** A tensor proto from typed values (raw_data, little-endian as on every platform node runs on). */
 export function makeTensor(
   name: string,
@@ -293,8 +284,3 @@ export function attrInt(node: Node, name: string, dflt: number): number {
   return a?.i !== undefined ? toNum(a.i) : dflt;
 }
 
-/** The default-domain opset version of a model. */
-export function opsetVersion(m: Model): number {
-  const o = m.opset_import.find((x) => !x.domain || x.domain === 'ai.onnx');
-  return o ? toNum(o.version) : 0;
-}

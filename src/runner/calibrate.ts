@@ -12,7 +12,6 @@ import type { OverheadCalibration } from './external.js';
 import type { VariantRunner } from './types.js';
 
 export type { OverheadCalibration } from './external.js';
-export { calibrateCommand } from './command.js';
 
 /**
  * Overhead calibration of a prepared runner through its optional `calibrate` method (docker: no-op containers,

@@ -146,7 +146,7 @@ function findExecutable(cmd: string, cwd: string | undefined, envPath: string | 
  * the same process-tree machinery as a case (spawn to exit).
  * @throws Error when the no-op command fails.
  */
-export async function calibrateCommand(variant = 'command', runs = 5, noopCommand: string[] = ['true'], live?: Map<number, string>): Promise<OverheadCalibration> {
+async function calibrateCommand(variant = 'command', runs = 5, noopCommand: string[] = ['true'], live?: Map<number, string>): Promise<OverheadCalibration> {
   const timesS: number[] = [];
   for (let i = 0; i < runs; i++) {
     const dir = await makeEmptyWorkDir(variant);

@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readNpz } from '../../src/io/npz.js';
-import { calibrateCommand, calibrateOverhead } from '../../src/runner/calibrate.js';
+import { calibrateOverhead } from '../../src/runner/calibrate.js';
 import { CommandRunner } from '../../src/runner/command.js';
 import { CaseRunError } from '../../src/runner/types.js';
 import { CommandVariantSchema } from '../../src/runner/variants.js';
@@ -130,7 +130,7 @@ describe('command variant (real subprocess, real npz)', () => {
   });
 
   it('calibrates the subprocess overhead (median of no-op runs)', async () => {
-    const c = await calibrateCommand('cmd', 3);
+    const c = await runner('cmd', 'ok').calibrate(3);
     expect(c.runs).toBe(3);
     expect(c.times_s).toHaveLength(3);
     expect(c.median_s).toBeGreaterThan(0);
