@@ -1,23 +1,6 @@
-import { existsSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { configDefaults, defineConfig } from 'vitest/config';
+import { HAVE_SHARED, NEED_SHARED, SHARED } from './test/shared.js';
 
-const ROOT = path.dirname(fileURLToPath(import.meta.url));
-/** The reference data (golden metrics, pipeline vectors, public cases) lives in ../shared beside the checkout. */
-const SHARED = path.resolve(ROOT, '..', 'shared');
-const HAVE_SHARED = existsSync(path.join(SHARED, 'golden')) && existsSync(path.join(SHARED, 'cases', 'public'));
-/** Test files that are built entirely on ../shared data (they read it when they load). */
-const NEED_SHARED = [
-  'test/gate/cli.test.ts',
-  'test/gate/compare.test.ts',
-  'test/gate/dropped.test.ts',
-  'test/runner/bad-input.test.ts',
-  'test/runner/imageops.test.ts',
-  'test/runner/oracle-e2e.test.ts',
-  'test/runner/points-encoding.test.ts',
-  'test/runner/real-model.test.ts',
-];
 if (!HAVE_SHARED) {
   process.stderr.write(
     `\n!!! ${SHARED} not found: the reference data is missing, so these test files are EXCLUDED:\n` +

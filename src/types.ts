@@ -44,14 +44,29 @@ export interface NdArray {
 export type Dim = 2 | 3;
 
 /** Metric semantics: `official` reproduces compute_metrics.py exactly; `strict` is the documented physical variant. */
-export type MetricMode = 'official' | 'strict';
+export type MetricMode = (typeof METRIC_MODES)[number];
+/** The metric modes, for option choices and schemas. */
+export const METRIC_MODES = ['official', 'strict'] as const;
 
 /**
  * How a 3D case file stores `spacing`. The challenge files store (x, y, z) next to (z, y, x) arrays and the official
  * scorer applies the vector verbatim to array axes (`as-stored`, the default). `xyz` / `zyx` declare the storage
  * order so strict mode can apply it to the right array axes.
  */
-export type SpacingOrder = 'as-stored' | 'xyz' | 'zyx';
+export type SpacingOrder = (typeof SPACING_ORDERS)[number];
+/** The spacing orders, for option choices and schemas. */
+export const SPACING_ORDERS = ['as-stored', 'xyz', 'zyx'] as const;
+
+/**
+ * The rule "official mode needs the as-stored spacing", one definition for `bench metrics`, `bench run` and the
+ * metrics API: the official scorer applies the stored spacing vector verbatim to the array axes, so declaring a
+ * storage order (xyz, zyx) only means something in strict mode.
+ * @returns the problem as a sentence, or undefined when the pair is allowed
+ */
+export function spacingOrderProblem(mode: MetricMode, spacingOrder: SpacingOrder): string | undefined {
+  if (mode !== 'official' || spacingOrder === 'as-stored') return undefined;
+  return `spacing order ${spacingOrder} applies to strict mode only: the official scorer applies the stored spacing verbatim (as-stored)`;
+}
 
 /** Status of one variant x case. */
 export type CaseStatus = 'ok' | 'failed';

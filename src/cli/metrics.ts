@@ -8,7 +8,7 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { Command, Option } from 'commander';
-import type { MetricMode, SpacingOrder } from '../types.js';
+import { METRIC_MODES, SPACING_ORDERS, spacingOrderProblem, type MetricMode, type SpacingOrder } from '../types.js';
 import { csvSidecarJson, metricsJson, officialCsv, perLabelCsv, type MetricsRunInfo } from '../metrics/output.js';
 import { autoWorkers } from '../metrics/pool.js';
 import { listCases, scoreFolder } from '../metrics/score.js';
@@ -37,10 +37,10 @@ export function register(program: Command): void {
     .option('--csv <file>', 'official CSV case,dsc,nsd (default: printed on stdout when no other output is given)')
     .option('--json <file>', 'everything: per-case and per-label figures, mode, spacing used, warnings, status')
     .option('--per-label <file>', 'per-label CSV (dsc, nsd, voxel counts, surfels, areas, mean distances, HD95)')
-    .addOption(new Option('--mode <mode>', 'official (compute_metrics.py semantics) or strict').choices(['official', 'strict']).default('official'))
+    .addOption(new Option('--mode <mode>', 'official (compute_metrics.py semantics) or strict').choices(METRIC_MODES).default('official'))
     .addOption(
       new Option('--spacing-order <order>', 'strict mode: how the files store spacing (xyz: challenge files, reversed onto (z,y,x) arrays)')
-        .choices(['as-stored', 'xyz', 'zyx'])
+        .choices(SPACING_ORDERS)
         .default('as-stored'),
     )
     .option('--tolerance-mm <mm>', 'NSD tolerance in mm', numberOption('--tolerance-mm', { min: 0 }), DEFAULT_TOLERANCE_MM)
@@ -51,9 +51,8 @@ export function register(program: Command): void {
     )
     .option('--quiet', 'no progress on stderr')
     .action(async (o: { gts: string; segs: string; csv?: string; json?: string; perLabel?: string; mode: MetricMode; spacingOrder: SpacingOrder; toleranceMm: number; workers: number; quiet?: boolean }) => {
-      if (o.mode === 'official' && o.spacingOrder !== 'as-stored') {
-        program.error(`--spacing-order ${o.spacingOrder} applies to --mode strict only (the official metric uses the stored spacing verbatim)`);
-      }
+      const orderProblem = spacingOrderProblem(o.mode, o.spacingOrder);
+      if (orderProblem) program.error(`--spacing-order ${o.spacingOrder}: ${orderProblem} (use --mode strict)`);
       for (const [opt, dir] of [['--gts', o.gts], ['--segs', o.segs]] as const) {
         if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new Error(`${opt} ${dir}: no such folder`);
       }

@@ -7,7 +7,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import { writeRanking } from '../rank/index.js';
-import { intOption, numberOption } from './parse/numbers.js';
+import { intOption, numberOption, toNumber } from './parse/numbers.js';
 import { rankingMarkdown } from '../rank/tables.js';
 import { RANK_METRICS, type RankMetric } from '../rank/participants.js';
 
@@ -16,7 +16,7 @@ export function parseWeights(value: string): Partial<Record<RankMetric, number>>
   const out: Partial<Record<RankMetric, number>> = {};
   for (const part of value.split(',').map((s) => s.trim()).filter(Boolean)) {
     const [k, v] = part.split('=');
-    const w = Number(v);
+    const w = v === undefined ? NaN : toNumber(v);
     if (!RANK_METRICS.includes(k as RankMetric) || v === undefined || !Number.isFinite(w) || w < 0) {
       throw new InvalidArgumentError(`expected metric=weight pairs with metrics ${RANK_METRICS.join(', ')} and weights >= 0 (e.g. dsc=1,nsd=1,time=0); found "${part}"`);
     }

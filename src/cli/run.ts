@@ -7,7 +7,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { defaultOutDir, listCases, runBenchmark } from '../run/orchestrate.js';
 import { DEFAULT_VARIANTS_FILE, loadVariants, REPO_ROOT, selectVariants, type Variant } from '../runner/variants.js';
-import type { MetricMode, SpacingOrder } from '../types.js';
+import { METRIC_MODES, SPACING_ORDERS, spacingOrderProblem, type MetricMode, type SpacingOrder } from '../types.js';
 import { buildModel, renderReport, terminalTables } from '../reports/index.js';
 import { reportMarkdown } from '../reports/markdown.js';
 import { onShutdown } from '../run/shutdown.js';
@@ -133,12 +133,11 @@ export function register(program: Command): void {
         });
       }
       const mode = opts.mode;
-      if (mode !== 'official' && mode !== 'strict') throw new Error(`--mode expects official or strict, got "${opts.mode}"`);
+      if (!METRIC_MODES.includes(mode)) throw new Error(`--mode expects ${METRIC_MODES.join(' or ')}, got "${opts.mode}"`);
       const spacingOrder = opts.spacingOrder;
-      if (!['as-stored', 'xyz', 'zyx'].includes(spacingOrder)) throw new Error(`--spacing-order expects as-stored, xyz or zyx, got "${opts.spacingOrder}"`);
-      if (mode === 'official' && spacingOrder !== 'as-stored') {
-        throw new Error(`--spacing-order ${spacingOrder} needs --mode strict: the official scorer applies the stored spacing verbatim (as-stored)`);
-      }
+      if (!SPACING_ORDERS.includes(spacingOrder)) throw new Error(`--spacing-order expects ${SPACING_ORDERS.join(', ')}, got "${opts.spacingOrder}"`);
+      const orderProblem = spacingOrderProblem(mode, spacingOrder);
+      if (orderProblem) throw new Error(`--spacing-order ${spacingOrder}: ${orderProblem} (use --mode strict)`);
       if (opts.order !== 'interleaved' && opts.order !== 'grouped') throw new Error(`--order expects interleaved or grouped, got "${String(opts.order)}"`);
       if (opts.repeat < 1) throw new Error('--repeat must be at least 1');
       const all = loadVariants(opts.variantsFile);

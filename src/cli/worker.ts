@@ -5,18 +5,8 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import { DEFAULT_VARIANTS_FILE } from '../runner/variants.js';
+import { intOption } from './parse/numbers.js';
 
-function positiveInt(name: string) {
-  return (s: string) => {
-    const n = Number(s);
-    if (!Number.isInteger(n) || n < 1) throw new Error(`${name} expects a positive integer, got "${s}"`);
-    return n;
-  };
-}
-
-/**
- *
- */
 /** Register `bench worker` on the `bench` program (src/cli/main.ts). */
 export function register(program: Command): void {
   program
@@ -25,12 +15,12 @@ export function register(program: Command): void {
     .option('--queue [url]', 'Redis address redis://[user:password@]HOST:PORT[/DB] or rediss://... (default $MEDSEG_REDIS_URL)')
     .option('--queue-name <name>', 'BullMQ queue name (the coordinator\'s --queue-name)', 'medseg-bench')
     .option('--name <id>', 'worker name recorded in every row (default <hostname>-<pid>)')
-    .option('--concurrency <n>', 'jobs at once (1 on a timing host: two cases timed at once disturb each other)', positiveInt('--concurrency'), 1)
+    .option('--concurrency <n>', 'jobs at once (1 on a timing host: two cases timed at once disturb each other)', intOption('--concurrency', 1), 1)
     .option('--cache-dir <dir>', 'where received case and model files (by sha256) and work files go (default ~/.cache/medseg-bench)')
     .option('--variants-file <file...>', 'the variant definitions this worker runs (a job names variants, never commands or images)', [DEFAULT_VARIANTS_FILE])
     .option('--variants <list>', 'only these variants of the file(s), comma-separated')
-    .option('--lock-duration <ms>', 'job lock duration in ms (renewed every half while a job runs)', positiveInt('--lock-duration'), 30000)
-    .option('--stalled-interval <ms>', 'ms between checks for jobs of vanished workers', positiveInt('--stalled-interval'), 30000)
+    .option('--lock-duration <ms>', 'job lock duration in ms (renewed every half while a job runs)', intOption('--lock-duration', 1), 30000)
+    .option('--stalled-interval <ms>', 'ms between checks for jobs of vanished workers', intOption('--stalled-interval', 1), 30000)
     .action(async (opts) => {
       const { runWorker, WorkerStartError } = await import('../distributed/worker.js');
       try {

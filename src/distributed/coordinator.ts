@@ -20,6 +20,7 @@ import { deleteBlob, getBlob, putBlob } from './blobs.js';
 import { CASE_JOB, caseHash, decodeRow, jobId, sha256File, variantHash, variantModels, type CaseJob, type CaseJobResult, type FileRef } from './jobs.js';
 import { runKey } from './keys.js';
 import { checkRedisUrl, connect, DEFAULT_QUEUE_NAME, redact } from './redis.js';
+import type { MetricMode, SpacingOrder } from '../types.js';
 
 export interface DistributedOptions {
   url?: string;
@@ -32,8 +33,8 @@ export interface DistributedOptions {
   variants: Variant[];
   repeat: number;
   warmup: number;
-  mode: 'official' | 'strict';
-  spacingOrder: 'as-stored' | 'xyz' | 'zyx';
+  mode: MetricMode;
+  spacingOrder: SpacingOrder;
   threads?: number;
   embeddingCache: boolean;
   /** tries per job for transient failures (worker died, engine unreachable), exponential backoff from backoffMs */

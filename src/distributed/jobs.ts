@@ -13,6 +13,7 @@ import { createReadStream, existsSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import type { Variant } from '../runner/variants.js';
+import { METRIC_MODES, SPACING_ORDERS } from '../types.js';
 
 /** The only job kind a worker accepts (`job.name`). */
 export const CASE_JOB = 'case';
@@ -45,8 +46,8 @@ export const CaseJobSchema = z.strictObject({
   variants: z.array(z.strictObject({ name: z.string(), hash: z.string() })).min(1),
   repeat: z.number().int().positive(),
   warmup: z.number().int().nonnegative(),
-  mode: z.enum(['official', 'strict']),
-  spacingOrder: z.enum(['as-stored', 'xyz', 'zyx']),
+  mode: z.enum(METRIC_MODES),
+  spacingOrder: z.enum(SPACING_ORDERS),
   threads: z.number().int().positive().optional(),
   embeddingCache: z.boolean(),
   /** shared: workers read the case paths and write segs under `incoming`; transfer: files by sha256 through Redis */

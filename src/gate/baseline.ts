@@ -11,6 +11,7 @@ import { z } from 'zod';
 import { modalityTable, type AverageKind, type Cell } from '../results/aggregate.js';
 import type { CaseRow, RunData } from '../results/store.js';
 import { fileErrorText, writeFileAtomicSync } from '../io/durable.js';
+import { METRIC_MODES, SPACING_ORDERS } from '../types.js';
 
 /** Identifies the file format; bump `BASELINE_VERSION` on an incompatible change. */
 export const BASELINE_FORMAT = 'medseg-bench-baseline';
@@ -66,9 +67,9 @@ export const BaselineSchema = z.object({
     timing: z.record(z.string(), z.unknown()).nullable(),
   }),
   metrics: z.object({
-    mode: z.enum(['official', 'strict']),
+    mode: z.enum(METRIC_MODES),
     tolerance_mm: z.number(),
-    spacing_order: z.enum(['as-stored', 'xyz', 'zyx']),
+    spacing_order: z.enum(SPACING_ORDERS),
   }),
   average_kind: z.enum(['modality', 'case']),
   time_reference: z.string(),

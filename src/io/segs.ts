@@ -4,12 +4,33 @@
  * `np.uint8` masks, `np.uint16` when there are more than 255 objects). Deflate-compressed like
  * `np.savez_compressed`.
  */
-import type { DType, NdArray } from '../types.js';
-import { formatShape, numel } from './ndarray.js';
+import type { NdArray } from '../types.js';
+import { formatShape, makeNdArray, numel } from './ndarray.js';
 import { writeNpz } from './npz.js';
 
 /** Integer label containers accepted by {@link segsArray}. */
 export type LabelData = Uint8Array | Uint16Array | Uint32Array | Int8Array | Int16Array | Int32Array | Float64Array | readonly number[];
+
+/**
+ * The dtype of a `segs` array whose largest label is `maxLabel`: uint8 up to 255, else uint16 (as the challenge's
+ * inference scripts: `np.uint8` masks, `np.uint16` beyond 255 objects). The one definition of the rule: the
+ * in-process pipeline allocates its label map with it ({@link emptySegs}) and {@link segsArray} / {@link writeSegs}
+ * store with it.
+ * @throws Error when `maxLabel` exceeds 65535 (the uint16 range: at most 65535 objects).
+ */
+export function segsDType(maxLabel: number): 'uint8' | 'uint16' {
+  if (maxLabel > 65535) throw new Error(`segs: label ${maxLabel} exceeds the uint16 range (at most 65535 objects)`);
+  return maxLabel > 255 ? 'uint16' : 'uint8';
+}
+
+/**
+ * A zero-filled `segs` array of `shape` for labels up to `maxLabel` (e.g. the number of boxes), dtype by
+ * {@link segsDType}.
+ * @throws Error as {@link segsDType}.
+ */
+export function emptySegs(shape: readonly number[], maxLabel: number): NdArray {
+  return makeNdArray(segsDType(maxLabel), shape);
+}
 
 /**
  * Wraps a label map (C order, `shape` = imgs spatial shape: (H,W) for 2D, (D,H,W) for 3D) as the `segs` NdArray,
@@ -29,8 +50,7 @@ export function segsArray(labels: LabelData, shape: readonly number[]): NdArray 
     if (v < 0 || !Number.isInteger(v)) throw new Error(`segs: label ${v} at flat index ${i} is not a non-negative integer`);
     if (v > max) max = v;
   }
-  if (max > 65535) throw new Error(`segs: label ${max} exceeds the uint16 range (at most 65535 objects)`);
-  const dtype: DType = max > 255 ? 'uint16' : 'uint8';
+  const dtype = segsDType(max);
   if (dtype === 'uint8' && labels instanceof Uint8Array) return { dtype, shape: [...shape], data: labels };
   if (dtype === 'uint16' && labels instanceof Uint16Array) return { dtype, shape: [...shape], data: labels };
   const data = dtype === 'uint8' ? new Uint8Array(n) : new Uint16Array(n);

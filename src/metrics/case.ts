@@ -9,7 +9,7 @@
  *   in array-axis order according to `spacingOrder` (`xyz`: the file stores (x, y, z) next to (z, y, x) arrays, as
  *   the challenge files do, so it is reversed; `zyx` / `as-stored`: used verbatim).
  */
-import type { Dim, MetricMode, NdArray, SpacingOrder } from '../types.js';
+import { spacingOrderProblem, type Dim, type MetricMode, type NdArray, type SpacingOrder } from '../types.js';
 import { surfelAreaTable } from './area.js';
 import { countLabels, maxLabel, MAX_LABEL_ID, officialLabelRange, toLabelData, type LabelCounts } from './labels.js';
 import { npMean } from './numeric.js';
@@ -108,9 +108,8 @@ export function computeCaseMetrics(gts: NdArray, segs: NdArray, opts: CaseMetric
   const dim = opts.dim;
   const warnings: string[] = [];
   if (mode !== 'official' && mode !== 'strict') throw new Error(`${where}: unknown metrics mode '${String(mode)}'; expected official or strict`);
-  if (mode === 'official' && spacingOrder !== 'as-stored') {
-    throw new Error(`${where}: spacingOrder '${spacingOrder}' applies to strict mode only; the official metric uses the stored spacing verbatim`);
-  }
+  const orderProblem = spacingOrderProblem(mode, spacingOrder);
+  if (orderProblem) throw new Error(`${where}: ${orderProblem}`);
   if (!(tol >= 0)) throw new Error(`${where}: tolerance_mm must be a non-negative number, got ${tol}`);
   if (gts.shape.length !== 2 && gts.shape.length !== 3) {
     throw new Error(`${where}: key 'gts' has shape (${gts.shape.join(', ')}); expected a 2D (H, W) or 3D (D, H, W) array`);

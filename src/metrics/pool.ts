@@ -7,7 +7,7 @@ import { existsSync, promises as fsp } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { caseDim, readCaseFiles, scoreCase, scoreCaseFiles, type CaseFiles, type CaseScore, type ScoreFolderOptions, type ScoreOptions } from './score.js';
+import { readCaseFiles, scorerDim, scoreCase, scoreCaseFiles, type CaseFiles, type CaseScore, type ScoreFolderOptions, type ScoreOptions } from './score.js';
 
 /** One case to score. */
 export interface ScoreJob {
@@ -245,7 +245,7 @@ async function scoreInThread(
   const reader = threads && order.length >= 2 && (readAhead ?? restBytes >= READ_AHEAD_MIN_BYTES) ? new CaseReader(entry) : null;
   const read = (i: number): Promise<CaseFiles> => {
     const job = jobs[i]!;
-    const dim = caseDim(job.gtsPath, sopts);
+    const dim = scorerDim(job.gtsPath, sopts);
     return reader ? reader.read(job, dim) : readCaseFiles(job.gtsPath, job.segsPath, dim);
   };
   try {

@@ -89,7 +89,7 @@ export async function readCaseFiles(gtsPath: string, segsPath: string, dim: Dim)
 }
 
 /** The case's dimensionality under `opts` (`opts.dim`, else from the file name as the official driver). */
-export function caseDim(gtsPath: string, opts: ScoreOptions): Dim {
+export function scorerDim(gtsPath: string, opts: ScoreOptions): Dim {
   return opts.dim ?? dimFromCaseName(basename(gtsPath));
 }
 
@@ -100,7 +100,7 @@ export function caseDim(gtsPath: string, opts: ScoreOptions): Dim {
  * @param segsPath `segs/<case>.npz` (key `segs`).
  */
 export async function scoreCase(gtsPath: string, segsPath: string, opts: ScoreOptions = {}): Promise<CaseScore> {
-  return scoreCaseFiles(await readCaseFiles(gtsPath, segsPath, caseDim(gtsPath, opts)), opts);
+  return scoreCaseFiles(await readCaseFiles(gtsPath, segsPath, scorerDim(gtsPath, opts)), opts);
 }
 
 /** Scores one case from files read by {@link readCaseFiles} (as {@link scoreCase}; never throws). */
@@ -110,7 +110,7 @@ export function scoreCaseFiles(files: CaseFiles, opts: ScoreOptions = {}): CaseS
   const mode = opts.mode ?? 'official';
   const spacingOrder = opts.spacingOrder ?? 'as-stored';
   const toleranceMm = opts.tolerance_mm ?? DEFAULT_TOLERANCE_MM;
-  const dim = caseDim(gtsPath, opts);
+  const dim = scorerDim(gtsPath, opts);
   const base = { case: name, mode, spacingOrder, toleranceMm, dim, nsdComputed: false, metrics: null, shape: null as number[] | null, threadId };
   const failed = (failure: CaseScore['failure'], error: string, computeS = 0): CaseScore => ({
     ...base,

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { readNpz } from '../io/index.js';
 import type { NdArray } from '../types.js';
 import { labelSlice, type OverlayPlane } from './draw.js';
+import { caseDim } from '../cases/names.js';
 
 /** One case as drawn. */
 export interface OverlayCase {
@@ -30,8 +31,8 @@ export async function loadOverlayCase(casesDir: string, name: string): Promise<O
   if (!existsSync(imgsPath)) throw new Error(`${imgsPath}: imgs file not found (run.json cases_dir ${casesDir})`);
   const a = await readNpz(imgsPath, ['imgs', 'boxes']);
   if (!a.imgs || !a.boxes) throw new Error(`${imgsPath}: expected keys imgs and boxes, found ${Object.keys(a).join(', ')}`);
-  const dim = name.startsWith('3DBox_') ? 3 : 2;
   const bw = a.boxes.shape[1] ?? 0;
+  const dim = caseDim(name, bw) ?? 2;
   const flat = Array.from(a.boxes.data as ArrayLike<number | bigint>, Number);
   const boxes = Array.from({ length: a.boxes.shape[0] ?? 0 }, (_, i) => flat.slice(i * bw, (i + 1) * bw));
   const gtsPath = path.join(casesDir, 'gts', `${name}.npz`);

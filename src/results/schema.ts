@@ -4,6 +4,7 @@
  * a mean. Objects are loose (keys added by newer versions are kept); the keys readers use are checked.
  */
 import { z } from 'zod';
+import { METRIC_MODES, SPACING_ORDERS } from '../types.js';
 
 const finiteOrNull = z.number().nullable();
 
@@ -38,9 +39,9 @@ export const RunMetaSchema = z.looseObject({
   versions: z.record(z.string(), z.string()),
   threads: z.looseObject({ intra_op: z.number().int().positive() }),
   metrics: z.looseObject({
-    mode: z.enum(['official', 'strict']),
+    mode: z.enum(METRIC_MODES),
     tolerance_mm: z.number().positive(),
-    spacing_order: z.enum(['as-stored', 'xyz', 'zyx']),
+    spacing_order: z.enum(SPACING_ORDERS),
   }),
   timing: z.looseObject({
     repeat: z.number().int().positive(),

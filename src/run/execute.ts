@@ -21,6 +21,7 @@ import { median, summariseTimes } from '../stats/summary.js';
 import { CONTENTION_THRESHOLD, loadFacts, loadSnapshot, underContention } from './load.js';
 import type { TimingWarning } from '../stats/warnings.js';
 import type { CaseEntry } from './orchestrate.js';
+import { processPeakRssMb } from '../runner/proctree.js';
 
 /** What `bench run` knows of a case before running it: imgs shape text, box count, and the problem that fails it. */
 export interface CaseFacts {
@@ -36,11 +37,6 @@ export interface CaseFacts {
 
 /** Seconds rounded to the microsecond (the timer's useful resolution). */
 export const us = (s: number) => Math.round(s * 1e6) / 1e6;
-
-/** Peak resident memory of this process so far, MiB. */
-function processPeakRssMb(): number {
-  return process.resourceUsage().maxRSS / 1024;
-}
 
 function failedRow(base: Omit<CaseRow, 'status' | 'dsc' | 'nsd' | 'error'>, error: string): CaseRow {
   const { worker, host, ...rest } = base;

@@ -151,11 +151,6 @@ export async function caseLogPaths(logDir: string, variant: string, caseName: st
   return { stdout: path.join(dir, `${caseName}.stdout.log`), stderr: path.join(dir, `${caseName}.stderr.log`) };
 }
 
-/** Seconds since `t0` (a `process.hrtime.bigint()` value). */
-export function secondsSince(t0: bigint): number {
-  return Number(process.hrtime.bigint() - t0) / 1e9;
-}
-
 /** Overhead calibration of an external kind: the time of a no-op predictor run under the harness's protocol. */
 export interface OverheadCalibration {
   kind: 'docker' | 'command';

@@ -20,6 +20,7 @@ import { predictCase, type Box4, type SegModel } from './pipeline.js';
 import { CaseRunError, type CaseRunContext, type CaseRunOutcome, type VariantRunner } from './types.js';
 import type { OnnxVariant } from './variants.js';
 import { checkThreads } from './threads.js';
+import { processPeakRssMb } from './proctree.js';
 
 /** Options of an in-process runner that override the variant definition. */
 export interface OnnxRunnerOptions {
@@ -50,11 +51,6 @@ export function sessionConfigToExtra(cfg: Record<string, string>): Record<string
     node[parts[parts.length - 1]!] = value;
   }
   return extra;
-}
-
-/** Peak resident set size of this process so far, MiB. */
-export function peakRssMb(): number {
-  return process.resourceUsage().maxRSS / 1024;
 }
 
 /** sha256 hex of a buffer. */
@@ -269,7 +265,7 @@ export class OnnxVariantRunner implements VariantRunner {
         timeS,
         encoderCalls: r.encoderCalls,
         decoderCalls: r.decoderCalls,
-        peakRssMb: peakRssMb(),
+        peakRssMb: processPeakRssMb(),
         modelTimeS: model.modelTimeS,
         details: {
           dim: r.dim,
@@ -295,7 +291,7 @@ export class OnnxVariantRunner implements VariantRunner {
       throw new CaseRunError(`${phase === 'write' ? `${outPath}: cannot write segs: ` : ''}${msg}`, {
         timeS: (performance.now() - t0) / 1000,
         modelTimeS: model.modelTimeS,
-        peakRssMb: peakRssMb(),
+        peakRssMb: processPeakRssMb(),
       });
     }
   }

@@ -4,7 +4,7 @@
  * ({@link SegModel}) so the same code drives ONNX sessions, the oracle models and tests.
  *
  * Documented deviations (all leave masks of valid cases identical to the reference):
- * - `segs` is uint16 when a case has more than 255 boxes (uint32 above 65535); the reference's uint8 wraps.
+ * - `segs` is uint16 when a case has more than 255 boxes (src/io/segs.ts segsDType); the reference's uint8 wraps.
  * - 3D: with more than 255 boxes the previous-slice mask used for the propagation prompt holds min(i, 255).
  * - 3D embedding cache (option, on by default in the runner): each slice is encoded once per case and its embedding
  *   reused by every box that visits it; with it off the encoder is called once per slice visit, as the reference.
@@ -14,6 +14,7 @@
  */
 import type { NdArray } from '../types.js';
 import type { CheckedCase } from '../cases/rules.js';
+import { emptySegs } from '../io/segs.js';
 import {
   bbox256FromMask,
   box256,
@@ -83,13 +84,6 @@ export interface PipelineResult {
   trace?: TraceBox[];
 }
 
-function segsArray(shape: number[], nBoxes: number): NdArray {
-  const n = shape.reduce((a, b) => a * b, 1);
-  if (nBoxes <= 255) return { dtype: 'uint8', shape, data: new Uint8Array(n) };
-  if (nBoxes <= 65535) return { dtype: 'uint16', shape, data: new Uint16Array(n) };
-  return { dtype: 'uint32', shape, data: new Uint32Array(n) };
-}
-
 const now = () => performance.now() / 1000;
 
 /**
@@ -107,8 +101,8 @@ export async function predict2D<E>(c: CheckedCase, model: SegModel<E>, opts: Pip
   const x = normalizePad(resizeLongestSide(img));
   let preS = now() - t;
   const emb = await model.encode(x);
-  const segs = segsArray([H, W], rows.length);
-  const out = segs.data as Uint8Array | Uint16Array | Uint32Array;
+  const segs = emptySegs([H, W], rows.length);
+  const out = segs.data as Uint8Array | Uint16Array;
   const trace: TraceBox[] | undefined = opts.trace ? [] : undefined;
   let postS = 0;
   for (let i = 1; i <= rows.length; i++) {
@@ -157,8 +151,8 @@ export async function predict3D<E>(c: CheckedCase, model: SegModel<E>, opts: Pip
   const data = c.imgs.data;
   const [newH, newW] = longestSideSize(H, W);
   const plane = H * W;
-  const segs = segsArray([D, H, W], rows.length);
-  const out = segs.data as Uint8Array | Uint16Array | Uint32Array;
+  const segs = emptySegs([D, H, W], rows.length);
+  const out = segs.data as Uint8Array | Uint16Array;
   const useCache = opts.embeddingCache ?? true;
   const embBytes = opts.embeddingBytes ?? 256 * 64 * 64 * 4;
   const cache = new EmbeddingCache<E>(useCache ? Math.floor((opts.embeddingCacheMaxBytes ?? 2 ** 30) / embBytes) : 0);

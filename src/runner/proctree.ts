@@ -59,6 +59,14 @@ function rssBytes(pid: number): number {
   }
 }
 
+/**
+ * Peak resident set size of this process so far, MiB (`getrusage` maxRSS, the kernel's high-water mark). The one
+ * definition: the onnx runner reports it per case and `bench run` records it for in-process variants.
+ */
+export function processPeakRssMb(): number {
+  return process.resourceUsage().maxRSS / 1024;
+}
+
 /** The kernel's own high-water mark of one process (`VmHWM` in `/proc/<pid>/status`), bytes; 0 when unknown. */
 function hwmBytes(pid: number): number {
   try {

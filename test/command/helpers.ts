@@ -6,11 +6,12 @@ import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { readNpz, toRows } from '../../src/io/npz.js';
 import type { CaseRunOutcome, VariantRunner } from '../../src/runner/types.js';
+import { REPO, SHARED } from '../shared.js';
 
-export const REPO = path.resolve(import.meta.dirname, '..', '..');
+export { REPO } from '../shared.js';
 
 /** Case folder: the checkout's cases/demo when present, else ../shared/cases/public. */
-export const CASES_DIR = [path.join(REPO, 'cases', 'demo'), path.resolve(REPO, '..', 'shared', 'cases', 'public')].find((d) =>
+export const CASES_DIR = [path.join(REPO, 'cases', 'demo'), path.join(SHARED, 'cases', 'public')].find((d) =>
   existsSync(path.join(d, 'imgs')),
 )!;
 

@@ -15,7 +15,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { RunStore, type CaseRow, type RunMeta } from '../../src/results/store.js';
 
-export const SHARED = path.resolve(import.meta.dirname, '..', '..', '..', 'shared');
+export { SHARED } from '../shared.js';
+import { SHARED } from '../shared.js';
 
 interface E2eCase {
   case: string;

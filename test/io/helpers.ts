@@ -1,15 +1,9 @@
 /** Shared helpers of the io/cases tests: repository paths, ../shared location, numpy via python3. */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { NdArray } from '../../src/types.js';
 
-export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-/** The read-only shared data folder (CI has it beside the checkout; override with MEDSEG_SHARED). */
-export const SHARED = process.env.MEDSEG_SHARED ?? resolve(REPO, '..', 'shared');
-export const HAVE_SHARED = existsSync(resolve(SHARED, 'cases', 'public', 'imgs'));
+export { HAVE_SHARED, REPO, SHARED } from '../shared.js';
 
 /** sha256 of the C-order little-endian bytes of an NdArray (what scripts/npz_manifest.py hashes). */
 export function sha256Of(a: NdArray): string {

@@ -1,10 +1,10 @@
 /** Shared helpers of the metrics tests: the golden set of ../shared/golden/metrics and tolerant comparisons. */
-import { existsSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { SHARED } from '../shared.js';
 
-export const SHARED = resolve(import.meta.dirname, '..', '..', '..', 'shared');
+export { HAVE_SHARED, SHARED } from '../shared.js';
 export const GOLDEN_DIR = join(SHARED, 'golden', 'metrics');
-export const HAVE_SHARED = existsSync(join(GOLDEN_DIR, 'golden.json'));
 
 /** golden.json numbers: NaN / Infinity are strings there. */
 export function num(v: unknown): number {

@@ -185,6 +185,6 @@ describe.skipIf(!HAVE_SHARED)('bench metrics CLI (dist, worker threads)', () => 
     expect(typeof gap.dsc).toBe('number');
     const bad = bench(['--gts', join(dir, 'gts'), '--segs', join(dir, 'segs'), '--spacing-order', 'xyz']);
     expect(bad.status).toBe(2);
-    expect(bad.stderr).toMatch(/strict only/);
+    expect(bad.stderr).toMatch(/applies to strict mode only/);
   });
 });

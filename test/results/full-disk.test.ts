@@ -14,7 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readRun, RunStore, type CaseRow } from '../../src/results/store.js';
-import { runBenchmark, type RunEvent } from '../../src/run/orchestrate.js';
+import { runBenchmark, type RunEvent, type RunOptions } from '../../src/run/orchestrate.js';
 import { loadVariants } from '../../src/runner/variants.js';
 import { appendDurable, writeFileAtomic, writeFileAtomicSync } from '../../src/io/durable.js';
 import { writeBaseline } from '../../src/gate/baseline.js';
@@ -131,7 +131,7 @@ describe('a truncated last row of cases.csv', () => {
     }
     const out = path.join(mkdtempSync(path.join(os.tmpdir(), 'medseg-trunc-out-')), 'run');
     const oracle = loadVariants().find((v) => v.name === 'oracle')!;
-    const opts = { casesDir: cases, outDir: out, variants: [oracle], repeat: 1, warmup: 0, mode: 'official', spacingOrder: 'as-stored', threads: 1, embeddingCache: true, command: ['test'] } as const;
+    const opts: Omit<RunOptions, 'resume'> = { casesDir: cases, outDir: out, variants: [oracle], repeat: 1, warmup: 0, mode: 'official', spacingOrder: 'as-stored', threads: 1, embeddingCache: true, command: ['test'] };
     await runBenchmark({ ...opts, resume: false });
     const csv = path.join(out, 'cases.csv');
     const full = readFileSync(csv, 'utf8');

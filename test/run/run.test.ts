@@ -11,6 +11,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { readNpz } from '../../src/io/npz.js';
 import { scoreCase } from '../../src/metrics/score.js';
 import { CASE_COLUMNS, LABEL_COLUMNS, readRun } from '../../src/results/store.js';
+import { SHARED } from '../shared.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const BENCH = path.join(ROOT, 'bin', 'bench.js');
@@ -83,7 +84,7 @@ describe('bench run: oracle + aug-int8 on demo cases', () => {
   });
 
   it('the oracle segs equal the golden end-to-end segs where ../shared is present', async () => {
-    const golden = path.resolve(ROOT, '..', 'shared', 'golden', 'pipeline', 'e2e', 'segs');
+    const golden = path.join(SHARED, 'golden', 'pipeline', 'e2e', 'segs');
     if (!existsSync(golden)) {
       console.warn('!!! ../shared/golden/pipeline missing: oracle-vs-golden comparison SKIPPED');
       return;

@@ -4,8 +4,9 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { NdArray } from '../../src/types.js';
 
-export const REPO = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', '..');
-export const SHARED = path.resolve(REPO, '..', 'shared');
+import { SHARED } from '../shared.js';
+
+export { REPO, SHARED } from '../shared.js';
 export const GOLDEN = path.join(SHARED, 'golden', 'pipeline');
 export const PUBLIC_IMGS = path.join(SHARED, 'cases', 'public', 'imgs');
 export const PUBLIC_GTS = path.join(SHARED, 'cases', 'public', 'gts');

@@ -6,8 +6,11 @@
 import { InvalidArgumentError } from 'commander';
 import { checkThreads } from '../../runner/threads.js';
 
-/** Decimal text as a number; empty or blank text is not 0 (Number('') would be). */
-function toNumber(s: string): number {
+/**
+ * Decimal text as a number, the one text-to-number rule of the command line (options and values inside them such as
+ * `--weights dsc=1`): empty or blank text is NaN, not 0 (as Number('') would be).
+ */
+export function toNumber(s: string): number {
   return s.trim() === '' ? NaN : Number(s);
 }
 
