@@ -359,6 +359,14 @@ export function buildModel(run: string | RunData, opts: ReportOptions = {}): Rep
         '.',
     );
   }
+  const overlapping = [...new Map(rows.filter((r) => (r.box_overlap ?? 0) > 0).map((r) => [r.case, r.box_overlap!])).entries()];
+  if (overlapping.length) {
+    accuracyNotes.push(
+      `Overlapping boxes in ${overlapping.length} case${overlapping.length === 1 ? '' : 's'} (pixels/voxels inside more than one box: ` +
+        overlapping.map(([c, n]) => `${c} ${n}`).join(', ') +
+        `); ${meta.box_overlap_rule ?? 'the later box wins'}.`,
+    );
+  }
   const timeNotes: string[] = [
     'Size: imgs shape as stored (3D cases first, then 2D); Num. Objects: number of boxes. Bold: fastest ok variant per row.',
     'Mean and Median: over each variant\'s cases with status ok.',

@@ -3,7 +3,7 @@
  * (a cover-count array), on seeded random boxes (nested, touching, identical, three-way overlaps) and on every real
  * case of ../shared/cases/public; `bench cases validate` warns with the count and the assignment rule (later box wins,
  * ../shared/docs/PIPELINE.md 2D step 8 / 3D step 7); `bench run` writes the count in cases.csv `box_overlap` and the
- * rule in run.json `box_overlap_rule`, and reads them back.
+ * rule in run.json `box_overlap_rule`, reads them back, and the report notes them under the accuracy table.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -14,6 +14,7 @@ import { BOX_OVERLAP_RULE, boxOverlap } from '../../src/cases/overlap.js';
 import { validateCase } from '../../src/cases/validate.js';
 import { readNpz, toRows } from '../../src/io/npz.js';
 import { readRun } from '../../src/results/store.js';
+import { buildModel } from '../../src/reports/model.js';
 import { runBenchmark } from '../../src/run/orchestrate.js';
 import { loadVariants } from '../../src/runner/variants.js';
 import { HAVE_SHARED, python, SHARED } from '../io/helpers.js';
@@ -119,5 +120,7 @@ np.savez_compressed(os.path.join(d, 'gts', '3DBox_CT_0001.npz'), gts=v, spacing=
     expect(back.cases.map((x) => x.box_overlap)).toEqual([66, 0]);
     expect(back.meta.box_overlap_rule).toBe(BOX_OVERLAP_RULE);
     expect(readFileSync(path.join(out, 'cases.csv'), 'utf8').split('\n')[0]).toMatch(/,box_overlap$/);
+    // and the report says it under the accuracy table
+    expect(buildModel(out).accuracyNotes).toContain(`Overlapping boxes in 1 case (pixels/voxels inside more than one box: 2DBox_US_0001 66); ${BOX_OVERLAP_RULE}.`);
   }, 120_000);
 });
