@@ -5,7 +5,7 @@ import { checkOutputPath } from '../io/outpath.js';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { defaultOutDir, listCases, runBenchmark } from '../run/orchestrate.js';
+import { defaultOutDir, listCases, runBenchmark, type RunSettings } from '../run/orchestrate.js';
 import { DEFAULT_VARIANTS_FILE, loadVariants, REPO_ROOT, selectVariants, type Variant } from '../runner/variants.js';
 import { METRIC_MODES, SPACING_ORDERS, spacingOrderProblem, type MetricMode, type SpacingOrder } from '../types.js';
 import { buildModel, renderReport, terminalTables } from '../reports/index.js';
@@ -25,20 +25,12 @@ function defaultVariants(all: Variant[]): Variant[] {
 }
 
 /** Options of `bench run` as commander parses them (see the option list in {@link register}). */
-interface RunCliOptions {
+interface RunCliOptions extends RunSettings {
   cases: string;
   variants?: string;
   variantsFile: string;
   out?: string;
-  repeat: number;
-  warmup: number;
-  resume: boolean;
-  mode: MetricMode;
-  spacingOrder: SpacingOrder;
-  threads?: number;
-  embeddingCache: boolean;
-  filter?: string;
-  order: 'interleaved' | 'grouped';
+  order: NonNullable<RunSettings['order']>;
   allowFailures: boolean;
   report: boolean;
   quiet: boolean;

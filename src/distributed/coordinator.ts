@@ -13,16 +13,15 @@ import path from 'node:path';
 import { Queue, QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Variant } from '../runner/variants.js';
-import type { CaseEntry, RunState } from '../run/orchestrate.js';
+import type { CaseEntry, RunSettings, RunState } from '../run/orchestrate.js';
 import { runVariantOnCase } from '../run/execute.js';
 import { timingWarningText, type TimingWarning } from '../stats/warnings.js';
 import { deleteBlob, getBlob, putBlob } from './blobs.js';
 import { CASE_JOB, caseHash, decodeRow, jobId, sha256File, variantHash, variantModels, type CaseJob, type CaseJobResult, type FileRef } from './jobs.js';
 import { runKey } from './keys.js';
 import { checkRedisUrl, connect, DEFAULT_QUEUE_NAME, redact } from './redis.js';
-import type { MetricMode, SpacingOrder } from '../types.js';
 
-export interface DistributedOptions {
+export interface DistributedOptions extends Pick<RunSettings, 'repeat' | 'warmup' | 'mode' | 'spacingOrder' | 'threads' | 'embeddingCache'> {
   url?: string;
   queueName?: string;
   prefix?: string;
@@ -31,12 +30,6 @@ export interface DistributedOptions {
   /** `shared`: every worker sees the case folder and the results folder at the same paths; `transfer`: through Redis */
   data: 'shared' | 'transfer';
   variants: Variant[];
-  repeat: number;
-  warmup: number;
-  mode: MetricMode;
-  spacingOrder: SpacingOrder;
-  threads?: number;
-  embeddingCache: boolean;
   /** tries per job for transient failures (worker died, engine unreachable), exponential backoff from backoffMs */
   attempts?: number;
   backoffMs?: number;

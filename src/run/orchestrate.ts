@@ -38,26 +38,36 @@ export interface CaseEntry {
   nameProblem?: string;
 }
 
-export interface RunOptions {
-  casesDir: string;
-  variants: Variant[];
-  /** the variants file the variants came from (stored in run.json so that --resume finds them again) */
-  variantsFile?: string;
-  outDir: string;
+/**
+ * What a run measures and how: the settings `bench run` parses (src/cli/run.ts), {@link runBenchmark} takes and the
+ * distributed executor passes to its workers (src/distributed/coordinator.ts). One definition; those types extend it.
+ */
+export interface RunSettings {
+  /** timed runs per case (median, min, max reported) */
   repeat: number;
   /** untimed warm-up runs of the smallest case per variant (in-process variants only unless `warmupAllKinds`) */
   warmup: number;
-  /** apply `warmup` to command and docker variants too (the CLI sets it when --warmup is given explicitly) */
-  warmupAllKinds?: boolean;
   resume: boolean;
   mode: MetricMode;
   spacingOrder: SpacingOrder;
   /** onnxruntime intra-op threads; undefined: each variant's own setting, else os.availableParallelism() */
   threads?: number;
+  /** 3D: encode each slice once per case (off: once per box visit, as the reference) */
   embeddingCache: boolean;
+  /** case-name glob(s) or modality token(s), comma-separated */
   filter?: string;
   /** `interleaved` (default): all variants on each case in turn; `grouped`: all cases of one variant, then the next. */
   order?: 'interleaved' | 'grouped';
+}
+
+export interface RunOptions extends RunSettings {
+  casesDir: string;
+  variants: Variant[];
+  /** the variants file the variants came from (stored in run.json so that --resume finds them again) */
+  variantsFile?: string;
+  outDir: string;
+  /** apply `warmup` to command and docker variants too (the CLI sets it when --warmup is given explicitly) */
+  warmupAllKinds?: boolean;
   command: string[];
   /** called with progress events (the CLI draws a bar or logs lines) */
   onEvent?: (e: RunEvent) => void;
