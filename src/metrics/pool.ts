@@ -58,7 +58,7 @@ export async function runScoreJobs(jobs: readonly ScoreJob[], opts: ScoreFolderO
   const sopts = cloneableOptions(opts);
   const entry = workerEntry();
   const nWorkers = Math.min(Math.max(1, Math.floor(opts.workers ?? 1)), jobs.length);
-  if (nWorkers <= 1 || !entry) return scoreInThread(jobs, sopts, entry, opts.onCase, opts.readAhead);
+  if (nWorkers <= 1 || !entry) return scoreInThread(jobs, sopts, entry, opts);
   let next = 0;
   const runWorker = (): Promise<void> =>
     new Promise((resolve) => {
@@ -171,6 +171,15 @@ class CaseReader {
 export const DOMINANT_CASE_SHARE = 0.25;
 
 /**
+ * True when a second computing thread can run beside this one: the 1-minute load average leaves a core idle. On a
+ * busy machine the thread only adds its start-up and compile time (~0.35 s of CPU on the golden folder: 1.05 s CPU /
+ * 2.4 s wall in one thread vs 1.39 s / 3.0 s with the thread for the 200x512x512 case, paired runs under load 12).
+ */
+function idleCore(): boolean {
+  return os.loadavg()[0]! < os.availableParallelism() - 0.5;
+}
+
+/**
  * Compressed bytes of the cases' files (besides a dominant case) from which a reader thread reads ahead: below it,
  * reading in this thread costs less than starting the thread (~0.05 s of CPU; the 71 small golden cases, 0.6 MB:
  * 1.43 s CPU / 2.8 s wall without the reader vs 1.56 s / 3.2 s with it, paired runs under load 11).
@@ -220,7 +229,8 @@ function scoreOnThread(entry: string, job: ScoreJob, sopts: ScoreOptions): Promi
 /**
  * Scores the cases in this thread, in order. From 2 cases on (and when the worker entry is runnable), a reader
  * thread reads the next case's files while this thread computes when there are at least
- * {@link READ_AHEAD_MIN_BYTES} to read (or as `readAhead` says), and a case holding more than
+ * {@link READ_AHEAD_MIN_BYTES} to read (or as `readAhead` says), and, when a core is idle (or as `dominantThread`
+ * says), a case holding more than
  * {@link DOMINANT_CASE_SHARE} of the folder's bytes is scored on a thread of its own meanwhile. A one-case folder
  * starts no thread.
  */
@@ -228,12 +238,13 @@ async function scoreInThread(
   jobs: readonly ScoreJob[],
   sopts: ScoreOptions,
   entry: string | null,
-  onCase?: (s: CaseScore) => void,
-  readAhead?: boolean,
+  { onCase, readAhead, dominantThread }: ScoreFolderOptions,
 ): Promise<CaseScore[]> {
   const results = new Array<CaseScore>(jobs.length);
   const threads = entry !== null && jobs.length >= 2;
-  const { heavy, restBytes } = threads ? await caseSizes(jobs) : { heavy: -1, restBytes: 0 };
+  const sized = threads ? await caseSizes(jobs) : { heavy: -1, restBytes: 0 };
+  const heavy = sized.heavy >= 0 && (dominantThread ?? idleCore()) ? sized.heavy : -1;
+  const restBytes = sized.restBytes;
   const heavyDone =
     heavy >= 0
       ? scoreOnThread(entry!, jobs[heavy]!, sopts).then((score) => {

@@ -190,6 +190,11 @@ export interface ScoreFolderOptions extends ScoreOptions {
    * (besides a dominant case) hold at least READ_AHEAD_MIN_BYTES (./pool.ts).
    */
   readAhead?: boolean;
+  /**
+   * With 1 worker: score a case holding more than a quarter of the folder's bytes on a thread of its own. Default:
+   * when the load average leaves a core idle (./pool.ts).
+   */
+  dominantThread?: boolean;
 }
 
 /**
