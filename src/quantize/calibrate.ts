@@ -29,6 +29,8 @@ export interface CalibrationOptions {
   /** Called with every calibrated tensor of every call (tests dump them to check the statistics independently). */
   onTensor?: (role: Role, name: string, values: Float32Array) => void;
   onCase?: (name: string, i: number, n: number) => void;
+  /** The models to calibrate when they are not the variant's files (e.g. pre-optimized graphs); default: read `v[role]`. */
+  modelBytes?: Record<Role, Uint8Array>;
 }
 
 export interface CalibrationResult {
@@ -64,7 +66,7 @@ export async function calibrate(
   const sessions = {} as Record<Role, ort.InferenceSession>;
   for (const role of ['encoder', 'decoder'] as const) {
     for (const n of tensors[role]) stats[role].set(n, new TensorStats(o.histogram));
-    const bytes = withExtraOutputs(await fsp.readFile(v[role]), tensors[role], v[role]);
+    const bytes = withExtraOutputs(o.modelBytes?.[role] ?? (await fsp.readFile(v[role])), tensors[role], v[role]);
     sessions[role] = await ort.InferenceSession.create(bytes, {
       ...(o.threads ? { intraOpNumThreads: o.threads } : {}),
       interOpNumThreads: 1,

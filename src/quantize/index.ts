@@ -10,6 +10,7 @@ import { decodeModel, encodeModel } from '../onnx/proto.js';
 import { sha256Hex } from '../runner/onnx.js';
 import { DEFAULT_VARIANTS_FILE, loadVariants, REPO_ROOT, type OnnxVariant } from '../runner/variants.js';
 import { calibrate, type CalibrationCase, type Role } from './calibrate.js';
+import { preoptimize } from './preoptimize.js';
 import { applyDynamic, applyQdq, planQdq, type QdqOptions, type QdqSummary, type QuantizableOp } from './qdq.js';
 import type { QType } from './qparams.js';
 import { calibrationRange, type CalibrationMethod } from './stats.js';
@@ -36,6 +37,12 @@ export interface QuantizeOptions {
   opTypes: QuantizableOp[];
   excludeNodes: string[];
   dynamic: boolean;
+  /**
+   * Quantize the graph onnxruntime's extended fusions make of the FP32 model (src/quantize/preoptimize.ts; default
+   * true). With it, Gemm / MatMul outputs stay float (QGemm / MatMulIntegerToFloat, no output Q/DQ); without it, they
+   * are quantized (QLinearMatMul) as before.
+   */
+  preoptimize?: boolean;
   /** Output folder of the two model files (default models/<name>). */
   outDir?: string;
   variantsFile?: string;
@@ -102,8 +109,11 @@ export async function quantizeVariant(o: QuantizeOptions): Promise<QuantizeResul
   const outDir = path.resolve(o.outDir ?? path.join(base, 'models', o.name));
   const files = { encoder: path.join(outDir, 'encoder.onnx'), decoder: path.join(outDir, 'decoder.onnx') };
   for (const f of Object.values(files)) if (existsSync(f) && !o.force) throw new Error(`${f} exists; refusing to overwrite it (use --force or another --out)`);
-  const qo: QdqOptions = { opTypes: o.opTypes, activations: o.activations, perChannel: o.perChannel, symmetricWeights: o.symmetricWeights, excludeNodes: o.excludeNodes };
-  const models = Object.fromEntries(ROLES.map((r) => [r, decodeModel(readFileSync(src[r]), src[r])])) as Record<Role, ReturnType<typeof decodeModel>>;
+  const pre = o.preoptimize ?? true;
+  const qo: QdqOptions = { opTypes: o.opTypes, activations: o.activations, perChannel: o.perChannel, symmetricWeights: o.symmetricWeights, excludeNodes: o.excludeNodes, quantizeMatMulOutput: !pre };
+  const fp32 = {} as Record<Role, Uint8Array>;
+  for (const r of ROLES) fp32[r] = pre ? await preoptimize(readFileSync(src[r]), src[r]) : new Uint8Array(readFileSync(src[r]));
+  const models = Object.fromEntries(ROLES.map((r) => [r, decodeModel(fp32[r], src[r])])) as Record<Role, ReturnType<typeof decodeModel>>;
   const fp32Bytes = Object.fromEntries(ROLES.map((r) => [r, readFileSync(src[r]).length])) as Record<Role, number>;
   const summary = {} as Record<Role, QdqSummary>;
   let cases: CalibrationCase[] = [];
@@ -121,7 +131,7 @@ export async function quantizeVariant(o: QuantizeOptions): Promise<QuantizeResul
     }
     cases = await pickCalibrationCases(o.calibDir, o.calibCount, o.calibExclude, o.calibCases);
     const cal = await calibrate(src, { encoder: plans.encoder.calibrate, decoder: plans.decoder.calibrate }, cases, {
-      histogram: o.method !== 'minmax', threads: o.threads, onCase: o.onCase,
+      histogram: o.method !== 'minmax', threads: o.threads, onCase: o.onCase, modelBytes: fp32,
     });
     calls = { encoder: cal.encoderCalls, decoder: cal.decoderCalls };
     for (const r of ROLES) {
@@ -151,6 +161,7 @@ export async function quantizeVariant(o: QuantizeOptions): Promise<QuantizeResul
   const quantization: Record<string, unknown> = {
     from: o.from,
     mode: o.dynamic ? 'dynamic (weight-only int8 MatMul/Gemm, activations quantized per call)' : 'static QDQ',
+    preoptimized: pre ? 'onnxruntime extended (level 2) fusions applied to the FP32 graph before calibration; Gemm/MatMul outputs float' : false,
     ...(o.dynamic ? {} : { method: o.method, ...(o.method === 'percentile' ? { percentile: o.percentile ?? 99.999 } : {}), activations: o.activations }),
     weights: 'int8',
     per_channel: o.perChannel,
