@@ -7,7 +7,10 @@
  *   dumped during calibration;
  * - an int8-activation model converted to uint8 activations gives bit-identical outputs (same dequantized values),
  *   for the oracle and for the bundled onnxruntime-made aug-int8 decoder;
- * - written models load in onnxruntime, and onnxruntime fuses the uint8 QDQ / dynamic layouts into integer kernels.
+ * - written models load in onnxruntime, and onnxruntime fuses the uint8 QDQ / dynamic layouts into integer kernels;
+ * - pre-optimization (onnxruntime's extended fusions before quantization) keeps the FP32 outputs and the file size, and
+ *   the quantized pre-optimized graph runs as QGemm / QLinearConv with float Gelu / LayerNorm and no duplicated
+ *   DequantizeLinear (the bundled aug-int8-u8 encoder and a freshly quantized aug-fp32 decoder).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -25,6 +28,7 @@ import { modelNotes } from '../../src/reports/model-notes.js';
 import { readRun } from '../../src/results/store.js';
 import { runBenchmark } from '../../src/run/orchestrate.js';
 import { calibrationRange, TensorStats } from '../../src/quantize/stats.js';
+import { preoptimize } from '../../src/quantize/preoptimize.js';
 import { loadVariants, REPO_ROOT, type OnnxVariant } from '../../src/runner/variants.js';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'quantize-'));
@@ -269,5 +273,99 @@ describe('real models: load in onnxruntime and fuse into integer kernels', () =>
     expect(notes.some((n) => n.startsWith('oracle-q: made by bench quantize from oracle: static QDQ, uint8 activations (minmax calibration on 2 cases)'))).toBe(true);
     expect(notes.some((n) => n.startsWith(`Warning: oracle-q was calibrated on 1 of the evaluated cases (${calib0})`))).toBe(true);
     await expect(quantizeVariant({ ...r.variant.quantization, from: 'oracle', name: 'oracle-q', calibDir: path.join(REPO_ROOT, 'cases', 'demo'), calibCount: 1, method: 'minmax', activations: 'uint8', perChannel: true, symmetricWeights: true, opTypes: ['Mul'], excludeNodes: [], dynamic: false, variantsFile: vf })).rejects.toThrow(/already exists/);
+  }, 120_000);
+});
+
+/** Op type counts of the graph onnxruntime executes (all optimizations), and the op types reading each DequantizeLinear that onnxruntime duplicated per consumer. */
+async function optimizedGraph(bytes: Uint8Array, name: string): Promise<{ ops: Record<string, number>; duplicatedDqReaders: string[] }> {
+  const opt = path.join(tmp, `${name}.optimized.onnx`);
+  const s = await ort.InferenceSession.create(bytes, { optimizedModelFilePath: opt, logSeverityLevel: 3, intraOpNumThreads: 1 });
+  await s.release();
+  const g = decodeModel(readFileSync(opt)).graph;
+  const ops: Record<string, number> = {};
+  for (const n of g.node) ops[n.op_type] = (ops[n.op_type] ?? 0) + 1;
+  const dups = new Set(g.node.filter((n) => n.op_type === 'DequantizeLinear' && (n.name ?? '').endsWith('/duplicated')).flatMap((n) => n.output));
+  const duplicatedDqReaders = g.node.filter((n) => n.input.some((i) => dups.has(i))).map((n) => n.op_type).sort();
+  return { ops, duplicatedDqReaders };
+}
+
+describe('pre-optimization before quantization (real aug-fp32 / aug-int8-u8 models)', () => {
+  const decoderFeeds = {
+    image_embeddings: new ort.Tensor('float32', Float32Array.from({ length: 256 * 64 * 64 }, (_, i) => Math.sin(i * 0.001) * 0.5), [1, 256, 64, 64]),
+    boxes: new ort.Tensor('float32', Float32Array.of(30, 40, 150, 200), [1, 1, 4]),
+  };
+
+  it('the pre-optimized aug-fp32 encoder computes the same embeddings and is no bigger (folded attention biases restored)', async () => {
+    const src = readFileSync(path.join(models, 'litemedsam-aug', 'encoder.onnx'));
+    const pre = await preoptimize(src, 'encoder.onnx');
+    expect(pre.length).toBeLessThanOrEqual(src.length);
+    const m = decodeModel(pre);
+    const ops = m.graph.node.map((n) => n.op_type);
+    expect(ops.filter((o) => o === 'Gemm').length).toBe(40); // MatMul + bias Add fused
+    expect(ops.filter((o) => o === 'Gelu').length).toBeGreaterThan(20);
+    expect(ops).not.toContain('Erf');
+    // the [heads, N, N] attention-bias gathers are computed again, not stored
+    expect(m.graph.initializer.some((t) => (t.name ?? '').endsWith('attn/Gather_3_output_0'))).toBe(false);
+    const image = new ort.Tensor('float32', Float32Array.from({ length: 3 * 256 * 256 }, (_, i) => (Math.sin(i * 0.0007) + 1) / 2), [1, 3, 256, 256]);
+    const a = (await runRaw(src, { image })).image_embeddings!.data as Float32Array;
+    const b = (await runRaw(pre, { image })).image_embeddings!.data as Float32Array;
+    let maxDiff = 0;
+    let maxAbs = 0;
+    for (let i = 0; i < a.length; i++) {
+      maxDiff = Math.max(maxDiff, Math.abs(a[i]! - b[i]!));
+      maxAbs = Math.max(maxAbs, Math.abs(a[i]!));
+    }
+    expect(maxDiff).toBeLessThan(1e-4 * maxAbs);
+  }, 120_000);
+
+  it('the bundled aug-int8-u8 encoder runs as QLinearConv + QGemm, with fused Gelu and no duplicated DequantizeLinear', async () => {
+    const v = loadVariants().find((x) => x.name === 'aug-int8-u8') as OnnxVariant;
+    const { ops, duplicatedDqReaders } = await optimizedGraph(readFileSync(v.encoder), 'aug-int8-u8.encoder');
+    expect(ops.QLinearConv).toBe(29);
+    expect(ops.QGemm).toBe(40);
+    expect(ops.QLinearMatMul ?? 0).toBe(0);
+    expect(ops.Erf ?? 0).toBe(0);
+    expect(ops.Gelu).toBeGreaterThan(20);
+    // the raw-graph layout had 121 DequantizeLinear (one after every QLinearMatMul, two per unfused GELU); now they
+    // only follow Conv outputs and the Transposes onnxruntime moves them through
+    expect(ops.DequantizeLinear).toBeLessThanOrEqual(ops.QLinearConv! + ops.Transpose!);
+    // no GELU input is dequantized twice (the raw-graph layout had 11 such duplicates); the 3 left are Conv outputs
+    // read by two float ops: the neck's LayerNorm2d (x - mean(x)) and one residual Add
+    expect(duplicatedDqReaders).toEqual(['Add', 'Sub', 'Sub']);
+  }, 120_000);
+
+  it('a pre-optimized aug-fp32 decoder quantized with float Gemm outputs fuses into QGemm and keeps the mask', async () => {
+    const src = readFileSync(path.join(models, 'litemedsam-aug', 'decoder.onnx'));
+    const m = decodeModel(await preoptimize(src, 'decoder.onnx'));
+    const o = { opTypes: ['Conv' as const, 'MatMul' as const, 'Gemm' as const], activations: 'uint8' as const, perChannel: true, symmetricWeights: true, excludeNodes: [], quantizeMatMulOutput: false };
+    const plan = planQdq(m, o);
+    expect(plan.targets.every((t) => !t.quantizeOutput)).toBe(true);
+    // ranges = min/max of the tensors on the test input (numpy-free: the same tensors, read back from onnxruntime)
+    const extra = await runRaw(encodeModel(m), decoderFeeds, plan.calibrate);
+    const ranges = new Map(plan.calibrate.map((n) => {
+      const d = extra[n]!.data as Float32Array;
+      let lo = Infinity;
+      let hi = -Infinity;
+      for (const x of d) {
+        lo = Math.min(lo, x);
+        hi = Math.max(hi, x);
+      }
+      return [n, [lo, hi] as [number, number]];
+    }));
+    const sum = applyQdq(m, plan.targets, ranges, o);
+    expect(sum.quantizedNodes.Gemm).toBe(plan.targets.length);
+    const q = encodeModel(m);
+    const { ops, duplicatedDqReaders } = await optimizedGraph(q, 'dec-pre-q');
+    expect(duplicatedDqReaders).toEqual([]);
+    expect(ops.QGemm).toBe(plan.targets.length);
+    expect(ops.DequantizeLinear ?? 0).toBe(0);
+    expect(ops.QLinearMatMul ?? 0).toBe(0);
+    const s = await ort.InferenceSession.create(q, { logSeverityLevel: 3 });
+    const logits = (await s.run(decoderFeeds)).low_res_masks!.data as Float32Array;
+    await s.release();
+    const ref = (await runRaw(src, decoderFeeds)).low_res_masks!.data as Float32Array;
+    let agree = 0;
+    for (let i = 0; i < ref.length; i++) if (ref[i]! > 0 === logits[i]! > 0) agree++;
+    expect(agree / ref.length).toBeGreaterThan(0.98);
   }, 120_000);
 });
