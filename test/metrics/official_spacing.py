@@ -24,7 +24,7 @@ def area_table(s):
     return np.array([sum(np.linalg.norm([n[0] * s1 * s2, n[1] * s0 * s2, n[2] * s0 * s1]) for n in code) for code in NORMALS])
 
 
-def nsd_label(g, p, s, areas):
+def nsd_label(g, p, s, areas, tol):
     m = g | p
     if not m.any():
         return float('nan')
@@ -42,10 +42,10 @@ def nsd_label(g, p, s, areas):
     dp = nd.distance_transform_edt(~bp, sampling=s) if bp.any() else np.full(bp.shape, np.inf)
     d_gt, a_gt = dp[bg], areas[cg[bg]]
     d_pr, a_pr = dg[bp], areas[cp[bp]]
-    return (np.sum(a_gt[d_gt <= TOL]) + np.sum(a_pr[d_pr <= TOL])) / (np.sum(a_gt) + np.sum(a_pr))
+    return (np.sum(a_gt[d_gt <= tol]) + np.sum(a_pr[d_pr <= tol])) / (np.sum(a_gt) + np.sum(a_pr))
 
 
-def official(gts, segs, s):
+def official(gts, segs, s, tol):
     labels = range(1, int(gts.max()) + 1)
     dscs = []
     for i in labels:
@@ -55,7 +55,7 @@ def official(gts, segs, s):
     dsc = np.mean(dscs)
     if dsc > 0.2:
         areas = area_table(s)
-        nsd = np.mean([nsd_label(gts == i, segs == i, s, areas) for i in labels])
+        nsd = np.mean([nsd_label(gts == i, segs == i, s, areas, tol) for i in labels])
     else:
         nsd = 0.0
     return float(dsc), float(nsd)
@@ -68,7 +68,10 @@ variants = {
     'nan': ([np.nan, 1.0, 1.0], 1),
     'negative': ([-1.5, 1.0, -2.5], 1),
     'nan-gated': ([1.0, np.nan, 1.0], 14),
+    'tol0': ([1.5, 1.0, 2.5], 1),  # scored with tolerance 0 mm (TOLS)
+    'huge': ([1e300, 3.0, 3.0], 1),  # extreme anisotropy
 }
+TOLS = {'tol0': 0.0}
 res = {}
 with np.errstate(invalid='ignore', divide='ignore'):
     for name, (spacing, shift) in variants.items():
@@ -80,6 +83,6 @@ with np.errstate(invalid='ignore', divide='ignore'):
         np.savez_compressed(os.path.join(d, 'imgs', '3DBox_MR_0002.npz'), **{**img, 'spacing': sp})
         np.savez_compressed(os.path.join(d, 'gts', '3DBox_MR_0002.npz'), gts=gts, spacing=sp)
         np.savez_compressed(os.path.join(d, 'segs', '3DBox_MR_0002.npz'), segs=segs)
-        dsc, nsd = official(gts, segs, sp)
+        dsc, nsd = official(gts, segs, sp, TOLS.get(name, TOL))
         res[name] = {'dsc': None if np.isnan(dsc) else dsc, 'nsd': None if np.isnan(nsd) else nsd}
 print(json.dumps(res))

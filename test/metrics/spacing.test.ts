@@ -6,7 +6,8 @@
  * negative sampling misses the nearest surface), so it is an error in both modes, with that reason. Expected values
  * come from an independent numpy/scipy implementation of the official metric (test/metrics/official_spacing.py) on
  * the real case 3DBox_MR_0002 of ../shared/cases/public with its spacing altered; a valid anisotropic spacing is the
- * control. Before: the NaN case failed in official mode too ("must hold 3 positive finite values").
+ * control. Before: the NaN case failed in official mode too ("must hold 3 positive finite values"). Also: a tolerance of
+ * 0 mm and an extreme spacing [1e300, 3, 3] give the reference's values instead of hanging the surface search.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -94,4 +95,20 @@ describe.skipIf(!HAVE_SHARED)('gts spacing with NaN or negative values', () => {
       expect((await caseFacts(entry, 'strict')).problem).toMatch(/key 'spacing': spacing holds NaN/);
     }
   });
+
+  it('tolerance 0 mm: the official NSD (it used to hang: the search ball grew from radius 0 for ever)', async () => {
+    const s = await scoreCase(files('tol0', 'gts'), files('tol0', 'segs'), { tolerance_mm: 0 });
+    expect(s.status, s.error).toBe('ok');
+    expect(close(s.dsc, want.tol0!.dsc!, 1e-12)).toBe(true);
+    expect(close(s.nsd, want.tol0!.nsd!)).toBe(true);
+    expect(s.nsd).toBeLessThan(want.control!.nsd!); // a real difference from 2 mm, not the control again
+  });
+
+  it('extreme anisotropy [1e300, 3, 3]: finishes with the official result (NaN: infinite surfel areas), it used to hang', async () => {
+    expect(want.huge!.nsd).toBeNull();
+    const s = await scoreCase(files('huge', 'gts'), files('huge', 'segs'));
+    expect(s.status, s.error).toBe('ok');
+    expect(close(s.dsc, want.huge!.dsc!, 1e-12)).toBe(true);
+    expect(s.nsd).toBeNaN();
+  }, 60_000);
 });

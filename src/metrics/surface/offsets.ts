@@ -37,7 +37,9 @@ export const SEARCH_OFFSETS = 1000;
 
 /**
  * Offsets of the ball of radius max(tol, r) where r holds about `count` offsets at this spacing, sorted by float
- * distance; null when even the tolerance ball would exceed 4 * count offsets (tiny spacing: use the EDT).
+ * distance; null when even the tolerance ball would exceed 4 * count offsets (tiny spacing), or when the box of
+ * integer offsets to enumerate would exceed 64 * count (extreme anisotropy such as [1e300, 3, 3]): the callers then
+ * resolve every corner with the exact k-d tree / EDT instead. A tolerance of 0 starts the ball at the smallest spacing.
  */
 export function offsetTable(spacing: readonly number[], tol: number, count: number): OffsetTable | null {
   const key = `${spacing.join(',')}|${tol}|${count}`;
@@ -46,14 +48,14 @@ export function offsetTable(spacing: readonly number[], tol: number, count: numb
   const cell = s0 * s1 * s2;
   const countIn = (r: number): number => ((4 / 3) * Math.PI * r * r * r) / cell;
   let table: OffsetTable | null = null;
-  if (countIn(tol) <= 4 * count) {
-    let radius = tol;
-    while (countIn(radius * 1.05) <= count) radius *= 1.05;
-    // Widen the integer bounds a little so every offset whose float distance is <= radius is enumerated.
-    const r = radius * (1 + 1e-12);
-    const e0 = Math.floor(r / s0) + 1;
-    const e1 = Math.floor(r / s1) + 1;
-    const e2 = Math.floor(r / s2) + 1;
+  let radius = tol > 0 ? tol : Math.min(s0, s1, s2);
+  if (countIn(tol) <= 4 * count) while (countIn(radius * 1.05) <= count) radius *= 1.05;
+  // Widen the integer bounds a little so every offset whose float distance is <= radius is enumerated.
+  const r = radius * (1 + 1e-12);
+  const e0 = Math.floor(r / s0) + 1;
+  const e1 = Math.floor(r / s1) + 1;
+  const e2 = Math.floor(r / s2) + 1;
+  if (countIn(tol) <= 4 * count && (2 * e0 + 1) * (2 * e1 + 1) * (2 * e2 + 1) <= 64 * count) {
     const list: Array<[number, number, number, number]> = [];
     for (let a = -e0; a <= e0; a++) {
       for (let b = -e1; b <= e1; b++) {
