@@ -3,7 +3,7 @@
  * (../shared/docs/PROTOCOL.md, `CVPR24_time_eval.py`): per case a fresh `inputs/` folder holding only that case and
  * an empty `outputs/`; afterwards `outputs/<same name>.npz` is validated and moved to the results.
  */
-import { writeFileAtomic } from '../io/durable.js';
+import { fileErrorText, writeFileAtomic } from '../io/durable.js';
 import { promises as fsp } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -69,7 +69,7 @@ export async function makeCaseWorkDir(imgsPath: string, caseName: string, varian
     await fsp.chmod(path.join(inputs, fileName), 0o644);
   } catch (e) {
     await removeCaseWorkDir({ root, inputs, outputs, fileName });
-    throw caseFailure('bad-input', `${imgsPath}: cannot copy the case into inputs/: ${(e as Error).message}`);
+    throw caseFailure('bad-input', fileErrorText(imgsPath, e, 'cannot copy the case into inputs/'));
   }
   return { root, inputs, outputs, fileName };
 }

@@ -13,6 +13,7 @@ import { loadVariants } from '../../src/runner/variants.js';
 import { readBaseline } from '../../src/gate/baseline.js';
 import { readNpz } from '../../src/io/npz.js';
 import { scoreCase } from '../../src/metrics/score.js';
+import { makeCaseWorkDir } from '../../src/runner/external.js';
 
 describe('pickled spacing', () => {
   it('one error per file, naming the pickle', async () => {
@@ -66,5 +67,17 @@ describe('no doubled paths (issue 14)', () => {
     const s = await scoreCase(junk, path.join(dir, 'segs.npz'));
     expect(s.error).toMatch(/^gts .*2DBox_CT_0001\.npz: not a readable \.npz \(zip\) archive/);
     expect(count(s.error!, junk)).toBe(1);
+  });
+
+  it('a case that vanished before a command/docker predictor gets it: the path once', async () => {
+    const gone = path.join(dir, '2DBox_CT_0009.npz');
+    let msg = '';
+    try {
+      await makeCaseWorkDir(gone, '2DBox_CT_0009', 'cmd');
+    } catch (e) {
+      msg = (e as Error).message;
+    }
+    expect(msg).toMatch(/cannot copy the case into inputs\/: ENOENT: no such file or directory$/);
+    expect(count(msg, gone)).toBe(1);
   });
 });
