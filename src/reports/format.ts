@@ -22,7 +22,21 @@ export function formatSeconds(x: number): string {
   return formatFixed(x, 3);
 }
 
-/** Escape text for a LaTeX document body (booktabs tables): \ { } $ & # ^ _ % ~ and a few Unicode signs. */
+/** Control characters (newlines, tabs, ESC, DEL, NEL, Unicode line/paragraph separators): each one becomes a space. */
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
+
+/**
+ * Text for one line of a LaTeX `%` comment: control characters (a newline would end the comment and put the rest,
+ * e.g. `\immediate\write18{...}` from a run id, into the document as TeX) become spaces; nothing else changes.
+ */
+export function latexCommentText(s: string): string {
+  return s.replace(CONTROL, ' ');
+}
+
+/**
+ * Escape text for a LaTeX document body (booktabs tables): \ { } $ & # ^ _ % ~, a few Unicode signs, and control
+ * characters (newlines, tabs, ...) -> space, so a run id or label never starts a new TeX line or paragraph.
+ */
 export function escapeLatex(s: string): string {
   const map: Record<string, string> = {
     '\\': '\\textbackslash{}',
@@ -43,7 +57,7 @@ export function escapeLatex(s: string): string {
     '\u2265': '$\\ge$',
   };
   // one pass, so the braces of a replacement are never escaped again
-  return s.replace(/[\\{}$&#_%^~\u2013\u2014\u00d7\u2020\u2264\u2265]/g, (c) => map[c]!);
+  return s.replace(CONTROL, ' ').replace(/[\\{}$&#_%^~\u2013\u2014\u00d7\u2020\u2264\u2265]/g, (c) => map[c]!);
 }
 
 /** Escape text for HTML element content and attribute values. */
@@ -53,12 +67,17 @@ export function escapeHtml(s: string): string {
 
 /**
  * Escape text for a GitHub Markdown table cell: backslashes, pipes, `*`, backticks, and `_` at a word edge (GFM
- * never treats an intra-word `_` as emphasis, so case names like `3DBox_CT_0001` stay readable); newlines -> space.
+ * never treats an intra-word `_` as emphasis, so case names like `3DBox_CT_0001` stay readable); `<` as `&lt;` (no
+ * raw HTML or autolink from a run name; a lone `>` is plain text in GFM), `&` as `&amp;` where it would start an
+ * entity (`&lt;`, `&#60;`);
+ * newlines and other control characters -> space.
  */
 export function escapeMarkdown(s: string): string {
   return s
+    .replace(CONTROL, ' ')
+    .replace(/&(?=#?[A-Za-z0-9]+;)/g, '&amp;')
+    .replace(/</g, '&lt;')
     .replace(/\\/g, '\\\\')
     .replace(/([|*`])/g, '\\$1')
-    .replace(/(^|[^A-Za-z0-9])_|_(?=[^A-Za-z0-9]|$)/g, (m) => m.replace('_', '\\_'))
-    .replace(/\r?\n/g, ' ');
+    .replace(/(^|[^A-Za-z0-9])_|_(?=[^A-Za-z0-9]|$)/g, (m) => m.replace('_', '\\_'));
 }
