@@ -23,6 +23,7 @@ export function formatSeconds(x: number): string {
 }
 
 /** Control characters (newlines, tabs, ESC, DEL, NEL, Unicode line/paragraph separators): each one becomes a space. */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
 
 /**
