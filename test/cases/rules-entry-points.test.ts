@@ -13,10 +13,10 @@
  * runner checked only the imgs header (a float image, an (H, W) 2D image, a box outside, a truncated member ran).
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync } from 'node:fs';
+import fs, { mkdtempSync, readdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { validateCase } from '../../src/cases/validate.js';
 import { CheckedCase, formatCaseErrors } from '../../src/cases/rules.js';
 import { createRunner } from '../../src/runner/create.js';
@@ -77,6 +77,17 @@ describe('case rules: the same verdict at every entry point', () => {
     const imgs = { dtype: 'uint8' as const, shape: [2, 2, 3], data: new Uint8Array(12) };
     expect(() => new CheckedCase(Symbol('checked case') as never, 'x.npz', 2, imgs, [[0, 0, 1, 1]], [2, 2], undefined, [])).toThrow(/made by checkCase\(\) only/);
   });
+
+  it('predict opens the case archive once (imgs, boxes and the optional spacing in one pass)', async () => {
+    const imgs = path.join(dir, 'imgs', '3DBox_CT_0103.npz');
+    const open = vi.spyOn(fs, 'open'); // yauzl opens the archive through fs.open
+    try {
+      await runner.runCase(imgs, path.join(dir, 'out-once', '3DBox_CT_0103.npz'), { caseName: '3DBox_CT_0103', logDir: path.join(dir, 'logs') });
+      expect(open.mock.calls.filter((c) => c[0] === imgs)).toHaveLength(1);
+    } finally {
+      open.mockRestore();
+    }
+  }, 60_000);
 
   it('the set holds every rule case and the valid ones', () => {
     const names = readdirSync(path.join(dir, 'imgs')).map((f) => f.slice(0, -4)).sort();
