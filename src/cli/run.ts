@@ -51,9 +51,17 @@ async function queueExecutor(opts: RunCliOptions, variants: Variant[], mode: Met
   if (opts.jobUnit !== 'case' && opts.jobUnit !== 'variant-case') throw new Error(`--job-unit expects case or variant-case, got "${String(opts.jobUnit)}"`);
   if (opts.data !== 'shared' && opts.data !== 'transfer') throw new Error(`--data expects shared or transfer, got "${String(opts.data)}"`);
   const { distributedExecutor } = await import('../distributed/coordinator.js');
-  const { checkRedisUrl } = await import('../distributed/redis.js');
+  const { assertReachable, checkRedisUrl } = await import('../distributed/redis.js');
+  const url = checkRedisUrl(opts.queue === true ? undefined : opts.queue);
+  // as bench worker: Redis must answer at start (exit 3), before the results folder is made; later losses reconnect
+  try {
+    await assertReachable(url);
+  } catch (e) {
+    console.error(`bench run: ${(e as Error).message}`);
+    process.exit(3);
+  }
   return distributedExecutor({
-    url: checkRedisUrl(opts.queue === true ? undefined : opts.queue), queueName: opts.queueName,
+    url, queueName: opts.queueName,
     jobUnit: opts.jobUnit, data: opts.data, variants, repeat: opts.repeat, warmup: opts.warmup, mode, spacingOrder,
     threads: opts.threads, embeddingCache: opts.embeddingCache,
   });
@@ -65,7 +73,7 @@ export function register(program: Command): void {
     .command('run')
     .description('run variants x cases: predictions, official DSC/NSD, timing, a results folder, tables (default: the bundled demo)')
     .option('--cases <dir>', 'case set folder with imgs/ and gts/', path.join(REPO_ROOT, 'cases', 'demo'))
-    .option('--variants <list>', 'comma-separated variant names, or "all" (default: every in-process variant)')
+    .option('--variants <list>', 'comma-separated variant names, or "all" (default: the in-process variants of the default run: the paper\'s four models; test networks and added INT8 forms only by name)')
     .option('--variants-file <file>', 'variant definitions', DEFAULT_VARIANTS_FILE)
     .option('--out <dir>', 'results folder (default: results/<UTC timestamp>)')
     .option('--repeat <n>', 'timed runs per case (median, min, max reported)', intOption('--repeat', 1), 1)
@@ -133,12 +141,16 @@ export function register(program: Command): void {
       if (opts.order !== 'interleaved' && opts.order !== 'grouped') throw new Error(`--order expects interleaved or grouped, got "${String(opts.order)}"`);
       if (opts.repeat < 1) throw new Error('--repeat must be at least 1');
       const all = loadVariants(opts.variantsFile);
+      if (opts.variants !== undefined && opts.variants.trim() === '') {
+        throw new Error('--variants: expected a comma-separated list of variant names (or "all"), found an empty value');
+      }
       const variants = opts.variants ? selectVariants(all, opts.variants) : defaultVariants(all);
       if (opts.figureVariant !== undefined && !variants.some((v) => v.name === opts.figureVariant)) {
         throw new Error(`--figure-variant "${opts.figureVariant}" is not one of the run's variants (${variants.map((v) => v.name).join(', ')})`);
       }
       const outDir = path.resolve(opts.out ?? defaultOutDir(process.cwd()));
       checkOutputPath(outDir, '--out');
+      const executor = opts.queue === undefined ? undefined : await queueExecutor(opts, variants, mode, spacingOrder);
       const nCases = (await listCases(opts.cases, opts.filter)).length;
       console.error(`bench run: ${nCases} cases x ${variants.length} variants (${variants.map((v) => v.name).join(', ')}) -> ${outDir}${opts.resume ? ' (resuming with the stored options)' : ''}`);
       const progress = opts.quiet ? { onEvent: () => {}, stop: () => {} } : progressHandler();
@@ -168,7 +180,7 @@ export function register(program: Command): void {
           order: opts.order,
           command: ['bench', ...process.argv.slice(2)].map((a) => a.replace(/^(rediss?:\/\/[^:@/]*:)[^@/]*@/, '$1***@')),
           onEvent: progress.onEvent,
-          executor: opts.queue === undefined ? undefined : await queueExecutor(opts, variants, mode, spacingOrder),
+          executor,
         });
       } finally {
         progress.stop();
@@ -184,13 +196,15 @@ export function register(program: Command): void {
         const { files, timings } = await renderReport(result.dir, {
           figureVariant: opts.figureVariant, figureCases: opts.figureCases, slice: opts.slice, noOverlays: !opts.overlays,
         });
-        const pictures = timings ? ` (overlays ${timings.overlaysS.toFixed(1)} s + figure ${timings.figureS.toFixed(1)} s = ${(((timings.overlaysS + timings.figureS) / wall) * 100).toFixed(1)}% of the ${wall.toFixed(1)} s run)` : '';
+        // a resumed run's wall time covers only what this session ran: no share of it is meaningful
+        const share = opts.resume ? '' : ` = ${(((timings?.overlaysS ?? 0) + (timings?.figureS ?? 0)) / wall * 100).toFixed(1)}% of the ${wall.toFixed(1)} s run`;
+        const pictures = timings ? ` (overlays ${timings.overlaysS.toFixed(1)} s + figure ${timings.figureS.toFixed(1)} s${share})` : '';
         console.log(`report: ${files.length} files in ${path.join(result.dir, 'report')} (open report.html)${pictures}`);
       }
       // each warning in full with --verbose; else a count (they are all in the report and warnings.jsonl)
       if (opts.verbose) for (const w of result.warnings) console.error(`warning: ${w}`);
       else if (result.warnings.length) console.error(`${result.warnings.length} warning(s): see the report notes (or --verbose)`);
-      const summary = `results: ${result.dir} (${result.rows.length} rows, ${result.failed} failed, ${wall.toFixed(1)} s)`;
+      const summary = `results: ${result.dir} (${result.rows.length} rows, ${result.failed} failed, ${wall.toFixed(1)} s${opts.resume ? ' in this resumed session' : ''})`;
       console.log(summary);
       if (process.env.GITHUB_STEP_SUMMARY) appendStepSummary(`${reportMarkdown(buildModel(result.dir, {}))}\n${summary}\n`);
       if (result.failed > 0 && !opts.allowFailures) process.exitCode = 1;

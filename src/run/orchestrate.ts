@@ -6,7 +6,7 @@
  * a missing prediction, and the error); every finished case is on disk (fsync) before the next starts, so a killed
  * run loses at most the case in flight; `resume` skips cases whose row is `ok` and whose segs file is readable.
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import picomatch from 'picomatch';
@@ -149,6 +149,22 @@ export async function listCases(casesDir: string, filter?: string): Promise<Case
 }
 
 /**
+ * A new run writes only into a new or empty folder, so that nothing of the user's is overwritten (a folder with a
+ * run in it is finished with --resume).
+ * @throws Error naming the folder and what it holds.
+ */
+function refuseUsedFolder(outDir: string, store: RunStore): void {
+  if (!existsSync(outDir)) return;
+  if (existsSync(store.casesCsv) || existsSync(store.runJson)) throw new Error(`${outDir} already holds a run: use --resume to finish it or choose another --out`);
+  if (!statSync(outDir).isDirectory()) throw new Error(`--out ${outDir}: expected a folder for the results, found a file`);
+  const held = readdirSync(outDir);
+  if (held.length > 0) {
+    const shown = held.slice(0, 3).join(', ') + (held.length > 3 ? `, ... (${held.length} entries)` : '');
+    throw new Error(`${outDir} is not empty (${shown}): bench run writes only into a new or empty folder, so that nothing there is overwritten; choose another --out`);
+  }
+}
+
+/**
  * Run the benchmark. Never throws for a failing case or variant (they become `failed` rows); throws only for
  * usage errors (no cases, unreadable results folder on --resume).
  */
@@ -156,7 +172,7 @@ export async function runBenchmark(o: RunOptions): Promise<RunResult> {
   const cases = await listCases(o.casesDir, o.filter);
   const store = new RunStore(o.outDir);
   if (o.resume && !existsSync(store.runJson)) throw new Error(`--resume: ${store.runJson} not found (give --out <existing results folder>)`);
-  if (!o.resume && existsSync(store.casesCsv)) throw new Error(`${o.outDir} already holds a run: use --resume to finish it or choose another --out`);
+  if (!o.resume) refuseUsedFolder(o.outDir, store);
   const names = o.variants.map((v) => v.name);
   const dup = names.find((n, i) => names.indexOf(n) !== i);
   if (dup) throw new Error(`variant "${dup}" is listed twice`);

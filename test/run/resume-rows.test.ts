@@ -4,7 +4,7 @@
  * - an empty case set is a usage error (exit 2, "empty case set"), never a run with no rows and exit 0.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, symlinkSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -59,5 +59,29 @@ describe('empty case set', () => {
     const res = spawnSync(process.execPath, [path.join(ROOT, 'bin', 'bench.js'), 'run', '--cases', cases, '--variants', 'oracle', '--out', path.join(cases, 'out')], { encoding: 'utf8' });
     expect(res.status, res.stderr).toBe(2);
     expect(res.stderr).toMatch(/empty case set/);
+  }, 60_000);
+});
+
+describe('--out that holds something else', () => {
+  it("refuses a non-empty folder without a run, a file, and an empty --variants; the user's files stay as they were", () => {
+    const cases = caseSet([CASE]);
+    const out = path.join(cases, 'mine');
+    mkdirSync(path.join(out, 'segs', 'oracle'), { recursive: true });
+    const own = path.join(out, 'segs', 'oracle', `${CASE}.npz`);
+    writeFileSync(own, 'my own file');
+    const bench = (args: string[]) => spawnSync(process.execPath, [path.join(ROOT, 'bin', 'bench.js'), 'run', '--cases', cases, '--no-report', ...args], { encoding: 'utf8' });
+    const r = bench(['--variants', 'oracle', '--out', out]);
+    expect(r.status, r.stderr).toBe(2);
+    expect(r.stderr).toContain(`${out} is not empty (segs): bench run writes only into a new or empty folder`);
+    expect(readFileSync(own, 'utf8')).toBe('my own file');
+    const file = path.join(cases, 'a-file');
+    writeFileSync(file, 'x');
+    const f = bench(['--variants', 'oracle', '--out', file]);
+    expect(f.status, f.stderr).toBe(2);
+    expect(f.stderr).toContain(`--out ${file}: expected a folder for the results, found a file`);
+    // an empty --variants (an unset shell variable) is refused instead of starting the whole default run
+    const e = bench(['--variants', '', '--out', path.join(cases, 'e')]);
+    expect(e.status, e.stderr).toBe(2);
+    expect(e.stderr).toMatch(/--variants: expected a comma-separated list of variant names \(or "all"\), found an empty value/);
   }, 60_000);
 });

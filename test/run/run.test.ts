@@ -149,6 +149,9 @@ describe('bench run: a killed run finishes with --resume, identical numbers, no 
     const res = bench(['run', ...args, '--out', killed, '--resume']);
     expect(res.status, res.stderr).toBe(0);
     expect(res.stderr).toMatch(/already done \(resume\)/);
+    // the closing lines say that the time is this session's, and give no share of it (it was 536% before)
+    expect(res.stdout).toMatch(/rows, 0 failed, [\d.]+ s in this resumed session\)/);
+    expect(res.stdout).not.toMatch(/% of the/);
     const a = readRun(full).cases;
     const b = readRun(killed).cases;
     const lines = readFileSync(casesCsv, 'utf8').trim().split('\n').slice(1);
