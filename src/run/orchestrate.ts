@@ -16,6 +16,7 @@ import { toRows } from '../io/ndarray.js';
 import { CASE_NAME_PATTERN } from '../cases/names.js';
 import { listCaseSet } from '../cases/caseset.js';
 import { onShutdown } from './shutdown.js';
+import { mergeResumeOptions, storedIdentity } from './resume.js';
 import type { VariantRunner } from '../runner/types.js';
 import type { Variant } from '../runner/variants.js';
 import { readRun, RunStore, type CaseRow, type RunMeta } from '../results/store.js';
@@ -206,19 +207,19 @@ async function runInFolder(o: RunOptions, cases: CaseEntry[], store: RunStore, l
       emit({ type: 'notice', text: `--resume: ${t}` });
       store.log(`--resume: ${t}`);
     }
-    if (meta.metrics.mode !== o.mode || meta.metrics.spacing_order !== o.spacingOrder) {
-      throw new Error(`--resume: ${store.runJson} was run with mode ${meta.metrics.mode} / spacing ${meta.metrics.spacing_order}, not ${o.mode} / ${o.spacingOrder}`);
-    }
-    const mismatch: string[] = [];
-    if (path.resolve(meta.cases_dir) !== path.resolve(o.casesDir)) mismatch.push(`cases ${meta.cases_dir}, not ${path.resolve(o.casesDir)}`);
-    const prevFilter = (meta.options as { filter?: string | null } | undefined)?.filter ?? null;
-    if (prevFilter !== (o.filter ?? null)) mismatch.push(`--filter ${prevFilter ?? '(none)'}, not ${o.filter ?? '(none)'}`);
-    if (meta.timing.repeat !== o.repeat) mismatch.push(`--repeat ${meta.timing.repeat}, not ${o.repeat}`);
-    if (meta.timing.warmup !== o.warmup) mismatch.push(`--warmup ${meta.timing.warmup}, not ${o.warmup}`);
-    if (o.threads !== undefined && meta.threads.intra_op !== o.threads) mismatch.push(`--threads ${meta.threads.intra_op}, not ${o.threads}`);
+    // the same rule as `bench run --resume` on the command line (src/run/resume.ts): every setting that defines the run
+    // must match the stored one; the variants may be fewer (the others' rows are kept as they are)
     const prevCache = (meta.options as { embedding_cache?: boolean } | undefined)?.embedding_cache;
-    if (prevCache !== undefined && prevCache !== o.embeddingCache) mismatch.push(`embedding cache ${prevCache ? 'on' : 'off'}, not ${o.embeddingCache ? 'on' : 'off'}`);
-    if (mismatch.length) throw new Error(`--resume: ${store.runJson} was started with ${mismatch.join('; ')}: resume with the same settings, or start a new run`);
+    mergeResumeOptions(
+      storedIdentity(meta),
+      {
+        casesDir: o.casesDir, filter: o.filter ?? null, repeat: o.repeat, warmup: o.warmup, mode: o.mode, spacingOrder: o.spacingOrder,
+        ...(o.threads !== undefined ? { threads: o.threads } : {}),
+        ...(prevCache !== undefined ? { embeddingCache: o.embeddingCache } : {}),
+        ...(o.order !== undefined ? { order: o.order } : {}),
+      },
+      store.runJson,
+    );
     // Rows this resume may rewrite: the selected variants x the selected cases. Every other row (another variant, a
     // case outside the selection, whatever its status) is kept as it is.
     const selectedVariants = new Set(o.variants.map((v) => v.name));

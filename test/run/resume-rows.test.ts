@@ -1,6 +1,7 @@
 /**
  * Fixes of issue 14 in `bench run` (each failed before the fix):
  * - `--resume` with fewer variants keeps every row it does not rewrite (another variant's failed rows included);
+ * - runBenchmark's resume applies the command line's rule (src/run/resume.ts), the order included;
  * - an empty case set is a usage error (exit 2, "empty case set"), never a run with no rows and exit 0.
  */
 import { spawnSync } from 'node:child_process';
@@ -45,6 +46,21 @@ describe('bench run --resume with fewer variants', () => {
     await runBenchmark(opts(cases, out, [oracle], true));
     const after = readRun(out).cases.map((r) => `${r.variant}:${r.status}`).sort();
     expect(after).toEqual(['broken:failed', 'oracle:ok']);
+  }, 120_000);
+});
+
+describe('bench run --resume through the library: the same rule as the command line (src/run/resume.ts)', () => {
+  it('a changed order or warm-up is refused naming the stored value; the variants may be fewer', async () => {
+    const cases = caseSet([CASE]);
+    const out = path.join(mkdtempSync(path.join(os.tmpdir(), 'medseg-rows-same-')), 'run');
+    await runBenchmark(opts(cases, out, [oracle, broken], false));
+    // before: runBenchmark had its own list of checks without the order: a grouped resume of an interleaved run passed
+    await expect(runBenchmark({ ...opts(cases, out, [oracle], true), order: 'grouped' })).rejects.toThrow(
+      /run\.json was started with --order "interleaved", not "grouped": resume without these options/,
+    );
+    await expect(runBenchmark({ ...opts(cases, out, [oracle], true), warmup: 2, mode: 'strict' })).rejects.toThrow(/--warmup 0, not 2; --mode "official", not "strict"/);
+    await runBenchmark(opts(cases, out, [oracle], true));
+    expect(readRun(out).cases.map((r) => `${r.variant}:${r.status}`).sort()).toEqual(['broken:failed', 'oracle:ok']);
   }, 120_000);
 });
 
