@@ -8,7 +8,7 @@ import * as ort from 'onnxruntime-node';
 import { listCaseSet } from '../cases/index.js';
 import { decodeModel, encodeModel } from '../onnx/proto.js';
 import { sha256Hex } from '../runner/onnx.js';
-import { DEFAULT_VARIANTS_FILE, loadVariants, REPO_ROOT, type OnnxVariant } from '../runner/variants.js';
+import { DEFAULT_VARIANTS_FILE, loadVariants, variantsBase, type OnnxVariant } from '../runner/variants.js';
 import { calibrate, type CalibrationCase, type Role } from './calibrate.js';
 import { preoptimize } from './preoptimize.js';
 import { applyDynamic, applyQdq, planQdq, type QdqOptions, type QdqSummary, type QuantizableOp } from './qdq.js';
@@ -105,7 +105,7 @@ export async function quantizeVariant(o: QuantizeOptions): Promise<QuantizeResul
   if (!src) throw new Error(`--from: unknown variant "${o.from}"; known: ${all.map((v) => v.name).join(', ')}`);
   if (src.kind !== 'onnx') throw new Error(`--from: variant "${o.from}" is of kind ${src.kind}; only onnx variants can be quantized`);
   if (all.some((v) => v.name === o.name) && !o.force) throw new Error(`--name: variant "${o.name}" already exists in ${variantsFile} (use --force to replace it)`);
-  const base = variantsFile === path.resolve(DEFAULT_VARIANTS_FILE) ? REPO_ROOT : path.dirname(variantsFile);
+  const base = variantsBase(variantsFile, (JSON.parse(readFileSync(variantsFile, 'utf8')) as { root?: string }).root);
   const outDir = path.resolve(o.outDir ?? path.join(base, 'models', o.name));
   const files = { encoder: path.join(outDir, 'encoder.onnx'), decoder: path.join(outDir, 'decoder.onnx') };
   for (const f of Object.values(files)) if (existsSync(f) && !o.force) throw new Error(`${f} exists; refusing to overwrite it (use --force or another --out)`);

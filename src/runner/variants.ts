@@ -101,7 +101,20 @@ export const DockerVariantSchema = z.strictObject({
 });
 
 export const VariantSchema = z.discriminatedUnion('kind', [OnnxVariantSchema, CommandVariantSchema, DockerVariantSchema]);
-export const VariantsFileSchema = z.strictObject({ variants: z.array(VariantSchema).min(1) });
+export const VariantsFileSchema = z.strictObject({
+  /** Folder, relative to the file's own folder, that relative model/archive/cwd paths start from (default "."). */
+  root: z.string().min(1).optional(),
+  variants: z.array(VariantSchema).min(1),
+});
+
+/**
+ * The folder relative paths of a variants file start from: the file's own folder joined with its `root` key (the
+ * bundled baselines/variants.json says "root": "..", the repository root, so a copy of it beside it works too).
+ * One rule for every reader and writer of variants files (bench run, bench quantize).
+ */
+export function variantsBase(file: string, root: string | undefined): string {
+  return path.resolve(path.dirname(path.resolve(file)), root ?? '.');
+}
 
 export type OnnxVariant = z.infer<typeof OnnxVariantSchema>;
 export type CommandVariant = z.infer<typeof CommandVariantSchema>;
@@ -156,8 +169,8 @@ function issueText(i: z.core.$ZodIssue, raw: unknown): string {
 /**
  * Read and validate a variants file. Unknown keys are errors (a misspelt `sha265` or `timeout_s` would otherwise be
  * ignored silently), with the closest accepted key suggested.
- * Relative paths inside (encoder, decoder, imageArchive, cwd) are resolved against the repository root when the file
- * is the default one, else against the file's folder.
+ * Relative paths inside (encoder, decoder, imageArchive, cwd) are resolved against {@link variantsBase}: the file's
+ * folder joined with its optional `root` key.
  * @throws Error naming the file, the variant index/key, what was expected and what was found.
  */
 export function loadVariants(file = DEFAULT_VARIANTS_FILE): Variant[] {
@@ -172,7 +185,7 @@ export function loadVariants(file = DEFAULT_VARIANTS_FILE): Variant[] {
     const issues = parsed.error.issues.map((i) => `  ${issueText(i, raw)}`).join('\n');
     throw new Error(`${file}: invalid variants file:\n${issues}`);
   }
-  const base = path.resolve(file) === path.resolve(DEFAULT_VARIANTS_FILE) ? REPO_ROOT : path.dirname(path.resolve(file));
+  const base = variantsBase(file, parsed.data.root);
   const names = new Set<string>();
   return parsed.data.variants.map((v) => {
     if (names.has(v.name)) throw new Error(`${file}: duplicate variant name "${v.name}"`);

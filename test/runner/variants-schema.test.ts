@@ -2,11 +2,11 @@
  * Variants files are validated strictly: an unknown key (a misspelt `sha265` or `timeout_s`) is an error naming the
  * variant and key, with the close spelling suggested, never silently ignored. The bundled file still loads.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadVariants, suggestKey } from '../../src/runner/variants.js';
+import { DEFAULT_VARIANTS_FILE, loadVariants, suggestKey, variantsBase } from '../../src/runner/variants.js';
 
 function file(content: unknown): string {
   const f = path.join(mkdtempSync(path.join(os.tmpdir(), 'medseg-variants-')), 'variants.json');
@@ -51,5 +51,33 @@ describe('strict variants file', () => {
     expect(suggestKey('timeout_s', ['timeoutS', 'command'])).toBe('timeoutS');
     expect(suggestKey('zzz', ['timeoutS'])).toBeUndefined();
     expect(suggestKey('x', [])).toBeUndefined();
+  });
+});
+
+describe('relative paths of a variants file', () => {
+  it('start from the file\'s folder joined with its "root": a copy of the bundled file beside it finds the same models', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'medseg-variants-root-'));
+    try {
+      const bundled = loadVariants();
+      // a copy in the same folder as the bundled file (baselines/), as a user makes one
+      const copy = path.join(path.dirname(DEFAULT_VARIANTS_FILE), `.copy-${process.pid}.json`);
+      copyFileSync(DEFAULT_VARIANTS_FILE, copy);
+      try {
+        const copied = loadVariants(copy);
+        const paths = (vs: typeof bundled) => vs.filter((v) => v.kind === 'onnx').map((v) => [v.encoder, v.decoder]);
+        expect(paths(copied)).toEqual(paths(bundled));
+        for (const [enc] of paths(copied)) expect(existsSync(enc!), enc).toBe(true);
+      } finally {
+        rmSync(copy, { force: true });
+      }
+      // without "root", paths start from the file's own folder
+      const own = path.join(dir, 'v.json');
+      writeFileSync(own, JSON.stringify({ variants: [{ name: 'x', kind: 'onnx', encoder: 'm/e.onnx', decoder: 'm/d.onnx' }] }));
+      const [x] = loadVariants(own);
+      expect(x!.kind === 'onnx' && x!.encoder).toBe(path.join(dir, 'm', 'e.onnx'));
+      expect(variantsBase(own, '..')).toBe(path.dirname(dir));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
