@@ -51,7 +51,7 @@ export function register(program: Command): void {
         const { ranking, files } = await writeRanking(runDirs, outDir, {
           weights: o.weights, alpha: o.alpha, holm: o.holm, resamples: o.resamples, seed: o.seed, allowMismatch: o.allowMismatch,
         });
-        for (const w of ranking.input.warnings) process.stderr.write(`warning: ${w}\n`);
+        for (const w of [...ranking.input.unfinished, ...ranking.input.warnings]) process.stderr.write(`warning: ${w}\n`);
         if (!o.quiet) process.stdout.write(rankingMarkdown(ranking) + '\n');
         process.stdout.write(`Ranking files (${files.length}):\n${files.map((f) => `  ${f}`).join('\n')}\n`);
       },

@@ -52,11 +52,17 @@ export interface Figure {
 /**
  * Rows of the figure: per modality (report order) the best, median (lower median) and worst case by the DSC of
  * `variant`, duplicates merged (a modality with one case gives one row); or the `cases` given, in order.
- * @throws Error naming the variant or case when it is not in the run.
+ * @throws Error naming the variant or case when it is not in the run (message starts with `--`); Error "no finished
+ * cases ..." when the run (or the variant) has no rows, e.g. an interrupted run: the report prints it as a note.
  */
-export function chooseFigureRows(run: RunData, variant: string, cases?: string[]): FigureRow[] {
+export function chooseFigureRows(run: RunData, variant: string | undefined, cases?: string[]): FigureRow[] {
   const rows = run.cases.filter((r) => r.variant === variant);
-  if (!rows.length) throw new Error(`--figure-variant ${variant}: no case of this variant in ${run.dir} (variants: ${[...new Set(run.cases.map((r) => r.variant))].join(', ')})`);
+  if (!rows.length) {
+    const known = new Set([...(run.meta.variants ?? []).map((v) => v.name), ...run.cases.map((r) => r.variant)]);
+    // a variant of the run (or the default on a run without rows, e.g. interrupted): a note, not an error
+    if (variant === undefined || known.has(variant)) throw new Error(`no finished cases${variant === undefined ? '' : ` of variant ${variant}`} in ${run.dir}`);
+    throw new Error(`--figure-variant ${variant}: not a variant of ${run.dir} (variants: ${[...known].join(', ')})`);
+  }
   if (cases?.length) {
     return cases.map((name) => {
       const r = run.cases.find((x) => x.case === name);
@@ -99,8 +105,8 @@ function cellCaption(row: CaseRow | undefined): string {
  */
 export async function renderFigure(run: RunData, opts: FigureOptions = {}): Promise<Figure> {
   const variants = [...new Set([...(run.meta.variants ?? []).map((v) => v.name), ...run.cases.map((r) => r.variant)])].filter((v) => run.cases.some((r) => r.variant === v));
+  const picked = chooseFigureRows(run, opts.variant ?? variants[0], opts.cases);
   const variant = opts.variant ?? variants[0]!;
-  const picked = chooseFigureRows(run, variant, opts.cases);
   // cases whose imgs cannot be read (cases folder moved, file removed) are left out and listed
   const problems: string[] = [];
   const loaded = new Map<string, OverlayCase>();

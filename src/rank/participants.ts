@@ -43,6 +43,8 @@ export interface RankInput {
   status: RankStatus[][];
   /** Mismatches that were allowed (`allowMismatch`); empty when the runs agree. */
   warnings: string[];
+  /** Unfinished runs (run.json finished_at null, or no rows): what was ranked and what was left out; printed as warnings. */
+  unfinished: string[];
 }
 
 /**
@@ -81,8 +83,21 @@ export function rankInputFromRuns(runs: RunData[], allowMismatch = false): RankI
     warnings.push(...problems);
   }
   const raw: { runDir: string; variant: string; title: string; run: RunData }[] = [];
+  const unfinished: string[] = [];
+  const anyRows = runs.some((r) => r.cases.length > 0);
   for (const r of runs) {
-    const names = [...new Set([...(r.meta.variants ?? []).map((v) => v.name), ...r.cases.map((c) => c.variant)])];
+    let names = [...new Set([...(r.meta.variants ?? []).map((v) => v.name), ...r.cases.map((c) => c.variant)])];
+    if (!r.meta.finished_at || !r.cases.length) {
+      const why = r.meta.finished_at ? 'has no finished cases' : 'is not finished (run.json finished_at is null)';
+      // rank only what exists: variants of an unfinished run without a single row are left out (when anything has rows)
+      const empty = anyRows ? names.filter((n) => !r.cases.some((c) => c.variant === n)) : [];
+      names = names.filter((n) => !empty.includes(n));
+      unfinished.push(
+        `${r.dir} ${why}: ${r.cases.length} case row(s) ranked` +
+          (empty.length ? `; left out (no finished cases): ${empty.join(', ')}` : '') +
+          (r.cases.length ? '; cases not yet run count as missing (worst rank)' : empty.length ? '' : '; every value is n/a'),
+      );
+    }
     for (const n of names) {
       const label = r.meta.variants?.find((v) => v.name === n)?.label;
       raw.push({ runDir: r.dir, variant: n, title: label ?? n, run: r });
@@ -117,7 +132,7 @@ export function rankInputFromRuns(runs: RunData[], allowMismatch = false): RankI
       values.time[pi]![ci] = row.time_s;
     }
   });
-  return { participants, cases, values, status, warnings };
+  return { participants, cases, values, status, warnings, unfinished };
 }
 
 /**

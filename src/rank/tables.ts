@@ -37,7 +37,7 @@ export function rankingNotes(r: Ranking): string[] {
   if (r.resamples > 0) {
     notes.push(`Bootstrap: ${r.resamples} resamples of the cases with replacement (Mersenne Twister, seed ${r.seed}); median rank [2.5 %, 97.5 % quantiles] (share of resamples at the full rank); Kendall tau-b between each bootstrap ranking and the full one.`);
   }
-  return notes.concat(r.input.warnings.map((x) => `Allowed mismatch: ${x}`));
+  return [...r.input.unfinished.map((x) => `Warning: ${x}.`), ...notes, ...r.input.warnings.map((x) => `Allowed mismatch: ${x}`)];
 }
 
 const tauText = (s: ScopeRanking) => (s.tau ? `Kendall tau-b vs the full ranking over ${s.tau.resamples} bootstrap resamples: median ${f3(s.tau.median)} [${f3(s.tau.low)}, ${f3(s.tau.high)}], mean ${f3(s.tau.mean)}` : '');

@@ -321,6 +321,11 @@ export function buildModel(run: string | RunData, opts: ReportOptions = {}): Rep
       : 'Average: mean over all cases (each case weighs the same; the paper averages the modality means instead).',
     'n/a: no valid value (every case NaN, e.g. an empty ground truth under official semantics). Bold: best variant per row.',
   ];
+  if (!rows.length) accuracyNotes.unshift(`No finished cases in this run${meta.finished_at ? '' : ' (interrupted: run.json finished_at is null)'}: every cell is n/a.`);
+  else {
+    const empty = variants.filter((v) => !rows.some((r) => r.variant === v.name)).map((v) => v.name);
+    if (empty.length) accuracyNotes.unshift(`No finished cases of ${empty.join(', ')}: their cells are n/a.`);
+  }
   const failed = rows.filter((r) => r.status === 'failed');
   if (failed.length) {
     accuracyNotes.push(
