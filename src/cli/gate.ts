@@ -5,11 +5,10 @@
  * Exit codes: 0 pass, 1 regression, 2 usage or data error (bad option, unreadable run or baseline, metric mismatch).
  * The Markdown summary is also appended to $GITHUB_STEP_SUMMARY when set (GitHub Actions job summary, docs/ci.md).
  */
-import { checkOutputPath } from '../io/outpath.js';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeOutputFile } from '../io/outpath.js';
 import path from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
-import { buildBaseline, GateDataError, readBaseline, writeBaseline } from '../gate/baseline.js';
+import { baselineText, buildBaseline, GateDataError, readBaseline } from '../gate/baseline.js';
 import { compareRun, DEFAULT_GATE_OPTIONS } from '../gate/compare.js';
 import { mixedHosts } from '../gate/hosts.js';
 import { renderMarkdown, renderShort } from '../gate/markdown.js';
@@ -53,14 +52,13 @@ function readRunOrThrow(dir: string): RunData {
   }
 }
 
-function writeOut(file: string, text: string, flag: string): void {
+/** Write an output file by the shared rule (src/io/outpath.ts: atomic, a folder or device refused by name). */
+async function writeOut(file: string, text: string, flag: string): Promise<void> {
   try {
-    checkOutputPath(file, flag);
+    await writeOutputFile(file, text, flag);
   } catch (e) {
     throw new GateDataError((e as Error).message);
   }
-  mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-  writeFileSync(file, text);
 }
 
 /** Run the gate command; returns the exit code (never throws for expected errors). */
@@ -77,7 +75,7 @@ export async function gateCommand(runDir: string | undefined, o: GateCliOptions)
         console.error(`warning: ${msg}; writing the baseline anyway (--force)`);
       }
       const b = buildBaseline(run, { timeReference: o.timeReference, averageKind: o.average });
-      writeBaseline(o.baseline, b);
+      await writeOut(o.baseline, baselineText(b), '--baseline');
       const nCases = Object.values(b.variants).reduce((s, v) => s + Object.keys(v.cases).length, 0);
       const nFailed = Object.values(b.variants).reduce((s, v) => s + Object.values(v.cases).filter((c) => c.status === 'failed').length, 0);
       console.log(
@@ -110,6 +108,7 @@ export async function gateCommand(runDir: string | undefined, o: GateCliOptions)
         allowMetricMismatch: !!o.allowMetricMismatch,
         referenceAbsoluteTime: !!o.referenceAbsoluteTime,
         skipTime: !!o.skipTime || skipMixed,
+        skipTimeReason: o.skipTime ? '--skip-time' : skipMixed ? `different host fingerprint / CPU: ${mixed}; --allow-mixed-hosts judges it` : undefined,
         timeMetric: o.timeMetric,
         worst: o.worst,
       },
@@ -119,9 +118,9 @@ export async function gateCommand(runDir: string | undefined, o: GateCliOptions)
     // PASS: a short verdict (one line per variant); FAIL or --verbose: the full Markdown summary
     if (!o.quiet) process.stdout.write(verdict.verdict === 'fail' || o.verbose ? md : renderShort(verdict));
     else if (verdict.failures.length) process.stderr.write(`bench gate: FAIL\n${verdict.failures.map((f) => `- ${f.message}`).join('\n')}\n`);
-    if (o.markdown) writeOut(o.markdown, md, '--markdown');
+    if (o.markdown) await writeOut(o.markdown, md, '--markdown');
     appendStepSummary(md);
-    if (o.json) writeOut(o.json, JSON.stringify(verdict, null, 2) + '\n', '--json');
+    if (o.json) await writeOut(o.json, JSON.stringify(verdict, null, 2) + '\n', '--json');
     return verdict.exit_code; // 1 on a regression (src/gate/compare.ts)
   } catch (e) {
     if (e instanceof GateDataError) {

@@ -202,10 +202,15 @@ export function buildBaseline(run: RunData, opts: BuildBaselineOptions = {}): Ba
   };
 }
 
+/** A baseline file's text: pretty JSON with a final newline. */
+export function baselineText(baseline: Baseline): string {
+  return JSON.stringify(baseline, null, 2) + '\n';
+}
+
 /** Write a baseline as pretty JSON (temp file + rename), creating the folder. */
 export function writeBaseline(file: string, baseline: Baseline): void {
   mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-  writeFileAtomicSync(file, JSON.stringify(baseline, null, 2) + '\n');
+  writeFileAtomicSync(file, baselineText(baseline));
 }
 
 /**

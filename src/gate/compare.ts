@@ -51,6 +51,11 @@ export interface GateOptions {
   /** Do not judge time at all (ratios are still reported). */
   skipTime: boolean;
   /**
+   * Why time is not judged, as printed in the header and the time notes (default `--skip-time`; `bench gate` says
+   * `different host fingerprint / CPU: ...` when it skips time because the run and baseline were timed on other hosts).
+   */
+  skipTimeReason?: string;
+  /**
    * Which time the speed check compares: `wall` (cases.csv `time_s`, default) or `cpu` (`cpu_s`, CPU seconds of the
    * work: less sensitive to other processes on a machine that cannot be kept quiet; blind to lost parallelism).
    */
@@ -410,7 +415,7 @@ export function compareRun(run: RunData, baseline: Baseline, options: Partial<Ga
         status = 'ok';
         note = `median ratio ${formatFixed(ci.median, 3)}, ${pct} CI [${formatFixed(ci.lower, 3)}, ${formatFixed(ci.upper, 3)}] not entirely above ${opt.maxTimeRatio}`;
       }
-      if (opt.skipTime && status !== 'insufficient') note += ' (not judged: --skip-time)';
+      if (opt.skipTime && status !== 'insufficient') note += ` (not judged: ${opt.skipTimeReason ?? '--skip-time'})`;
       time = { basis, reference, n: ci.n, median: ci.median, lower: ci.lower, upper: ci.upper, coverage: ci.coverage, geomean: geometricMean(vals), status, note };
       if (status === 'slower' && !opt.skipTime)
         failures.push({

@@ -69,7 +69,7 @@ export function renderMarkdown(v: GateVerdict): string {
     `Metrics: ${v.metrics.mode}, NSD tolerance ${v.metrics.tolerance_mm} mm, spacing ${v.metrics.spacing_order}. ` +
       `Thresholds: DSC drop ≤ ${o.maxDscDrop}, NSD drop ≤ ${o.maxNsdDrop} per modality mean and Average; ` +
       `time: fail when the ${pct} sign-test CI of the median paired time ratio is entirely above ${o.maxTimeRatio} ` +
-      `(relative to \`${o.timeReference}\`)${o.skipTime ? ' — time not judged (--skip-time)' : ''}.`,
+      `(relative to \`${o.timeReference}\`)${o.skipTime ? ` — time not judged (${o.skipTimeReason ?? '--skip-time'})` : ''}.`,
   );
   out.push('');
   if (v.failures.length > 0) {
