@@ -152,7 +152,7 @@ export function register(program: Command): void {
       checkOutputPath(outDir, '--out');
       const executor = opts.queue === undefined ? undefined : await queueExecutor(opts, variants, mode, spacingOrder);
       const nCases = (await listCases(opts.cases, opts.filter)).length;
-      console.error(`bench run: ${nCases} cases x ${variants.length} variants (${variants.map((v) => v.name).join(', ')}) -> ${outDir}${opts.resume ? ' (resuming with the stored options)' : ''}`);
+      if (!opts.quiet) console.error(`bench run: ${nCases} cases x ${variants.length} variants (${variants.map((v) => v.name).join(', ')}) -> ${outDir}${opts.resume ? ' (resuming with the stored options)' : ''}`);
       const progress = opts.quiet ? { onEvent: () => {}, stop: () => {} } : progressHandler();
       // Ctrl-C / SIGTERM: the run's own cleanup (runners disposed, lock released; registered later, runs first), then this
       onShutdown(() => {
@@ -189,7 +189,7 @@ export function register(program: Command): void {
       if (opts.profile) {
         const { writeProfile } = await import('../profile/index.js');
         const { files } = await writeProfile({ variants, cases: await listCases(opts.cases, opts.filter), outDir: path.join(result.dir, 'profile'), threads: opts.threads });
-        console.error(`profile: ${files.join(', ')}`);
+        if (!opts.quiet) console.error(`profile: ${files.join(', ')}`);
       }
       if (!opts.quiet) console.log(terminalTables(result.dir, { verbose: opts.verbose, width: outputWidth(process.stdout), colour: colourEnabled(process.stdout) }));
       if (opts.report) {
@@ -199,11 +199,12 @@ export function register(program: Command): void {
         // a resumed run's wall time covers only what this session ran: no share of it is meaningful
         const share = opts.resume ? '' : ` = ${(((timings?.overlaysS ?? 0) + (timings?.figureS ?? 0)) / wall * 100).toFixed(1)}% of the ${wall.toFixed(1)} s run`;
         const pictures = timings ? ` (overlays ${timings.overlaysS.toFixed(1)} s + figure ${timings.figureS.toFixed(1)} s${share})` : '';
-        console.log(`report: ${files.length} files in ${path.join(result.dir, 'report')} (open report.html)${pictures}`);
+        if (!opts.quiet) console.log(`report: ${files.length} files in ${path.join(result.dir, 'report')} (open report.html)${pictures}`);
       }
-      // each warning in full with --verbose; else a count (they are all in the report and warnings.jsonl)
+      // each warning in full with --verbose; else a count (they are all in the report and warnings.jsonl); --quiet: only
+      // the results line (and errors)
       if (opts.verbose) for (const w of result.warnings) console.error(`warning: ${w}`);
-      else if (result.warnings.length) console.error(`${result.warnings.length} warning(s): see the report notes (or --verbose)`);
+      else if (result.warnings.length && !opts.quiet) console.error(`${result.warnings.length} warning(s): see the report notes (or --verbose)`);
       const summary = `results: ${result.dir} (${result.rows.length} rows, ${result.failed} failed, ${wall.toFixed(1)} s${opts.resume ? ' in this resumed session' : ''})`;
       console.log(summary);
       if (process.env.GITHUB_STEP_SUMMARY) appendStepSummary(`${reportMarkdown(buildModel(result.dir, {}))}\n${summary}\n`);
