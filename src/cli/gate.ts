@@ -7,7 +7,7 @@
  */
 import { writeOutputFile } from '../io/outpath.js';
 import path from 'node:path';
-import { InvalidArgumentError, type Command } from 'commander';
+import type { Command } from 'commander';
 import { baselineText, buildBaseline, GateDataError, readBaseline } from '../gate/baseline.js';
 import { compareRun, DEFAULT_GATE_OPTIONS } from '../gate/compare.js';
 import { mixedHosts } from '../gate/hosts.js';
@@ -15,6 +15,7 @@ import { renderMarkdown, renderShort } from '../gate/markdown.js';
 import { readRun, type RunData } from '../results/store.js';
 import { appendStepSummary } from './step-summary.js';
 import { intOption, numberOption } from './parse/numbers.js';
+import { choiceOption } from './parse/choices.js';
 
 export const EXIT_PASS = 0;
 export const EXIT_USAGE = 2;
@@ -150,10 +151,7 @@ export function register(program: Command): void {
     .option('--baseline <file>', 'baseline JSON file (read; or written with --update-baseline)')
     .option('--update-baseline <run-dir>', 'write --baseline from this results folder instead of gating')
     .option('--time-reference <variant>', 'variant whose per-case time divides the others (default: the baseline\'s; on update: the run\'s first variant)')
-    .option('--average <kind>', 'with --update-baseline: Average = mean of modality means (modality) or of all cases (case)', (s: string) => {
-      if (s !== 'modality' && s !== 'case') throw new InvalidArgumentError(`--average: expected "modality" or "case", found "${s}"`);
-      return s;
-    }, 'modality')
+    .option('--average <kind>', 'with --update-baseline: Average = mean of modality means (modality) or of all cases (case)', choiceOption('--average', ['modality', 'case']), 'modality')
     .option('--max-dsc-drop <x>', 'largest allowed drop of a modality mean / the Average of DSC', numberOption('--max-dsc-drop', { min: 0 }), d.maxDscDrop)
     .option('--max-nsd-drop <x>', 'largest allowed drop of a modality mean / the Average of NSD', numberOption('--max-nsd-drop', { min: 0 }), d.maxNsdDrop)
     .option('--max-time-ratio <x>', 'slowdown factor judged against the CI of the median paired time ratio', numberOption('--max-time-ratio', { min: 0, exclusiveMin: true }), d.maxTimeRatio)
@@ -165,10 +163,7 @@ export function register(program: Command): void {
     .option('--allow-metric-mismatch', 'compare even when metric mode, tolerance or spacing convention differ')
     .option('--reference-absolute-time', 'judge the time reference variant on absolute time (same machine only)')
     .option('--skip-time', 'report time ratios but never fail on time')
-    .option('--time-metric <m>', 'time compared: wall (time_s) or cpu (cpu_s: CPU seconds of the work, for machines that cannot be kept quiet)', (s: string) => {
-      if (s !== 'wall' && s !== 'cpu') throw new InvalidArgumentError(`--time-metric: expected "wall" or "cpu", found "${s}"`);
-      return s;
-    }, 'wall')
+    .option('--time-metric <m>', 'time compared: wall (time_s) or cpu (cpu_s: CPU seconds of the work, for machines that cannot be kept quiet)', choiceOption('--time-metric', ['wall', 'cpu']), 'wall')
     .option('--allow-mixed-hosts', 'judge time even when the run\'s rows or the baseline come from different host fingerprints (docs/distributed.md)')
     .option('--worst <n>', 'number of worst cases listed per variant', intOption('--worst', 0), d.worst)
     .option('--markdown <file>', 'also write the Markdown summary to this file')

@@ -6,6 +6,7 @@ import { checkOutputPath } from '../io/outpath.js';
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import { intOption } from './parse/numbers.js';
+import { choiceOption } from './parse/choices.js';
 import { REPORT_FORMATS, renderReport, terminalTables, type ReportFormat } from '../reports/index.js';
 import { colourEnabled, outputWidth } from './colour.js';
 import type { AverageKind } from '../results/aggregate.js';
@@ -17,11 +18,6 @@ function parseFormats(value: string): ReportFormat[] {
     throw new InvalidArgumentError(`expected a comma list of ${REPORT_FORMATS.join(', ')}; found "${value}"`);
   }
   return list as ReportFormat[];
-}
-
-function parseAverage(value: string): AverageKind {
-  if (value !== 'modality' && value !== 'case') throw new InvalidArgumentError(`expected "modality" or "case"; found "${value}"`);
-  return value;
 }
 
 interface ReportCliOptions {
@@ -62,7 +58,7 @@ export function register(program: Command): void {
     .option(
       '--average <kind>',
       'Average row: "modality" = mean of modality means (as the paper), "case" = mean over all cases',
-      parseAverage,
+      choiceOption<AverageKind>('--average', ['modality', 'case']),
       'modality' as AverageKind,
     )
     .option('--percent', 'print DSC/NSD in percent (0-100) instead of fractions (0-1)', false)

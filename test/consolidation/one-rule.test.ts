@@ -8,7 +8,8 @@
  *   boxes that the segs writer refused).
  * - "official needs as-stored spacing": src/types.ts `spacingOrderProblem` (bench metrics, bench run, the metrics API).
  * - peak RSS of this process: src/runner/proctree.ts `processPeakRssMb`.
- * - CLI number text: src/cli/parse/numbers.ts (`bench worker` had its own parser, `bench rank --weights dsc=` read 0).
+ * - CLI number text: src/cli/parse/numbers.ts (`bench worker` had its own parser, `bench rank --weights dsc=` read 0);
+ *   fixed choices: src/cli/parse/choices.ts (`bench gate` and `bench report` each parsed --average their own way).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync } from 'node:fs';
@@ -138,6 +139,13 @@ describe('peak RSS and CLI number text: one definition each', () => {
     expect(definitions(/\bNumber\((s|v|value|text)\)|parseInt\(|parseFloat\(/, 'src/cli')).toEqual(['src/cli/parse/numbers.ts']);
     expect(() => parseWeights('dsc=')).toThrow(/found "dsc="/);
     expect(parseWeights('dsc=1,time=0.5')).toEqual({ dsc: 1, time: 0.5 });
+    // one choice parser too: bench gate and bench report say the same of a bad --average
+    const tmp = mkdtempSync(path.join(os.tmpdir(), 'medseg-choice-'));
+    for (const args of [['gate', '--baseline', path.join(tmp, 'b.json'), tmp], ['report', tmp]]) {
+      const r = bench(...args, '--average', 'mean');
+      expect(r.status, args[0]).toBe(2);
+      expect(r.stderr, args[0]).toContain('--average: expected "modality" or "case", found "mean"');
+    }
     const w = bench('worker', '--concurrency', '0');
     expect(w.status).toBe(2);
     expect(w.stderr).toContain('--concurrency: expected a positive integer, found "0"');

@@ -90,6 +90,6 @@ describe('bench report', () => {
     expect(badFormat.stderr).toMatch(/--formats.*expected a comma list of md, csv, tex, html, png; found "md,pdf"/s);
     const badAvg = bench(['report', FIXTURE, '--average', 'mean']);
     expect(badAvg.status).toBe(2);
-    expect(badAvg.stderr).toMatch(/expected "modality" or "case"; found "mean"/);
+    expect(badAvg.stderr).toMatch(/--average: expected "modality" or "case", found "mean"/);
   });
 });
