@@ -5,6 +5,7 @@
  */
 import path from 'node:path';
 import { readRun, type RunData } from '../results/store.js';
+import { caseValue } from '../results/aggregate.js';
 import { sortModalities } from '../results/aggregate.js';
 import { compareCases } from '../reports/model.js';
 
@@ -38,7 +39,11 @@ export interface RankInput {
   participants: Participant[];
   /** Cases sorted as the paper's Table 4 (3D first, then by name). */
   cases: RankCase[];
-  /** `values[metric][p][c]`: DSC/NSD fraction or time in seconds of an `ok` row; NaN when failed, missing or no value. */
+  /**
+   * `values[metric][p][c]`: DSC/NSD fraction (as the official per-case CSV prints it, np.round(x, 4): the report's
+   * `caseValues: 'csv'` rule, src/results/aggregate.ts caseValue) or time in seconds of an `ok` row; NaN when failed,
+   * missing or no value.
+   */
   values: Record<RankMetric, number[][]>;
   status: RankStatus[][];
   /** Mismatches that were allowed (`allowMismatch`); empty when the runs agree. */
@@ -127,8 +132,9 @@ export function rankInputFromRuns(runs: RunData[], allowMismatch = false): RankI
       const ci = index.get(row.case)!;
       status[pi]![ci] = row.status === 'ok' ? 'ok' : 'failed';
       if (row.status !== 'ok') continue;
-      values.dsc[pi]![ci] = row.dsc;
-      values.nsd[pi]![ci] = row.nsd;
+      // one rule for case values with the report's tables: as the official per-case CSV prints them (np.round(x, 4))
+      values.dsc[pi]![ci] = caseValue(row, 'dsc');
+      values.nsd[pi]![ci] = caseValue(row, 'nsd');
       values.time[pi]![ci] = row.time_s;
     }
   });

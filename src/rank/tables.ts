@@ -31,7 +31,7 @@ export function rankingNotes(r: Ranking): string[] {
   const w = RANK_METRICS.map((m) => `${RANK_METRIC_TITLE[m]} ${r.weights[m]}`).join(', ');
   const notes = [
     `Rank: rank-then-aggregate (FLARE): per case and metric the participants are ranked (DSC/NSD higher is better, time lower; ties share the mean rank; a failed or missing case gets the worst rank ${r.input.participants.length}); Score = weighted mean over metrics (weights ${w}) of the mean case rank / number of participants (lower is better).`,
-    'Aggregate rank: rank of the weighted mean of the per-metric ranks of the means (DSC/NSD means count failed or missing cases as 0; time means over ok cases).',
+    'Aggregate rank: rank of the weighted mean of the per-metric ranks of the means (DSC/NSD means count failed or missing cases as 0; time means over ok cases). DSC/NSD per case: the value as the official per-case CSV prints it (np.round(x, 4)), the same rule as the report\'s tables, so Mean DSC equals the accuracy table\'s mean over cases.',
     `Test rank: one-sided paired Wilcoxon signed-rank tests between all pairs per metric (alpha ${r.alpha}${r.holm ? ', Holm-adjusted' : ', not adjusted'}); Wins = significant wins (DSC/NSD/time), ranked by the weighted sum.`,
   ];
   if (r.resamples > 0) {
