@@ -164,8 +164,14 @@ export function checkImgsArrays(c: Collector, cn: CaseName | undefined, arrays: 
       }
     }
     if (imgs.dtype !== 'uint8') {
+      // minMax of an array with NaN is NaN..NaN: say how many voxels are NaN instead
+      let nan = 0;
+      for (let i = 0; i < imgs.data.length; i++) {
+        const v = imgs.data[i];
+        if (typeof v === 'number' && Number.isNaN(v)) nan++;
+      }
       const [lo, hi] = minMax(imgs);
-      c.error('imgs', 'imgs must be uint8 intensities 0..255', 'uint8', `${imgs.dtype}, range ${lo}..${hi}`);
+      c.error('imgs', 'imgs must be uint8 intensities 0..255', 'uint8', nan ? `${imgs.dtype}, contains NaN (${nan} voxels)` : `${imgs.dtype}, range ${lo}..${hi}`);
     } else if (imgs.data.length > 0) {
       const [lo, hi] = minMax(imgs);
       if (lo === hi) c.warn('imgs', 'imgs is constant (no contrast)', 'a uint8 image using its range', `all values ${lo}`);

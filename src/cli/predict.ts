@@ -80,6 +80,8 @@ export async function predictFolder(opts: PredictOptions, log: (s: string) => vo
   } catch (e) {
     throw new Error(`--input ${opts.input}: cannot list the imgs folder (${(e as Error).message})`, { cause: e });
   }
+  // as bench run on an empty case set: nothing to predict is a usage error (exit 2), not "0 ok, 0 failed"
+  if (!files.length) throw new Error(`--input ${opts.input}: empty case set: expected at least one imgs *.npz file, found none`);
   const runner = createRunner(variant, {
     ...(opts.threads !== undefined ? { threads: opts.threads } : {}),
     ...(opts.embeddingCache === false ? { embeddingCache: false } : {}),

@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import type { Command } from 'commander';
-import { InvalidArgumentError } from 'commander';
+import { InvalidArgumentError, Option } from 'commander';
 import { writeRanking } from '../rank/index.js';
 import { intOption, numberOption, toNumber } from './parse/numbers.js';
 import { rankingMarkdown } from '../rank/tables.js';
@@ -35,7 +35,11 @@ export function register(program: Command): void {
     )
     .argument('<run-dirs...>', 'results folders written by "bench run" (one per team or experiment)')
     .option('--out <dir>', 'output folder (default: <first run-dir>/ranking)')
-    .option('--weights <list>', 'metric weights of the combined scores, e.g. dsc=1,nsd=1,time=1', parseWeights, {})
+    .addOption(
+      new Option('--weights <list>', 'metric weights of the combined scores; a metric not named keeps weight 1, 0 leaves it out')
+        .argParser(parseWeights)
+        .default({}, 'dsc=1,nsd=1,time=1'),
+    )
     .option('--alpha <p>', 'significance level of the Wilcoxon tests', numberOption('--alpha', { min: 0, max: 1, exclusiveMin: true, exclusiveMax: true }), 0.05)
     .option('--no-holm', 'do not Holm-adjust the p-values')
     .option('--resamples <n>', 'bootstrap resamples of the cases (0 = no bootstrap)', intOption('--resamples', 0), 1000)

@@ -6,7 +6,7 @@
  */
 import { createColors } from 'picocolors';
 import type { ReportModel } from './model.js';
-import { METRICS, METRIC_TITLE } from './model.js';
+import { FAILED, METRICS, METRIC_TITLE } from './model.js';
 
 interface Col {
   head: string[]; // header lines (top to bottom)
@@ -159,7 +159,12 @@ function shortNotes(m: ReportModel): string[] {
   if (legend) out.push(legend);
   for (const v of m.variants.filter((x) => x.testNetwork)) out.push(`${v.title}: a deterministic test network, not an upper bound (it measures the harness's own cost).`);
   const failed = m.run.cases.filter((r) => r.status === 'failed');
-  if (failed.length) out.push(`${failed.length} failed case(s), counted as DSC 0 / NSD 0 in the means as the challenge does (\u2020 in the time table): ${failed.map((r) => `${r.variant} ${r.case}`).join(', ')}.`);
+  if (failed.length) {
+    // the time table marks a failed case "<time>\u2020" (time until the failure) or "failed" (no time taken): name what it shows
+    const texts = m.timeRows.flatMap((r) => Object.values(r.text));
+    const marks = [texts.some((t) => t.endsWith('\u2020')) ? '\u2020' : '', texts.includes(FAILED) ? `"${FAILED}"` : ''].filter(Boolean).join(' or ');
+    out.push(`${failed.length} failed case(s), counted as DSC 0 / NSD 0 in the means as the challenge does${marks ? ` (${marks} in the time table)` : ''}: ${failed.map((r) => `${r.variant} ${r.case}`).join(', ')}.`);
+  }
   const kinds = new Map<string, number>();
   for (const w of m.run.warnings ?? []) kinds.set(w.warning.kind, (kinds.get(w.warning.kind) ?? 0) + 1);
   if (kinds.size) {
