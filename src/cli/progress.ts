@@ -8,7 +8,7 @@ import { appendFileSync, writeFileSync } from 'node:fs';
 import cliProgress from 'cli-progress';
 import type { RunEvent } from '../run/orchestrate.js';
 import { EtaEstimator } from '../run/eta.js';
-import { timingWarningText } from '../stats/warnings.js';
+import { timingWarningText, type TimingWarning } from '../stats/warnings.js';
 import { formatFixed } from '../text/numbers.js';
 import { colours } from './colour.js';
 
@@ -109,6 +109,15 @@ export function progressHandler(): { onEvent: (e: RunEvent) => void; stop: () =>
       eta?.finish(e.variant, e.row.case, now() - caseStart);
     }
   };
+  // a warning kind in full the first time, then a short tag (the contention sentence is long and can hit every case)
+  const seenKinds = new Set<string>();
+  const warningOnce = (w: TimingWarning): string => {
+    if (!seenKinds.has(w.kind)) {
+      seenKinds.add(w.kind);
+      return timingWarningText(w);
+    }
+    return w.kind === 'contention' ? `contention ${(100 * w.other_cpu_share).toFixed(0)}%` : w.kind;
+  };
   if (!tty) {
     return {
       onEvent: (e) => {
@@ -121,7 +130,7 @@ export function progressHandler(): { onEvent: (e: RunEvent) => void; stop: () =>
           const what = r.status === 'ok' ? `dsc=${fmt(r.dsc)} nsd=${fmt(r.nsd)} time=${r.time_s.toFixed(3)}s` : `FAILED: ${r.error}`;
           const left = eta ? eta.remaining() : null;
           console.error(
-            `${elapsedTag()} ${done}/${total} ${r.variant} ${r.case}${r.worker && r.worker !== 'local' ? ` [${r.worker}]` : ''} ${what}${e.warnings.length ? ` (warning: ${e.warnings.map(timingWarningText).join('; ')})` : ''}` +
+            `${elapsedTag()} ${done}/${total} ${r.variant} ${r.case}${r.worker && r.worker !== 'local' ? ` [${r.worker}]` : ''} ${what}${e.warnings.length ? ` (warning: ${e.warnings.map(warningOnce).join('; ')})` : ''}` +
               `${done < total ? ` | ETA ~${formatDuration(left)}${eta?.provisional() ? '?' : ''}` : ''}`,
           );
         } else if (e.type === 'case-skip') console.error(`${elapsedTag()} ${e.variant} ${e.case}: already done (resume)`);

@@ -150,6 +150,22 @@ function contextLine(meta: RunMeta, variants: VariantInfo[]): string {
   );
 }
 
+/**
+ * One note for every case timed under contention (the sentence once, the cases listed compactly per variant with the
+ * other processes' CPU share), instead of the long sentence once per case.
+ */
+function contentionNote(ws: CaseTimingWarning[]): string {
+  const share = (w: CaseTimingWarning) => (w.warning.kind === 'contention' ? w.warning.other_cpu_share : NaN);
+  const threshold = ws[0]!.warning.kind === 'contention' ? ws[0]!.warning.threshold : NaN;
+  const byVariant = new Map<string, CaseTimingWarning[]>();
+  for (const w of ws) byVariant.set(w.variant, [...(byVariant.get(w.variant) ?? []), w]);
+  const lists = [...byVariant].map(([v, l]) => `${v}: ${l.map((w) => `${w.case} ${(100 * share(w)).toFixed(0)}%`).join(', ')}`);
+  return (
+    `Timing warning: ${ws.length} case(s) timed under contention (other processes used more than ${(100 * threshold).toFixed(0)}% of the machine's CPU time during the case; ` +
+    `the wall time is inflated — compare cpu_s or re-run on a quiet machine). Other processes' share per case: ${lists.join('; ')}.`
+  );
+}
+
 function runNotes(meta: RunMeta, variants: VariantInfo[], warnings: CaseTimingWarning[]): string[] {
   const notes: string[] = [];
   const m = meta.metrics ?? ({} as RunMeta['metrics']);
@@ -203,7 +219,9 @@ function runNotes(meta: RunMeta, variants: VariantInfo[], warnings: CaseTimingWa
         `intra-op threads: ${meta.threads?.intra_op ?? 'n/a'}${versions ? `; ${versions}` : ''}.`,
     );
   }
-  for (const w of warnings) notes.push(`Timing warning, ${w.variant} on ${w.case}: ${timingWarningText(w.warning)}.`);
+  for (const w of warnings) if (w.warning.kind !== 'contention') notes.push(`Timing warning, ${w.variant} on ${w.case}: ${timingWarningText(w.warning)}.`);
+  const contention = warnings.filter((w) => w.warning.kind === 'contention');
+  if (contention.length) notes.push(contentionNote(contention));
   notes.push(...modelNotes(meta));
   if (!meta.finished_at) notes.push('Run not finished (run.json finished_at is null): the tables show the cases written so far.');
   return notes;
