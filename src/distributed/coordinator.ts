@@ -243,7 +243,7 @@ export function distributedExecutor(o: DistributedOptions): (s: RunState) => Pro
             }
           }
           if (missing.length) {
-            log(`coordinator: ${missing.length} jobs unknown to Redis: enqueued again`);
+            log(`coordinator: ${missing.length} jobs unknown to Redis (restarted with its data lost?): re-enqueueing them`);
             await register();
             await enqueue(missing);
           }
