@@ -5,21 +5,18 @@
  * - `bench predict` on an empty input folder exits 2 with "empty case set" (as `bench run`), not 0 "0 ok, 0 failed";
  * - the terminal's failed-case note names the mark the time table shows ("failed" or †).
  */
-import { spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { benchSync, FIXTURE } from '../bench-cli.js';
 import { writeNpz } from '../../src/io/npz.js';
 import { makeNdArray } from '../../src/io/ndarray.js';
 import { validateCase } from '../../src/cases/validate.js';
 import { buildModel } from '../../src/reports/model.js';
 import { terminalText } from '../../src/reports/terminal.js';
 
-const ROOT = path.resolve(import.meta.dirname, '..', '..');
-const BENCH = path.join(ROOT, 'bin', 'bench.js');
-const FIXTURE = path.join(ROOT, 'test', 'fixtures', 'results-small');
-const bench = (args: string[]) => spawnSync(process.execPath, [BENCH, ...args], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
+const bench = (args: string[]) => benchSync(args, { timeout: 60_000 });
 let tmp: string;
 beforeAll(() => {
   tmp = mkdtempSync(path.join(tmpdir(), 'medseg-small-fixes-'));

@@ -3,16 +3,12 @@
  * not given), and `--update-baseline RUN --baseline <a folder>` fails with a clear error naming the path and leaves
  * nothing behind (no temp file in or beside the folder).
  */
-import { spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { benchSync, FIXTURE } from '../bench-cli.js';
 
-const ROOT = path.resolve(import.meta.dirname, '..', '..');
-const FIXTURE = path.join(ROOT, 'test', 'fixtures', 'results-small');
-const BENCH = path.join(ROOT, 'bin', 'bench.js');
-const bench = (args: string[]) => spawnSync(process.execPath, [BENCH, ...args], { cwd: ROOT, encoding: 'utf8' });
 
 let tmp: string;
 beforeAll(() => {
@@ -23,7 +19,7 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 describe('bench gate on another CPU', () => {
   it('says time was not judged because of the different host, not because of --skip-time', () => {
     const baseline = path.join(tmp, 'baseline.json');
-    expect(bench(['gate', '--update-baseline', FIXTURE, '--baseline', baseline]).status).toBe(0);
+    expect(benchSync(['gate', '--update-baseline', FIXTURE, '--baseline', baseline]).status).toBe(0);
     const run = path.join(tmp, 'other-cpu');
     cpSync(FIXTURE, run, { recursive: true });
     const meta = JSON.parse(readFileSync(path.join(run, 'run.json'), 'utf8'));
@@ -31,13 +27,13 @@ describe('bench gate on another CPU', () => {
     writeFileSync(path.join(run, 'run.json'), JSON.stringify(meta, null, 2));
     const md = path.join(tmp, 'gate.md');
     // --allow-failures: the fixture's aug_int8 has a failed case (OOM), not what this test is about
-    const r = bench(['gate', run, '--baseline', baseline, '--markdown', md, '--allow-failures']);
+    const r = benchSync(['gate', run, '--baseline', baseline, '--markdown', md, '--allow-failures']);
     expect(r.status, r.stderr).toBe(0);
     const text = readFileSync(md, 'utf8');
     expect(text).not.toMatch(/--skip-time/);
     expect(text).toMatch(/time not judged \(different host fingerprint \/ CPU: the run was timed on AMD EPYC/);
     // with --skip-time given, the flag is the reason
-    const r2 = bench(['gate', run, '--baseline', baseline, '--markdown', md, '--allow-failures', '--skip-time']);
+    const r2 = benchSync(['gate', run, '--baseline', baseline, '--markdown', md, '--allow-failures', '--skip-time']);
     expect(r2.status, r2.stderr).toBe(0);
     expect(readFileSync(md, 'utf8')).toMatch(/time not judged \(--skip-time\)/);
   });
@@ -47,7 +43,7 @@ describe('bench gate --update-baseline into a folder', () => {
   it('fails with an error naming the path and leaves no temp file', () => {
     const dir = path.join(tmp, 'base-dir');
     mkdirSync(dir);
-    const r = bench(['gate', '--update-baseline', FIXTURE, '--baseline', dir]);
+    const r = benchSync(['gate', '--update-baseline', FIXTURE, '--baseline', dir]);
     expect(r.status).toBe(2);
     expect(r.stderr).toContain(`--baseline ${dir}: is a folder, expected a file`);
     expect(r.stderr).not.toMatch(/EISDIR|rename/);

@@ -70,17 +70,7 @@ export function officialPairs(): { dsc: number; nsd: number }[] {
   return g.cases.map((c) => ({ dsc: num(c.official.dsc), nsd: num(c.official.nsd) }));
 }
 
-/** mulberry32: a small seeded PRNG (deterministic noise for the tests). */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { prng } from '../prng.js';
 
 export const VARIANTS = ['oracle', 'aug-int8'] as const;
 

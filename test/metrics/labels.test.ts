@@ -5,23 +5,13 @@
  * above K.
  */
 import { describe, expect, it } from 'vitest';
+import { prng } from '../prng.js';
 import { countLabels, type LabelCounts } from '../../src/metrics/labels.js';
 
-/** Deterministic pseudo-random generator (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A volume of runs: each run a random length (1..40) of 0 or a label in 1..maxLabel; seg copies gt runs or differs. */
 function volume(n: number, maxLabel: number, seed: number): { gt: number[]; seg: number[] } {
-  const r = rng(seed);
+  const r = prng(seed);
   const gt: number[] = [];
   const seg: number[] = [];
   while (gt.length < n) {

@@ -1,14 +1,10 @@
 /** `bench rank` end to end through the built CLI (dist built by test/global-setup.ts) on the fixture results folder. */
-import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { benchSync, FIXTURE } from '../bench-cli.js';
 
-const ROOT = path.resolve(import.meta.dirname, '..', '..');
-const FIXTURE = path.join(ROOT, 'test', 'fixtures', 'results-small');
-const BENCH = path.join(ROOT, 'bin', 'bench.js');
-const bench = (args: string[]) => spawnSync(process.execPath, [BENCH, ...args], { cwd: ROOT, encoding: 'utf8' });
 
 let tmp: string;
 beforeAll(() => {
@@ -19,7 +15,7 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 describe('bench rank', () => {
   it('writes the leaderboards (md, csv, tex, html) and three PNG charts', () => {
     const out = path.join(tmp, 'one');
-    const r = bench(['rank', FIXTURE, '--out', out, '--resamples', '200', '--quiet']);
+    const r = benchSync(['rank', FIXTURE, '--out', out, '--resamples', '200', '--quiet']);
     expect(r.status, r.stderr).toBe(0);
     for (const f of ['ranking.md', 'ranking.csv', 'ranking.tex', 'ranking.html', 'rank_blob.png', 'rank_heatmap.png', 'significance_map.png']) {
       expect(existsSync(path.join(out, f)), f).toBe(true);
@@ -41,17 +37,17 @@ describe('bench rank', () => {
     const meta = JSON.parse(readFileSync(path.join(other, 'run.json'), 'utf8'));
     meta.metrics.mode = 'strict';
     writeFileSync(path.join(other, 'run.json'), JSON.stringify(meta));
-    const refused = bench(['rank', FIXTURE, other, '--out', path.join(tmp, 'two'), '--resamples', '0']);
+    const refused = benchSync(['rank', FIXTURE, other, '--out', path.join(tmp, 'two'), '--resamples', '0']);
     expect(refused.status).toBe(2);
     expect(refused.stderr).toMatch(/not comparable: metric mode: official in .*results-small, strict in .*team2.*--allow-mismatch/);
-    const ok = bench(['rank', FIXTURE, other, '--out', path.join(tmp, 'two'), '--resamples', '0', '--allow-mismatch', '--quiet']);
+    const ok = benchSync(['rank', FIXTURE, other, '--out', path.join(tmp, 'two'), '--resamples', '0', '--allow-mismatch', '--quiet']);
     expect(ok.status, ok.stderr).toBe(0);
     expect(ok.stderr).toMatch(/warning: metric mode/);
     expect(readFileSync(path.join(tmp, 'two', 'ranking.csv'), 'utf8')).toContain('team2:oracle');
   });
 
   it('rejects bad weights with a usage error', () => {
-    const r = bench(['rank', FIXTURE, '--weights', 'dsc=1,hd95=2']);
+    const r = benchSync(['rank', FIXTURE, '--weights', 'dsc=1,hd95=2']);
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/metric=weight pairs/);
   });

@@ -3,19 +3,16 @@
  * The project is compiled first when a src file is newer than its dist output (tsc emits even when another module in
  * progress has a type error; the test then only needs dist/cli/report.js and dist/reports/).
  */
-import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { benchSync, FIXTURE, ROOT } from '../bench-cli.js';
 import { buildModel } from '../../src/reports/model.js';
 import { reportMarkdown } from '../../src/reports/markdown.js';
 import { accuracyWideCsv } from '../../src/reports/csv.js';
 import { terminalText } from '../../src/reports/terminal.js';
 
-const ROOT = path.resolve(import.meta.dirname, '..', '..');
-const FIXTURE = path.join(ROOT, 'test', 'fixtures', 'results-small');
-const BENCH = path.join(ROOT, 'bin', 'bench.js');
 
 /** Source files (src, recursively) whose compiled dist file is missing or older; the build is skipped when none is. */
 function staleSources(dir = path.join(ROOT, 'src')): string[] {
@@ -37,12 +34,11 @@ beforeAll(() => {
 }, 300_000);
 afterAll(() => rmSync(out, { recursive: true, force: true }));
 
-const bench = (args: string[]) => spawnSync(process.execPath, [BENCH, ...args], { cwd: ROOT, encoding: 'utf8' });
 
 describe('bench report', () => {
   it('writes every format into --out and prints the terminal tables', () => {
     const dir = path.join(out, 'all');
-    const r = bench(['report', FIXTURE, '--out', dir]);
+    const r = benchSync(['report', FIXTURE, '--out', dir]);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     expect(readdirSync(dir).sort()).toEqual([
@@ -61,7 +57,7 @@ describe('bench report', () => {
 
   it('--formats md,csv --percent --average case --quiet', () => {
     const dir = path.join(out, 'pct');
-    const r = bench(['report', FIXTURE, '--out', dir, '--formats', 'md,csv', '--percent', '--average', 'case', '--quiet']);
+    const r = benchSync(['report', FIXTURE, '--out', dir, '--formats', 'md,csv', '--percent', '--average', 'case', '--quiet']);
     expect(r.status).toBe(0);
     expect(r.stdout).not.toContain('Accuracy per modality');
     expect(readdirSync(dir).sort()).toEqual(['accuracy_wide.csv', 'cases_long.csv', 'labels_long.csv', 'ranking.csv', 'ranking.md', 'ranking.tex', 'report.md', 'time_wide.csv']);
@@ -76,19 +72,19 @@ describe('bench report', () => {
   it('default output folder is <run-dir>/report', () => {
     const run = path.join(out, 'run-copy');
     cpSync(FIXTURE, run, { recursive: true });
-    const r = bench(['report', run, '--formats', 'tex', '--quiet']);
+    const r = benchSync(['report', run, '--formats', 'tex', '--quiet']);
     expect(r.status).toBe(0);
     expect(readdirSync(path.join(run, 'report')).sort()).toEqual(['accuracy.tex', 'time.tex']);
   });
 
   it('bad input: clear message and exit code 2 (usage or data error)', () => {
-    const missing = bench(['report', path.join(out, 'nope'), '--quiet']);
+    const missing = benchSync(['report', path.join(out, 'nope'), '--quiet']);
     expect(missing.status).toBe(2);
     expect(missing.stderr).toMatch(/run\.json: not found/);
-    const badFormat = bench(['report', FIXTURE, '--formats', 'md,pdf']);
+    const badFormat = benchSync(['report', FIXTURE, '--formats', 'md,pdf']);
     expect(badFormat.status).toBe(2);
     expect(badFormat.stderr).toMatch(/--formats.*expected a comma list of md, csv, tex, html, png; found "md,pdf"/s);
-    const badAvg = bench(['report', FIXTURE, '--average', 'mean']);
+    const badAvg = benchSync(['report', FIXTURE, '--average', 'mean']);
     expect(badAvg.status).toBe(2);
     expect(badAvg.stderr).toMatch(/--average: expected "modality" or "case", found "mean"/);
   });

@@ -3,16 +3,12 @@
  * gives the report with a "no finished cases" note (no "--figure-variant undefined" error), and `bench rank` warns on
  * stderr and in the leaderboard notes and ranks only the variants that have rows.
  */
-import { spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { benchSync, FIXTURE } from '../bench-cli.js';
 
-const ROOT = path.resolve(import.meta.dirname, '..', '..');
-const FIXTURE = path.join(ROOT, 'test', 'fixtures', 'results-small');
-const BENCH = path.join(ROOT, 'bin', 'bench.js');
-const bench = (args: string[]) => spawnSync(process.execPath, [BENCH, ...args], { cwd: ROOT, encoding: 'utf8' });
 
 let tmp: string;
 /** A copy of the fixture as an interrupted run: finished_at null, only the rows `keep` accepts. */
@@ -36,7 +32,7 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 describe('interrupted run with 0 rows', () => {
   it('bench report writes the report with a "no finished cases" note', () => {
     const run = interrupted('empty', () => false);
-    const r = bench(['report', run, '--out', path.join(tmp, 'empty-report'), '--formats', 'md,html']);
+    const r = benchSync(['report', run, '--out', path.join(tmp, 'empty-report'), '--formats', 'md,html']);
     expect(r.stderr).not.toMatch(/--figure-variant/);
     expect(r.status, r.stderr).toBe(0);
     expect(readFileSync(path.join(tmp, 'empty-report', 'report.md'), 'utf8')).toMatch(/No finished cases in this run/);
@@ -45,7 +41,7 @@ describe('interrupted run with 0 rows', () => {
 
   it('bench rank warns on stderr and in the leaderboard notes', () => {
     const run = interrupted('empty-rank', () => false);
-    const r = bench(['rank', run, '--resamples', '0', '--out', path.join(tmp, 'empty-ranking')]);
+    const r = benchSync(['rank', run, '--resamples', '0', '--out', path.join(tmp, 'empty-ranking')]);
     expect(r.status, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/warning: .*is not finished.*0 case row/);
     expect(readFileSync(path.join(tmp, 'empty-ranking', 'ranking.md'), 'utf8')).toMatch(/Warning: .*is not finished/);
@@ -55,7 +51,7 @@ describe('interrupted run with 0 rows', () => {
 describe('interrupted run where one variant has no rows yet', () => {
   it('bench rank ranks only the variants with rows and says which were left out', () => {
     const run = interrupted('partial', (l) => l.startsWith('oracle,'));
-    const r = bench(['rank', run, '--resamples', '0', '--out', path.join(tmp, 'partial-ranking')]);
+    const r = benchSync(['rank', run, '--resamples', '0', '--out', path.join(tmp, 'partial-ranking')]);
     expect(r.status, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/warning: .*is not finished.*left out \(no finished cases\): noaug-fp32, aug_int8/);
     const csv = readFileSync(path.join(tmp, 'partial-ranking', 'ranking.csv'), 'utf8');
@@ -65,7 +61,7 @@ describe('interrupted run where one variant has no rows yet', () => {
 
   it('bench report notes the variants without rows', () => {
     const run = interrupted('partial-report', (l) => l.startsWith('oracle,'));
-    const r = bench(['report', run, '--out', path.join(tmp, 'partial-report-out'), '--formats', 'md,html', '--figure-variant', 'aug_int8']);
+    const r = benchSync(['report', run, '--out', path.join(tmp, 'partial-report-out'), '--formats', 'md,html', '--figure-variant', 'aug_int8']);
     expect(r.status, r.stderr).toBe(0);
     expect(readFileSync(path.join(tmp, 'partial-report-out', 'report.md'), 'utf8')).toMatch(/No finished cases of noaug-fp32, aug_int8/);
   });
