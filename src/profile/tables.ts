@@ -3,15 +3,12 @@
  * GitHub Markdown), and one PNG stacked bar chart of kernel milliseconds per run by op type, per variant and role.
  */
 import { axisTitle, colour, commonOptions, render } from '../reports/charts.js';
-import { escapeMarkdown as esc } from '../reports/format.js';
+import { escapeMarkdown as esc, markdownTable } from '../reports/format.js';
 import { opCategory, ROLES, type Role, type VariantProfile } from './profile.js';
 
-/** A Markdown table whose columns are padded to equal width. */
+/** A Markdown table whose columns are padded to equal width (cells escaped by the reports' one table formatter). */
 export function paddedTable(header: string[], align: ('l' | 'r')[], rows: string[][]): string {
-  const widths = header.map((h, i) => Math.max(3, h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const pad = (s: string, i: number) => (align[i] === 'r' ? s.padStart(widths[i]!) : s.padEnd(widths[i]!));
-  const sep = widths.map((w, i) => (align[i] === 'r' ? `${'-'.repeat(w - 1)}:` : `:${'-'.repeat(w - 1)}`));
-  return [header.map(pad), sep, ...rows.map((r) => r.map(pad))].map((r) => `| ${r.join(' | ')} |`).join('\n');
+  return markdownTable(header, align, rows, { pad: true });
 }
 
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
@@ -27,7 +24,7 @@ export function summaryTable(ps: VariantProfile[]): string {
       const r = p.roles[role];
       const other = 1 - r.integerShare - r.qdqShare - r.floatComputeShare;
       const c = r.composition;
-      rows.push([esc(p.variant), role, String(r.runs), ms(r.msPerRun), pct(r.integerShare), pct(r.qdqShare), pct(r.floatComputeShare), pct(Math.max(0, other)),
+      rows.push([p.variant, role, String(r.runs), ms(r.msPerRun), pct(r.integerShare), pct(r.qdqShare), pct(r.floatComputeShare), pct(Math.max(0, other)),
         `${c.integer} / ${c.qdq} / ${c['float-compute']} / ${c.other}`, mib(p.bytes[role])]);
     }
   }
@@ -39,7 +36,7 @@ export function opTable(ps: VariantProfile[], role: Role, n = 12): string {
   const tot = new Map<string, number>();
   for (const p of ps) for (const o of p.roles[role].ops) tot.set(o.op, (tot.get(o.op) ?? 0) + o.share);
   const ops = [...tot].sort((a, b) => b[1] - a[1]).slice(0, n).map(([op]) => op);
-  const header = ['Op type', 'Kind', ...ps.flatMap((p) => [`${esc(p.variant)} ms/run`, 'share', 'calls/run'])];
+  const header = ['Op type', 'Kind', ...ps.flatMap((p) => [`${p.variant} ms/run`, 'share', 'calls/run'])];
   const rows = ops.map((op) => [op, opCategory(op), ...ps.flatMap((p) => {
     const r = p.roles[role];
     const o = r.ops.find((x) => x.op === op);
@@ -56,7 +53,7 @@ export function topNodesTable(p: VariantProfile, role: Role): string {
   return paddedTable(
     ['Node', 'Op type', 'ms/run', 'share'],
     ['l', 'l', 'r', 'r'],
-    r.topNodes.map((n) => [esc(n.node.length > 70 ? `...${n.node.slice(-67)}` : n.node), n.op, ms(n.ms / runs), pct(n.share)]),
+    r.topNodes.map((n) => [n.node.length > 70 ? `...${n.node.slice(-67)}` : n.node, n.op, ms(n.ms / runs), pct(n.share)]),
   );
 }
 
@@ -78,7 +75,7 @@ export function profileMarkdown(ps: VariantProfile[], context: string): string {
     parts.push('', `### ${role}: time per op type`, '', opTable(ps, role));
   }
   for (const p of ps) {
-    for (const role of ROLES) parts.push('', `### ${p.variant} ${role}: top nodes`, '', topNodesTable(p, role));
+    for (const role of ROLES) parts.push('', `### ${esc(p.variant)} ${role}: top nodes`, '', topNodesTable(p, role));
   }
   return parts.join('\n') + '\n';
 }

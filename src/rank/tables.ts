@@ -4,7 +4,7 @@
  * section). Rows sorted by the rank-then-aggregate rank; every table carries how the ranks were made.
  */
 import { stringify } from 'csv-stringify/sync';
-import { escapeHtml, escapeLatex, escapeMarkdown, formatSeconds, NA } from '../reports/format.js';
+import { escapeHtml, escapeLatex, escapeMarkdown, formatSeconds, markdownTable, NA } from '../reports/format.js';
 import { formatFixed } from '../text/numbers.js';
 import { latexHead } from '../reports/latex.js';
 import type { Ranking, RankEntry, ScopeRanking } from './schemes.js';
@@ -67,8 +67,7 @@ export function rankingMarkdown(r: Ranking): string {
   const out: string[] = ['# Ranking', ''];
   for (const s of r.scopes) {
     out.push(`## ${s.name === 'All' ? 'All cases' : escapeMarkdown(s.name)} (${casesText(s.nCases)})`, '');
-    out.push(`| ${HEAD.join(' | ')} |`, `|${HEAD.map((_, i) => (i === 1 ? ':---' : '---:')).join('|')}|`);
-    for (const e of sortedEntries(r, s)) out.push(`| ${cells(r, e).map(escapeMarkdown).join(' | ')} |`);
+    out.push(markdownTable(HEAD, HEAD.map((_, i) => (i === 1 ? 'l' : 'r')), sortedEntries(r, s).map((e) => cells(r, e))));
     if (s.tau) out.push('', tauText(s) + '.');
     out.push('');
   }

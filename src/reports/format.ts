@@ -82,3 +82,45 @@ export function escapeMarkdown(s: string): string {
     .replace(/([|*`])/g, '\\$1')
     .replace(/(^|[^A-Za-z0-9])_|_(?=[^A-Za-z0-9]|$)/g, (m) => m.replace('_', '\\_'));
 }
+
+/**
+ * Text as a GitHub Markdown code span that survives inside a table cell: the fence is one backtick longer than the
+ * longest backtick run in the text (CommonMark code spans), padded with a space when the text starts or ends with a
+ * backtick. Inside a table cell use {@link markdownCell} `{ code: true }`, which also writes `|` as `\|` (GFM splits
+ * table rows on unescaped pipes even inside code spans).
+ */
+export function markdownCode(s: string): string {
+  const t = s.replace(CONTROL, ' ');
+  const longest = Math.max(0, ...(t.match(/`+/g) ?? []).map((r) => r.length));
+  const fence = '`'.repeat(longest + 1);
+  const pad = t.startsWith('`') || t.endsWith('`') ? ' ' : '';
+  return `${fence}${pad}${t}${pad}${fence}`;
+}
+
+/**
+ * One cell of a Markdown table: plain text (escaped by {@link escapeMarkdown}), text shown bold or as a code span
+ * (escaped for that form), or `raw`: Markdown the caller built only from numbers and fixed marks (never from names).
+ */
+export type MarkdownCell = string | { text: string; bold?: boolean; code?: boolean } | { raw: string };
+
+/** The Markdown of one cell (see {@link MarkdownCell}). */
+export function markdownCell(c: MarkdownCell): string {
+  if (typeof c === 'string') return escapeMarkdown(c);
+  if ('raw' in c) return c.raw;
+  const t = c.code ? markdownCode(c.text).replace(/\|/g, '\\|') : escapeMarkdown(c.text);
+  return c.bold && t !== '' ? `**${t}**` : t;
+}
+
+/**
+ * A GitHub Markdown table: the one place every table of the reports (report.md, ranking.md, profile, gate summary,
+ * hosts) formats its cells, so a variant or case name with `|`, a backtick, `*` or `<` never breaks a table.
+ * @param align per column: `l` (`:---`), `r` (`---:`) or `-` (`---`, no alignment)
+ * @param opts.pad pad the columns to equal width (readable as-is in a terminal; same Markdown)
+ */
+export function markdownTable(header: MarkdownCell[], align: ('l' | 'r' | '-')[], rows: MarkdownCell[][], opts: { pad?: boolean } = {}): string {
+  const text = [header, ...rows].map((r) => r.map(markdownCell));
+  const widths = opts.pad ? header.map((_, i) => Math.max(3, ...text.map((r) => (r[i] ?? '').length))) : header.map(() => 4);
+  const sep = widths.map((w, i) => (align[i] === 'r' ? `${'-'.repeat(w - 1)}:` : align[i] === 'l' ? `:${'-'.repeat(w - 1)}` : '-'.repeat(opts.pad ? w : 3)));
+  const pad = (s: string, i: number) => (!opts.pad ? s : align[i] === 'r' ? s.padStart(widths[i]!) : s.padEnd(widths[i]!));
+  return [text[0]!.map(pad), sep, ...text.slice(1).map((r) => r.map(pad))].map((r) => `| ${r.join(' | ')} |`).join('\n');
+}

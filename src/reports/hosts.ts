@@ -5,7 +5,7 @@
  */
 import type { RunData } from '../results/store.js';
 import { median } from '../stats/summary.js';
-import { escapeHtml } from './format.js';
+import { escapeHtml, markdownTable } from './format.js';
 
 interface HostEntry {
   cpu_model?: string;
@@ -81,9 +81,7 @@ export function hostsMarkdown(run: RunData): string {
   return [
     '### Hosts',
     '',
-    `| ${t.header.join(' | ')} |`,
-    `| ${t.right.map((r) => (r ? '---:' : '---')).join(' | ')} |`,
-    ...t.rows.map((r) => `| \`${r[0]}\` | ${r.slice(1).join(' | ')} |`),
+    markdownTable(t.header, t.right.map((r) => (r ? 'r' : '-')), t.rows.map((r) => [{ text: r[0]!, code: true }, ...r.slice(1)])),
     '',
     t.note,
   ].join('\n');

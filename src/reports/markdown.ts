@@ -4,22 +4,17 @@
 import { hostsMarkdown } from './hosts.js';
 import type { ReportModel } from './model.js';
 import { METRICS, METRIC_TITLE } from './model.js';
-import { escapeMarkdown as esc } from './format.js';
+import { escapeMarkdown as esc, markdownCode, markdownTable as mdTable, type MarkdownCell } from './format.js';
 
-function mdTable(header: string[], align: ('l' | 'r')[], rows: string[][]): string {
-  const sep = align.map((a) => (a === 'r' ? '---:' : ':---'));
-  return [header, sep, ...rows].map((r) => `| ${r.join(' | ')} |`).join('\n');
-}
-
-const bold = (s: string, on: boolean) => (on ? `**${s}**` : s);
+const bold = (text: string, on: boolean): MarkdownCell => ({ text, bold: on });
 const notesMd = (notes: string[]) => notes.map((n) => `- ${esc(n)}`).join('\n');
 
 /** Markdown of the accuracy table with its notes (title line, table, bullet notes). */
 export function accuracyMarkdown(m: ReportModel): string {
   const header = ['Modality', 'N'];
-  for (const v of m.variants) for (const metric of METRICS) header.push(`${esc(v.title)} ${METRIC_TITLE[metric]}\u00a0${m.unitSuffix}`);
+  for (const v of m.variants) for (const metric of METRICS) header.push(`${v.title} ${METRIC_TITLE[metric]}\u00a0${m.unitSuffix}`);
   const rows = m.accuracyRows.map((r) => {
-    const cells = [r.kind === 'average' ? `**${m.averageTitle}**` : esc(r.name), String(r.nCases)];
+    const cells: MarkdownCell[] = [r.kind === 'average' ? bold(m.averageTitle, true) : r.name, String(r.nCases)];
     for (const v of m.variants) for (const metric of METRICS) cells.push(bold(r.text[metric][v.name]!, r.best[metric].includes(v.name)));
     return cells;
   });
@@ -35,15 +30,15 @@ export function accuracyMarkdown(m: ReportModel): string {
 
 /** Markdown of the running-time table (seconds per case per variant, 3D first, mean/median rows) with its notes. */
 export function timeMarkdown(m: ReportModel): string {
-  const header = ['Case ID', 'Size', 'Num. Objects', ...m.variants.map((v) => `${esc(v.title)}\u00a0(s)`)];
-  const rows = m.timeRows.map((r) => [
-    esc(r.case),
+  const header = ['Case ID', 'Size', 'Num. Objects', ...m.variants.map((v) => `${v.title}\u00a0(s)`)];
+  const rows = m.timeRows.map((r): MarkdownCell[] => [
+    r.case,
     r.shape,
     String(r.nObjects),
     ...m.variants.map((v) => bold(r.text[v.name]!, r.fastest.includes(v.name))),
   ]);
   for (const s of m.timeSummary) {
-    rows.push([`**${s.name}**`, '', '', ...m.variants.map((v) => bold(s.text[v.name]!, s.fastest.includes(v.name)))]);
+    rows.push([bold(s.name, true), '', '', ...m.variants.map((v) => bold(s.text[v.name]!, s.fastest.includes(v.name)))]);
   }
   const align = header.map((_, i) => (i < 2 ? 'l' : 'r'));
   return [
@@ -60,7 +55,7 @@ export function timeMarkdown(m: ReportModel): string {
  * sections of src/reports/extras.ts when given), then the run's metadata, each fact once.
  */
 export function reportMarkdown(m: ReportModel, extras = ''): string {
-  const variants = m.variants.map((v) => `- \`${v.name}\` (${v.kind}): ${esc(v.title)}`).join('\n');
+  const variants = m.variants.map((v) => `- ${markdownCode(v.name)} (${v.kind}): ${esc(v.title)}`).join('\n');
   return [
     `# Benchmark report: run ${esc(m.meta.run_id)}`,
     '',
