@@ -5,7 +5,7 @@ import { checkOutputPath } from '../io/outpath.js';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { defaultOutDir, listCases, runBenchmark, type RunSettings } from '../run/orchestrate.js';
+import { defaultOutDir, listCases, refuseUsedFolder, runBenchmark, type RunSettings } from '../run/orchestrate.js';
 import { DEFAULT_VARIANTS_FILE, loadVariants, REPO_ROOT, selectVariants, type Variant } from '../runner/variants.js';
 import { METRIC_MODES, SPACING_ORDERS, spacingOrderProblem, type MetricMode, type SpacingOrder } from '../types.js';
 import { buildModel, renderReport, terminalTables } from '../reports/index.js';
@@ -18,11 +18,17 @@ import { progressHandler } from './progress.js';
 import { colourEnabled, outputWidth } from './colour.js';
 import { appendStepSummary } from './step-summary.js';
 import { intOption, threadsOption } from './parse/numbers.js';
+import { choiceOption } from './parse/choices.js';
 
 /** Variants `bench run` uses when --variants is not given: all in-process ones not marked `inDefaultRun: false`. */
 function defaultVariants(all: Variant[]): Variant[] {
   return all.filter((v) => v.kind === 'onnx' && v.inDefaultRun !== false);
 }
+
+/** Values of the choice options of `bench run` (parsed by {@link choiceOption}, as every command's choices). */
+const ORDERS = ['interleaved', 'grouped'] as const;
+const JOB_UNITS = ['case', 'variant-case'] as const;
+const DATA_MODES = ['shared', 'transfer'] as const;
 
 /** Options of `bench run` as commander parses them (see the option list in {@link register}). */
 interface RunCliOptions extends RunSettings {
@@ -42,14 +48,12 @@ interface RunCliOptions extends RunSettings {
   overlays: boolean;
   queue?: string | true;
   queueName: string;
-  jobUnit: string;
-  data: string;
+  jobUnit: (typeof JOB_UNITS)[number];
+  data: (typeof DATA_MODES)[number];
 }
 
 /** The executor of `bench run --queue` (src/distributed/coordinator.ts, imported only then: bullmq is heavy). */
 async function queueExecutor(opts: RunCliOptions, variants: Variant[], mode: MetricMode, spacingOrder: SpacingOrder) {
-  if (opts.jobUnit !== 'case' && opts.jobUnit !== 'variant-case') throw new Error(`--job-unit expects case or variant-case, got "${String(opts.jobUnit)}"`);
-  if (opts.data !== 'shared' && opts.data !== 'transfer') throw new Error(`--data expects shared or transfer, got "${String(opts.data)}"`);
   const { distributedExecutor } = await import('../distributed/coordinator.js');
   const { assertReachable, checkRedisUrl } = await import('../distributed/redis.js');
   const url = checkRedisUrl(opts.queue === true ? undefined : opts.queue);
@@ -79,12 +83,12 @@ export function register(program: Command): void {
     .option('--repeat <n>', 'timed runs per case (median, min, max reported)', intOption('--repeat', 1), 1)
     .option('--warmup <n>', 'untimed runs of the smallest selected case per variant before timing (default 1 for in-process variants; given explicitly, it applies to command and docker variants too; 0: none)', intOption('--warmup', 0), 1)
     .option('--resume', 'finish an interrupted run in --out: skip cases already done; its stored options (cases, variants, filter, repeat, warm-up, mode, threads, order) are reused', false)
-    .option('--mode <mode>', 'metric semantics: official (compute_metrics.py) or strict', 'official')
-    .option('--spacing-order <order>', '3D spacing storage: as-stored (official) | xyz | zyx', 'as-stored')
+    .option('--mode <mode>', 'metric semantics: official (compute_metrics.py) or strict', choiceOption('--mode', METRIC_MODES), 'official')
+    .option('--spacing-order <order>', '3D spacing storage: as-stored (official) | xyz | zyx', choiceOption('--spacing-order', SPACING_ORDERS), 'as-stored')
     .option('--threads <n>', 'onnxruntime intra-op threads (default: the variant\'s setting, else all cores)', threadsOption())
     .option('--no-embedding-cache', 'encode each 3D slice once per box, as the reference does (for timing comparisons)')
     .option('--filter <pattern>', 'case-name glob(s) or modality token(s), comma-separated (e.g. "3DBox_*" or "CT,MR")')
-    .option('--order <order>', 'interleaved (every variant on each case in turn: load changes hit all variants alike) | grouped', 'interleaved')
+    .option('--order <order>', 'interleaved (every variant on each case in turn: load changes hit all variants alike) | grouped', choiceOption('--order', ORDERS), 'interleaved')
     .option('--allow-failures', 'exit 0 even when a case failed', false)
     .option('--no-report', 'do not write the report files at the end')
     .option('--quiet', 'no progress and no tables: only errors and the final results line', false)
@@ -96,8 +100,8 @@ export function register(program: Command): void {
     .option('--profile', 'after the timed run, profile the onnx variants on the same cases (untimed pass; <out>/profile, chart in the HTML report)', false)
     .option('--queue [url]', 'distributed: put the cases on a BullMQ queue at redis://[user:password@]HOST:PORT[/DB] or rediss://... (default $MEDSEG_REDIS_URL) for "bench worker" processes (docs/distributed.md)')
     .option('--queue-name <name>', 'distributed: BullMQ queue name (the workers must use the same)', 'medseg-bench')
-    .option('--job-unit <unit>', 'distributed: case (one case with all variants interleaved on one worker: paired timing) | variant-case', 'case')
-    .option('--data <mode>', 'distributed: shared (workers see the cases and --out at the same paths) | transfer (files by sha256 through Redis)', 'shared')
+    .option('--job-unit <unit>', 'distributed: case (one case with all variants interleaved on one worker: paired timing) | variant-case', choiceOption('--job-unit', JOB_UNITS), 'case')
+    .option('--data <mode>', 'distributed: shared (workers see the cases and --out at the same paths) | transfer (files by sha256 through Redis)', choiceOption('--data', DATA_MODES), 'shared')
     .action(async (opts: RunCliOptions, cmd: Command) => {
       const given = (name: string) => {
         const src = cmd.getOptionValueSource(name);
@@ -133,12 +137,9 @@ export function register(program: Command): void {
         });
       }
       const mode = opts.mode;
-      if (!METRIC_MODES.includes(mode)) throw new Error(`--mode expects ${METRIC_MODES.join(' or ')}, got "${opts.mode}"`);
       const spacingOrder = opts.spacingOrder;
-      if (!SPACING_ORDERS.includes(spacingOrder)) throw new Error(`--spacing-order expects ${SPACING_ORDERS.join(', ')}, got "${opts.spacingOrder}"`);
       const orderProblem = spacingOrderProblem(mode, spacingOrder);
       if (orderProblem) throw new Error(`--spacing-order ${spacingOrder}: ${orderProblem} (use --mode strict)`);
-      if (opts.order !== 'interleaved' && opts.order !== 'grouped') throw new Error(`--order expects interleaved or grouped, got "${String(opts.order)}"`);
       if (opts.repeat < 1) throw new Error('--repeat must be at least 1');
       const all = loadVariants(opts.variantsFile);
       if (opts.variants !== undefined && opts.variants.trim() === '') {
@@ -150,6 +151,8 @@ export function register(program: Command): void {
       }
       const outDir = path.resolve(opts.out ?? defaultOutDir(process.cwd()));
       checkOutputPath(outDir, '--out');
+      // every error about the options before any output (the start line, the progress)
+      if (!opts.resume) refuseUsedFolder(outDir);
       const executor = opts.queue === undefined ? undefined : await queueExecutor(opts, variants, mode, spacingOrder);
       const nCases = (await listCases(opts.cases, opts.filter)).length;
       if (!opts.quiet) console.error(`bench run: ${nCases} cases x ${variants.length} variants (${variants.map((v) => v.name).join(', ')}) -> ${outDir}${opts.resume ? ' (resuming with the stored options)' : ''}`);

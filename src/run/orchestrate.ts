@@ -151,10 +151,10 @@ export async function listCases(casesDir: string, filter?: string): Promise<Case
 
 /**
  * A new run writes only into a new or empty folder, so that nothing of the user's is overwritten (a folder with a
- * run in it is finished with --resume).
- * @throws Error naming the folder and what it holds.
+ * run in it is finished with --resume). `bench run` checks it before it prints anything; {@link runBenchmark} again.
+ * @throws Error naming the folder and what it holds (a run, a file instead of a folder, other entries).
  */
-function refuseUsedFolder(outDir: string, store: RunStore): void {
+export function refuseUsedFolder(outDir: string, store = new RunStore(outDir)): void {
   if (!existsSync(outDir)) return;
   if (existsSync(store.casesCsv) || existsSync(store.runJson)) throw new Error(`${outDir} already holds a run: use --resume to finish it or choose another --out`);
   if (!statSync(outDir).isDirectory()) throw new Error(`--out ${outDir}: expected a folder for the results, found a file`);
