@@ -8,7 +8,7 @@ import path from 'node:path';
 import { readNpz } from '../io/index.js';
 import type { NdArray } from '../types.js';
 import { labelSlice, type OverlayPlane } from './draw.js';
-import { caseDim } from '../cases/names.js';
+import { loadCaseGts, loadCaseImgs } from '../cases/validate.js';
 
 /** One case as drawn. */
 export interface OverlayCase {
@@ -23,21 +23,19 @@ export interface OverlayCase {
 }
 
 /**
- * Read a case's imgs (keys `imgs`, `boxes`) and gts (key `gts`).
- * @throws Error naming the file when the imgs file is missing or has no `imgs` / `boxes` key.
+ * Read a case's imgs (keys `imgs`, `boxes`) and gts (key `gts`) through the case rules (src/cases/validate.ts
+ * loadCaseImgs / loadCaseGts), so a broken case is refused with the same message as `bench cases validate`, `bench
+ * predict` and the runners.
+ * @throws Error naming the file when the imgs file is missing; CaseValidationError (file, key, expected, found) when
+ *   the imgs or the gts file breaks a case rule.
  */
 export async function loadOverlayCase(casesDir: string, name: string): Promise<OverlayCase> {
   const imgsPath = path.join(casesDir, 'imgs', `${name}.npz`);
   if (!existsSync(imgsPath)) throw new Error(`${imgsPath}: imgs file not found (run.json cases_dir ${casesDir})`);
-  const a = await readNpz(imgsPath, ['imgs', 'boxes']);
-  if (!a.imgs || !a.boxes) throw new Error(`${imgsPath}: expected keys imgs and boxes, found ${Object.keys(a).join(', ')}`);
-  const bw = a.boxes.shape[1] ?? 0;
-  const dim = caseDim(name, bw) ?? 2;
-  const flat = Array.from(a.boxes.data as ArrayLike<number | bigint>, Number);
-  const boxes = Array.from({ length: a.boxes.shape[0] ?? 0 }, (_, i) => flat.slice(i * bw, (i + 1) * bw));
+  const c = await loadCaseImgs(imgsPath);
   const gtsPath = path.join(casesDir, 'gts', `${name}.npz`);
-  const gts = existsSync(gtsPath) ? (await readNpz(gtsPath, ['gts'])).gts : undefined;
-  return { name, dim, imgs: a.imgs, boxes, gts };
+  const gts = existsSync(gtsPath) ? (await loadCaseGts(gtsPath, c)).gts : undefined;
+  return { name, dim: c.dim, imgs: c.imgs, boxes: c.boxes, gts };
 }
 
 /** Spatial (H, W) of a case and the number of slices (1 for 2D). */

@@ -17,7 +17,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { caseDim, parseCaseName, tryParseCaseName } from '../../src/cases/names.js';
-import { checkCase } from '../../src/cases/rules.js';
+import { checkCase, formatCaseErrors } from '../../src/cases/rules.js';
+import { validateCase } from '../../src/cases/validate.js';
 import { dimFromCaseName } from '../../src/metrics/score.js';
 import { computeCaseMetrics } from '../../src/metrics/case.js';
 import { emptySegs, segsArray, segsDType } from '../../src/io/segs.js';
@@ -88,6 +89,29 @@ describe('2D/3D: one rule (src/cases/names.ts caseDim)', () => {
 
   it('no second copy of the prefix rule in src/ (the scorer exception aside)', () => {
     expect(definitions(/startsWith\(['"][23]D/)).toEqual(['src/cases/names.ts', 'src/metrics/score.ts']);
+  });
+});
+
+describe('case rules: the overlays load through them (src/cases/validate.ts loadCaseImgs / loadCaseGts)', () => {
+  it('a broken imgs or gts file is refused with the message of bench cases validate, not drawn', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'medseg-overlay-rules-'));
+    mkdirSync(path.join(dir, 'imgs'));
+    mkdirSync(path.join(dir, 'gts'));
+    // imgs float32 (the rules want uint8) and a box past the right edge
+    const bad = '2DBox_CT_0001';
+    const img = image2d(12, 20);
+    await writeNpz(path.join(dir, 'imgs', `${bad}.npz`), { imgs: { dtype: 'float32', shape: img.shape, data: Float32Array.from(img.data) }, boxes: boxes([[2, 2, 25, 8]]) });
+    // valid imgs, gts of another shape
+    const badGts = '2DBox_CT_0002';
+    await writeNpz(path.join(dir, 'imgs', `${badGts}.npz`), { imgs: img, boxes: boxes([[2, 2, 10, 8]]) });
+    await writeNpz(path.join(dir, 'gts', `${badGts}.npz`), { gts: { dtype: 'uint8', shape: [11, 20], data: new Uint8Array(220) } });
+    for (const name of [bad, badGts]) {
+      const imgsFile = path.join(dir, 'imgs', `${name}.npz`);
+      const gtsFile = path.join(dir, 'gts', `${name}.npz`);
+      const expected = formatCaseErrors(await validateCase(imgsFile, name === badGts ? gtsFile : undefined));
+      expect(expected).toMatch(/key '(imgs|boxes|gts)'/);
+      await expect(loadOverlayCase(dir, name)).rejects.toThrow(expected);
+    }
   });
 });
 
