@@ -4,7 +4,6 @@
  * that gives, per label, the voxel counts of gt, seg and their intersection and the union bounding box.
  */
 import type { DType, NdArray } from '../types.js';
-import { IntList } from './intlist.js';
 import type { BBox, LabelData } from './surface.js';
 
 /** Largest label id the dense per-label arrays accept. */
@@ -133,37 +132,7 @@ function touch(st: CountState, L: number, r: number, i: number, j: number, x: nu
   if (x > hi[b + 2]!) hi[b + 2] = x;
 }
 
-function countVoxel(st: CountState, g: number, s: number, K: number, r: number, i: number, j: number, x: number): void {
-  if (g === s) {
-    if (g >= 1 && g <= K) {
-      st.I[g]!++;
-      st.G[g]!++;
-      st.S[g]!++;
-      touch(st, g, r, i, j, x);
-    }
-    return;
-  }
-  if (g >= 1 && g <= K) {
-    st.G[g]!++;
-    touch(st, g, r, i, j, x);
-  }
-  if (s >= 1 && s <= K) {
-    st.S[s]!++;
-    touch(st, s, r, i, j, x);
-  }
-}
-
-/**
- * True when words [from, to) of both arrays are all zero. A small function of its own: V8 optimises it after a few
- * calls, so the background rows of a large volume are skipped at full speed from the first slices on, before the
- * whole counting loop is optimised.
- */
-function zeroWords(g32: Uint32Array, s32: Uint32Array, from: number, to: number): boolean {
-  for (let a = from; a < to; a++) if ((g32[a]! | s32[a]!) !== 0) return false;
-  return true;
-}
-
-/** Most row runs recorded per array; beyond it the runs are dropped and masks are packed from the arrays. */
+/** Most row runs recorded per array by default; beyond it the runs are dropped (counted voxel by voxel, masks packed from the arrays). */
 const MAX_RUNS = 1 << 24;
 
 /**
@@ -178,15 +147,23 @@ export interface RowRuns {
 }
 
 class RunBuilder {
-  start = new IntList(4096);
-  end = new IntList(4096);
-  label = new IntList(4096);
+  start: Int32Array;
+  end: Int32Array;
+  label: Int32Array;
+  n = 0;
   rowFirst: Int32Array;
   cur = 0;
   curStart = 0;
   overflow = false;
-  constructor(rows: number) {
+  constructor(
+    rows: number,
+    readonly maxRuns: number,
+  ) {
     this.rowFirst = new Int32Array(rows + 1);
+    const cap = Math.min(4096, maxRuns);
+    this.start = new Int32Array(cap);
+    this.end = new Int32Array(cap);
+    this.label = new Int32Array(cap);
   }
   /** Value `v` from position x on. */
   set(v: number, x: number): void {
@@ -197,23 +174,166 @@ class RunBuilder {
     }
   }
   push(a: number, b: number, v: number): void {
-    if (this.overflow) return;
-    if (this.start.n >= MAX_RUNS) {
+    const n = this.n;
+    if (n === this.start.length && !this.grow()) return;
+    this.start[n] = a;
+    this.end[n] = b;
+    this.label[n] = v;
+    this.n = n + 1;
+  }
+  /** Doubles the run arrays; false (runs dropped from now on) at MAX_RUNS. */
+  grow(): boolean {
+    if (this.overflow || this.n >= this.maxRuns) {
       this.overflow = true;
-      return;
+      return false;
     }
-    this.start.push(a);
-    this.end.push(b);
-    this.label.push(v);
+    const cap = Math.min(2 * this.start.length, this.maxRuns);
+    const grown = (a: Int32Array): Int32Array => {
+      const b = new Int32Array(cap);
+      b.set(a);
+      return b;
+    };
+    this.start = grown(this.start);
+    this.end = grown(this.end);
+    this.label = grown(this.label);
+    return true;
   }
   endRow(r: number, n2: number): void {
     if (this.cur !== 0) this.push(this.curStart, n2, this.cur);
     this.cur = 0;
-    this.rowFirst[r + 1] = this.start.n;
+    this.rowFirst[r + 1] = this.n;
   }
   result(): RowRuns | null {
     if (this.overflow) return null;
-    return { rowFirst: this.rowFirst, start: this.start.done(), end: this.end.done(), label: this.label.done() };
+    return { rowFirst: this.rowFirst, start: this.start.subarray(0, this.n), end: this.end.subarray(0, this.n), label: this.label.subarray(0, this.n) };
+  }
+}
+
+/** True on little-endian hosts: voxel t of a 32-bit word of uint8 (uint16) voxels is then bits 8t (16t) and up. */
+const LITTLE_ENDIAN = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1;
+
+/** True when words [from, to) are all zero. */
+function zeroWords(d32: Uint32Array, from: number, to: number): boolean {
+  for (let a = from; a < to; a++) if (d32[a] !== 0) return false;
+  return true;
+}
+
+/**
+ * Runs of one row of uint8 (sh = 2) or uint16 (sh = 1) voxels read as 32-bit words [w0, w0 + wordsPerRow) of d32:
+ * zero words (4 at a time) and words of one uniform value are taken whole, the voxels of the other words are taken
+ * from the word by shifts (little-endian), so this kernel only ever reads a Uint32Array. Small and called row by row,
+ * V8 compiles it once, early, with the feedback of the first rows.
+ */
+function wordRowRuns(rb: RunBuilder, d32: Uint32Array, w0: number, wordsPerRow: number, sh: number): void {
+  const vpw = 1 << sh;
+  const bitsPerVoxel = 32 >>> sh;
+  const mask = sh === 2 ? 0xff : 0xffff;
+  const uniform = sh === 2 ? 0x01010101 : 0x00010001; // L * uniform = a word of voxels all L
+  let w = 0;
+  while (w < wordsPerRow) {
+    const v = d32[w0 + w]!;
+    if (v === 0) {
+      rb.set(0, w << sh);
+      w++;
+      while (w + 4 <= wordsPerRow && (d32[w0 + w]! | d32[w0 + w + 1]! | d32[w0 + w + 2]! | d32[w0 + w + 3]!) === 0) w += 4;
+      continue;
+    }
+    const L = v & mask;
+    if (Math.imul(L, uniform) >>> 0 === v) rb.set(L, w << sh);
+    else for (let t = 0; t < vpw; t++) rb.set((v >>> (t * bitsPerVoxel)) & mask, (w << sh) + t);
+    w++;
+  }
+}
+
+/** Runs of one row [base, base + n2) of a label array of any dtype. */
+function voxelRowRuns(rb: RunBuilder, data: LabelData, base: number, n2: number): void {
+  for (let x = 0; x < n2; x++) rb.set(data[base + x]!, x);
+}
+
+/** Row runs of a whole C-order (n0 * n1 rows of n2) label array; null beyond MAX_RUNS runs. */
+function rowRuns(data: LabelData, rows: number, n2: number, maxRuns: number): RowRuns | null {
+  const rb = new RunBuilder(rows, maxRuns);
+  const sh = !LITTLE_ENDIAN || data.byteOffset % 4 !== 0 ? 0 : data instanceof Uint8Array && n2 % 4 === 0 ? 2 : data instanceof Uint16Array && n2 % 2 === 0 ? 1 : 0;
+  if (sh > 0) {
+    const d32 = new Uint32Array(data.buffer, data.byteOffset, data.length >>> sh);
+    const wordsPerRow = n2 >>> sh;
+    for (let r = 0; r < rows; r++) {
+      const w0 = r * wordsPerRow;
+      // a background row: no run (the builder's current value is 0 after each row)
+      if (!zeroWords(d32, w0, w0 + wordsPerRow)) wordRowRuns(rb, d32, w0, wordsPerRow, sh);
+      rb.endRow(r, n2);
+    }
+  } else {
+    for (let r = 0; r < rows; r++) {
+      voxelRowRuns(rb, data, r * n2, n2);
+      rb.endRow(r, n2);
+    }
+  }
+  return rb.result();
+}
+
+/** Adds the runs of one array (labels 1..K) to `count` and the bounding boxes. */
+function countRuns(st: CountState, runs: RowRuns, count: Float64Array, n1: number, K: number): void {
+  const { rowFirst, start, end, label } = runs;
+  const rows = rowFirst.length - 1;
+  for (let r = 0; r < rows; r++) {
+    const t1 = rowFirst[r + 1]!;
+    let t = rowFirst[r]!;
+    if (t === t1) continue;
+    const i = (r / n1) | 0;
+    const j = r - i * n1;
+    for (; t < t1; t++) {
+      const L = label[t]!;
+      if (L < 1 || L > K) continue;
+      count[L]! += end[t]! - start[t]!;
+      touch(st, L, r, i, j, start[t]!);
+      touch(st, L, r, i, j, end[t]! - 1);
+    }
+  }
+}
+
+/** Adds |G_L ∩ S_L| (labels 1..K) from the row runs of both arrays: per row, a merge of the two sorted run lists. */
+function intersectRuns(I: Float64Array, g: RowRuns, s: RowRuns, K: number): void {
+  const rows = g.rowFirst.length - 1;
+  for (let r = 0; r < rows; r++) {
+    let p = g.rowFirst[r]!;
+    const p1 = g.rowFirst[r + 1]!;
+    let q = s.rowFirst[r]!;
+    const q1 = s.rowFirst[r + 1]!;
+    while (p < p1 && q < q1) {
+      const ge = g.end[p]!;
+      const se = s.end[q]!;
+      const L = g.label[p]!;
+      if (L === s.label[q] && L >= 1 && L <= K) {
+        const overlap = Math.min(ge, se) - Math.max(g.start[p]!, s.start[q]!);
+        if (overlap > 0) I[L]! += overlap;
+      }
+      if (ge <= se) p++;
+      else q++;
+    }
+  }
+}
+
+/** Counts and bounding boxes voxel by voxel (when there are too many runs to keep). */
+function countVoxels(st: CountState, gt: LabelData, seg: LabelData, n0: number, n1: number, n2: number, K: number): void {
+  for (let i = 0; i < n0; i++) {
+    for (let j = 0; j < n1; j++) {
+      const r = i * n1 + j;
+      const base = r * n2;
+      for (let x = 0; x < n2; x++) {
+        const g = gt[base + x]!;
+        const s = seg[base + x]!;
+        if (g >= 1 && g <= K) {
+          st.G[g]!++;
+          if (s === g) st.I[g]!++;
+          touch(st, g, r, i, j, x);
+        }
+        if (s >= 1 && s <= K) {
+          st.S[s]!++;
+          touch(st, s, r, i, j, x);
+        }
+      }
+    }
   }
 }
 
@@ -231,11 +351,14 @@ export interface LabelCounts {
 }
 
 /**
- * One pass over gt and seg (same C-order shape (n0, n1, n2)) counting, for labels 1..K, |G_L|, |S_L|, |G_L ∩ S_L|
- * and the union bounding box. Values outside 1..K are ignored. Uint8 and uint16 arrays are read in 32-bit words (4 or 2
- * voxels): all-zero words (4 at a time) and runs of uniform words equal in gt and seg are skipped as a whole.
+ * Counts, for labels 1..K, |G_L|, |S_L|, |G_L ∩ S_L| and the union bounding box of gt and seg (same C-order shape
+ * (n0, n1, n2)); values outside 1..K are ignored. Each array is read once into row runs of equal non-zero values
+ * (uint8 and uint16 arrays in 32-bit words: background rows, zero words and uniform words are taken whole); the counts
+ * come from the runs (intersections: a merge of the two run lists per row), and the runs are returned for packing
+ * the label masks. Beyond `maxRuns` runs in either array, counts are taken voxel by voxel and no runs are returned.
+ * @param maxRuns most runs kept per array (default MAX_RUNS = 2^24; tests lower it to check the voxel-by-voxel path)
  */
-export function countLabels(gt: LabelData, seg: LabelData, shape: readonly [number, number, number], K: number): LabelCounts {
+export function countLabels(gt: LabelData, seg: LabelData, shape: readonly [number, number, number], K: number, maxRuns: number = MAX_RUNS): LabelCounts {
   const [n0, n1, n2] = shape;
   const G = new Float64Array(K + 1);
   const S = new Float64Array(K + 1);
@@ -244,117 +367,23 @@ export function countLabels(gt: LabelData, seg: LabelData, shape: readonly [numb
   const hi = new Int32Array(3 * (K + 1)).fill(-1);
   const rowMark = new Int32Array(K + 1).fill(-1);
   const st: CountState = { G, S, I, lo, hi, rowMark };
-  const gb = new RunBuilder(n0 * n1);
-  const sb = new RunBuilder(n0 * n1);
-  // 32-bit words of 4 uint8 or 2 uint16 voxels (sh = log2 of voxels per word) when both arrays allow it.
-  const aligned = gt.byteOffset % 4 === 0 && seg.byteOffset % 4 === 0;
-  const sh = gt instanceof Uint8Array && seg instanceof Uint8Array && n2 % 4 === 0 && aligned ? 2 : gt instanceof Uint16Array && seg instanceof Uint16Array && n2 % 2 === 0 && aligned ? 1 : 0;
-  if (sh > 0) {
-    const vpw = 1 << sh;
-    const mask = sh === 2 ? 0xff : 0xffff;
-    const uniform = sh === 2 ? 0x01010101 : 0x00010001; // L * uniform = a word of voxels all L
-    const g32 = new Uint32Array(gt.buffer, gt.byteOffset, gt.length >>> sh);
-    const s32 = new Uint32Array(seg.buffer, seg.byteOffset, seg.length >>> sh);
-    const wordsPerRow = n2 >>> sh;
-    for (let i = 0; i < n0; i++) {
-      for (let j = 0; j < n1; j++) {
-        const r = i * n1 + j;
-        const w0 = r * wordsPerRow;
-        if (zeroWords(g32, s32, w0, w0 + wordsPerRow)) {
-          // background in both arrays: nothing to count (the builders' current value is 0 after each row)
-          gb.endRow(r, n2);
-          sb.endRow(r, n2);
-          continue;
-        }
-        const base = r * n2;
-        let prevEnd = 0;
-        for (let w = 0; w < wordsPerRow; w++) {
-          // 4 words of background voxels at a time where both arrays are zero.
-          while ((w & 3) === 0 && w + 4 <= wordsPerRow) {
-            const a = w0 + w;
-            if ((g32[a]! | s32[a]! | g32[a + 1]! | s32[a + 1]! | g32[a + 2]! | s32[a + 2]! | g32[a + 3]! | s32[a + 3]!) !== 0) break;
-            w += 4;
-          }
-          if (w >= wordsPerRow) break;
-          const gw = g32[w0 + w]!;
-          const sw = s32[w0 + w]!;
-          if ((gw | sw) === 0) continue;
-          if (prevEnd < w << sh) {
-            // Zero words were skipped since prevEnd.
-            gb.set(0, prevEnd);
-            sb.set(0, prevEnd);
-          }
-          const L = gw & mask;
-          if (gw === sw && L * uniform === gw) {
-            // A run of uniform words with the same label in gt and seg.
-            const w1 = w;
-            while (w + 1 < wordsPerRow && g32[w0 + w + 1] === gw && s32[w0 + w + 1] === gw) w++;
-            gb.set(L, w1 << sh);
-            sb.set(L, w1 << sh);
-            prevEnd = (w + 1) << sh;
-            if (L <= K) {
-              const nv = (w - w1 + 1) << sh;
-              I[L]! += nv;
-              G[L]! += nv;
-              S[L]! += nv;
-              touch(st, L, r, i, j, w1 << sh);
-              touch(st, L, r, i, j, prevEnd - 1);
-            }
-            continue;
-          }
-          const x = w << sh;
-          for (let t = 0; t < vpw; t++) {
-            const g = gt[base + x + t]!;
-            const s = seg[base + x + t]!;
-            gb.set(g, x + t);
-            sb.set(s, x + t);
-            countVoxel(st, g, s, K, r, i, j, x + t);
-          }
-          prevEnd = x + vpw;
-        }
-        if (prevEnd < n2) {
-          gb.set(0, prevEnd);
-          sb.set(0, prevEnd);
-        }
-        gb.endRow(r, n2);
-        sb.endRow(r, n2);
-      }
-    }
+  const gtRuns = rowRuns(gt, n0 * n1, n2, maxRuns);
+  const segRuns = gtRuns ? rowRuns(seg, n0 * n1, n2, maxRuns) : null;
+  if (gtRuns && segRuns) {
+    countRuns(st, gtRuns, G, n1, K);
+    rowMark.fill(-1);
+    countRuns(st, segRuns, S, n1, K);
+    intersectRuns(I, gtRuns, segRuns, K);
   } else {
-    for (let i = 0; i < n0; i++) {
-      for (let j = 0; j < n1; j++) {
-        const r = i * n1 + j;
-        const base = r * n2;
-        let prevEnd = 0;
-        for (let x = 0; x < n2; x++) {
-          const g = gt[base + x]!;
-          const s = seg[base + x]!;
-          if (g === 0 && s === 0) continue;
-          if (prevEnd < x) {
-            gb.set(0, prevEnd);
-            sb.set(0, prevEnd);
-          }
-          gb.set(g, x);
-          sb.set(s, x);
-          prevEnd = x + 1;
-          countVoxel(st, g, s, K, r, i, j, x);
-        }
-        if (prevEnd < n2) {
-          gb.set(0, prevEnd);
-          sb.set(0, prevEnd);
-        }
-        gb.endRow(r, n2);
-        sb.endRow(r, n2);
-      }
-    }
+    countVoxels(st, gt, seg, n0, n1, n2, K);
   }
   return {
     K,
     gt: G,
     seg: S,
     inter: I,
-    gtRuns: gb.result(),
-    segRuns: sb.result(),
+    gtRuns: gtRuns && segRuns ? gtRuns : null,
+    segRuns: gtRuns && segRuns ? segRuns : null,
     bbox(L: number): BBox | null {
       const b = 3 * L;
       if (L < 1 || L > K || hi[b]! < 0) return null;

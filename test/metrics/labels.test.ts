@@ -57,3 +57,33 @@ describe('countLabels: word paths equal the voxel path', () => {
     }
   }
 });
+
+describe('countLabels: counts without runs (beyond maxRuns) equal the counts from runs', () => {
+  for (const [name, Ctor] of [
+    ['uint8', Uint8Array],
+    ['int32', Int32Array],
+  ] as const) {
+    it(`${name}: voxel-by-voxel counts, intersections and bounding boxes; no runs returned`, () => {
+      const shape: [number, number, number] = [4, 6, 36];
+      const n = shape[0] * shape[1] * shape[2];
+      const { gt, seg } = volume(n, 9, 77);
+      const withRuns = countLabels(Ctor.from(gt), Ctor.from(seg), shape, 7);
+      const without = countLabels(Ctor.from(gt), Ctor.from(seg), shape, 7, 5);
+      expect(withRuns.gtRuns).not.toBeNull();
+      expect(without.gtRuns).toBeNull();
+      expect(without.segRuns).toBeNull();
+      const counts = (c: LabelCounts): unknown => ({ ...(summary(c) as object), gtRuns: null, segRuns: null });
+      expect(counts(without)).toEqual(counts(withRuns));
+      // and against a direct count of the definition
+      for (let L = 1; L <= 7; L++) {
+        let g = 0, s = 0, i = 0;
+        for (let v = 0; v < n; v++) {
+          if (gt[v] === L) g++;
+          if (seg[v] === L) s++;
+          if (gt[v] === L && seg[v] === L) i++;
+        }
+        expect([without.gt[L], without.seg[L], without.inter[L]]).toEqual([g, s, i]);
+      }
+    });
+  }
+});

@@ -3,7 +3,6 @@
  * and border corners (2x2x2 neighbour code not 0 / 255, as the official `compute_surface_distances`) are found with
  * word-wide bit operations; only their codes are computed.
  */
-import { IntList } from '../intlist.js';
 import type { RowRuns } from '../labels.js';
 import type { BBox, LabelData } from './types.js';
 
@@ -127,64 +126,100 @@ export function packRows(
   return { bits, nonEmpty };
 }
 
+/** Growable output of {@link borderCorners}: corner row, position along axis 2 and neighbour code per corner. */
+class CornerList {
+  n = 0;
+  row = new Int32Array(1024);
+  k = new Int32Array(1024);
+  code = new Uint8Array(1024);
+  /** Makes room for `extra` more corners. */
+  reserve(extra: number): void {
+    if (this.n + extra <= this.row.length) return;
+    const cap = Math.max(2 * this.row.length, this.n + extra);
+    const row = new Int32Array(cap);
+    row.set(this.row.subarray(0, this.n));
+    const k = new Int32Array(cap);
+    k.set(this.k.subarray(0, this.n));
+    const code = new Uint8Array(cap);
+    code.set(this.code.subarray(0, this.n));
+    this.row = row;
+    this.k = k;
+    this.code = code;
+  }
+}
+
+/**
+ * Border corners of one corner row (lattice row `rowIndex`, W words): the four voxel rows around it start at words
+ * o00, o01, o10, o11 of `bits` (-1: outside the crop or empty). Border bits go to `lattice` from word `lrow`, the
+ * corners (in raster order) with their 8-bit neighbour codes to `out`. A small function of its own, called row by
+ * row, so that V8 compiles it once, small and with complete feedback (no on-stack replacement of a large loop nest).
+ */
+function borderRow(bits: Int32Array, o00: number, o01: number, o10: number, o11: number, W: number, lattice: Int32Array, lrow: number, rowIndex: number, out: CornerList): void {
+  let p00 = 0, p01 = 0, p10 = 0, p11 = 0;
+  for (let w = 0; w < W; w++) {
+    const a00 = o00 >= 0 ? bits[o00 + w]! : 0;
+    const a01 = o01 >= 0 ? bits[o01 + w]! : 0;
+    const a10 = o10 >= 0 ? bits[o10 + w]! : 0;
+    const a11 = o11 >= 0 ? bits[o11 + w]! : 0;
+    // Bit b of sXX = voxel k-1 of that row for corner k = 32w + b.
+    const s00 = (a00 << 1) | (p00 >>> 31);
+    const s01 = (a01 << 1) | (p01 >>> 31);
+    const s10 = (a10 << 1) | (p10 >>> 31);
+    const s11 = (a11 << 1) | (p11 >>> 31);
+    p00 = a00;
+    p01 = a01;
+    p10 = a10;
+    p11 = a11;
+    const any = a00 | a01 | a10 | a11 | s00 | s01 | s10 | s11;
+    const all = a00 & a01 & a10 & a11 & s00 & s01 & s10 & s11;
+    let border = any & ~all;
+    if (border === 0) continue;
+    lattice[lrow + w] = border;
+    out.reserve(32);
+    const rows = out.row;
+    const ks = out.k;
+    const codes = out.code;
+    let n = out.n;
+    const kb = w << 5;
+    while (border !== 0) {
+      const low = border & -border;
+      const b = 31 - Math.clz32(low);
+      border ^= low;
+      codes[n] =
+        (((s00 >>> b) & 1) << 7) |
+        (((a00 >>> b) & 1) << 6) |
+        (((s01 >>> b) & 1) << 5) |
+        (((a01 >>> b) & 1) << 4) |
+        (((s10 >>> b) & 1) << 3) |
+        (((a10 >>> b) & 1) << 2) |
+        (((s11 >>> b) & 1) << 1) |
+        ((a11 >>> b) & 1);
+      rows[n] = rowIndex;
+      ks[n] = kb + b;
+      n++;
+    }
+    out.n = n;
+  }
+}
+
 /** Border corners (code not in {0, 255}) of a packed mask, with their 8-bit neighbour codes. */
 export function borderCorners(bits: Int32Array, nonEmpty: Uint8Array, g: Geometry): Border {
   const { m0, m1, c0, c1, W } = g;
   const lattice = new Int32Array(c0 * c1 * W);
-  const rows = new IntList();
-  const ks = new IntList();
-  const codes = new IntList();
-  const rowOff = (i: number, j: number): number => (i >= 0 && i < m0 && j >= 0 && j < m1 && nonEmpty[i * m1 + j] ? (i * m1 + j) * W : -1);
+  const out = new CornerList();
   for (let i = 0; i < c0; i++) {
     for (let j = 0; j < c1; j++) {
-      const o00 = rowOff(i - 1, j - 1);
-      const o01 = rowOff(i - 1, j);
-      const o10 = rowOff(i, j - 1);
-      const o11 = rowOff(i, j);
+      // word offsets of the voxel rows (i-1, j-1), (i-1, j), (i, j-1), (i, j) around corner row (i, j); -1: none
+      const in0 = i >= 1 && i <= m0;
+      const in1 = i < m0;
+      const o00 = in0 && j >= 1 && j <= m1 && nonEmpty[(i - 1) * m1 + j - 1] ? ((i - 1) * m1 + j - 1) * W : -1;
+      const o01 = in0 && j < m1 && nonEmpty[(i - 1) * m1 + j] ? ((i - 1) * m1 + j) * W : -1;
+      const o10 = in1 && j >= 1 && j <= m1 && nonEmpty[i * m1 + j - 1] ? (i * m1 + j - 1) * W : -1;
+      const o11 = in1 && j < m1 && nonEmpty[i * m1 + j] ? (i * m1 + j) * W : -1;
       if (o00 < 0 && o01 < 0 && o10 < 0 && o11 < 0) continue;
-      const lrow = (i * c1 + j) * W;
-      let p00 = 0, p01 = 0, p10 = 0, p11 = 0;
-      for (let w = 0; w < W; w++) {
-        const a00 = o00 >= 0 ? bits[o00 + w]! : 0;
-        const a01 = o01 >= 0 ? bits[o01 + w]! : 0;
-        const a10 = o10 >= 0 ? bits[o10 + w]! : 0;
-        const a11 = o11 >= 0 ? bits[o11 + w]! : 0;
-        // Bit b of sXX = voxel k-1 of that row for corner k = 32w + b.
-        const s00 = (a00 << 1) | (p00 >>> 31);
-        const s01 = (a01 << 1) | (p01 >>> 31);
-        const s10 = (a10 << 1) | (p10 >>> 31);
-        const s11 = (a11 << 1) | (p11 >>> 31);
-        const any = a00 | a01 | a10 | a11 | s00 | s01 | s10 | s11;
-        const all = a00 & a01 & a10 & a11 & s00 & s01 & s10 & s11;
-        let border = any & ~all;
-        if (border !== 0) {
-          lattice[lrow + w] = border;
-          const kb = w << 5;
-          while (border !== 0) {
-            const low = border & -border;
-            const b = 31 - Math.clz32(low);
-            border ^= low;
-            const code =
-              (((s00 >>> b) & 1) << 7) |
-              (((a00 >>> b) & 1) << 6) |
-              (((s01 >>> b) & 1) << 5) |
-              (((a01 >>> b) & 1) << 4) |
-              (((s10 >>> b) & 1) << 3) |
-              (((a10 >>> b) & 1) << 2) |
-              (((s11 >>> b) & 1) << 1) |
-              ((a11 >>> b) & 1);
-            rows.push(i * c1 + j);
-            ks.push(kb + b);
-            codes.push(code);
-          }
-        }
-        p00 = a00;
-        p01 = a01;
-        p10 = a10;
-        p11 = a11;
-      }
+      borderRow(bits, o00, o01, o10, o11, W, lattice, (i * c1 + j) * W, i * c1 + j, out);
     }
   }
-  return { n: rows.n, row: rows.done(), k: ks.done(), code: Uint8Array.from(codes.done()), lattice };
+  const n = out.n;
+  return { n, row: out.row.subarray(0, n), k: out.k.subarray(0, n), code: out.code.subarray(0, n), lattice };
 }
-
