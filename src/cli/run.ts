@@ -5,7 +5,7 @@ import { checkOutputPath } from '../io/outpath.js';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { defaultOutDir, listCases, refuseUsedFolder, runBenchmark, type RunSettings } from '../run/orchestrate.js';
+import { defaultOutDir, listCases, refuseUsedFolder, RUN_ORDERS, runBenchmark, type RunSettings } from '../run/orchestrate.js';
 import { DEFAULT_VARIANTS_FILE, loadVariants, REPO_ROOT, selectVariants, type Variant } from '../runner/variants.js';
 import { METRIC_MODES, SPACING_ORDERS, spacingOrderProblem, type MetricMode, type SpacingOrder } from '../types.js';
 import { buildModel, renderReport, terminalTables } from '../reports/index.js';
@@ -26,7 +26,6 @@ function defaultVariants(all: Variant[]): Variant[] {
 }
 
 /** Values of the choice options of `bench run` (parsed by {@link choiceOption}, as every command's choices). */
-const ORDERS = ['interleaved', 'grouped'] as const;
 const JOB_UNITS = ['case', 'variant-case'] as const;
 const DATA_MODES = ['shared', 'transfer'] as const;
 
@@ -88,7 +87,7 @@ export function register(program: Command): void {
     .option('--threads <n>', 'onnxruntime intra-op threads (default: the variant\'s setting, else all cores)', threadsOption())
     .option('--no-embedding-cache', 'encode each 3D slice once per box, as the reference does (for timing comparisons)')
     .option('--filter <pattern>', 'case-name glob(s) or modality token(s), comma-separated (e.g. "3DBox_*" or "CT,MR")')
-    .option('--order <order>', 'interleaved (every variant on each case in turn: load changes hit all variants alike) | grouped', choiceOption('--order', ORDERS), 'interleaved')
+    .option('--order <order>', 'interleaved (every variant on each case in turn: load changes hit all variants alike) | grouped', choiceOption('--order', RUN_ORDERS), 'interleaved')
     .option('--allow-failures', 'exit 0 even when a case failed', false)
     .option('--no-report', 'do not write the report files at the end')
     .option('--quiet', 'no progress and no tables: only errors and the final results line', false)

@@ -39,6 +39,9 @@ export interface CaseEntry {
   nameProblem?: string;
 }
 
+/** The orders of a run's cases and variants (`bench run --order`). */
+export const RUN_ORDERS = ['interleaved', 'grouped'] as const;
+
 /**
  * What a run measures and how: the settings `bench run` parses (src/cli/run.ts), {@link runBenchmark} takes and the
  * distributed executor passes to its workers (src/distributed/coordinator.ts). One definition; those types extend it.
@@ -58,7 +61,7 @@ export interface RunSettings {
   /** case-name glob(s) or modality token(s), comma-separated */
   filter?: string;
   /** `interleaved` (default): all variants on each case in turn; `grouped`: all cases of one variant, then the next. */
-  order?: 'interleaved' | 'grouped';
+  order?: (typeof RUN_ORDERS)[number];
 }
 
 export interface RunOptions extends RunSettings {

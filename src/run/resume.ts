@@ -4,26 +4,25 @@
  * original `--filter` must not silently widen a 7-case run to 9 cases.)
  */
 import path from 'node:path';
-import type { MetricMode, SpacingOrder } from '../types.js';
 import type { RunMeta } from '../results/store.js';
+import type { RunSettings } from './orchestrate.js';
 
-/** The options of `bench run` that define what a run measures (and so must not change on --resume). */
-export interface RunIdentity {
+/**
+ * The options of `bench run` that define what a run measures (and so must not change on --resume): the
+ * {@link RunSettings} (one definition; `resume` aside) as stored, every one resolved, plus what the run ran on.
+ */
+export interface RunIdentity extends Omit<RunSettings, 'resume' | 'filter' | 'threads' | 'order'> {
   /** absolute case set folder */
   casesDir: string;
   /** variant names in run order */
   variants: string[];
   /** variants file the names resolve in (absolute), or null when unknown (runs written before it was stored) */
   variantsFile: string | null;
-  filter: string | null;
-  repeat: number;
-  warmup: number;
-  mode: MetricMode;
-  spacingOrder: SpacingOrder;
-  /** onnxruntime intra-op threads as resolved at the start */
-  threads: number;
-  embeddingCache: boolean;
-  order: 'interleaved' | 'grouped';
+  /** {@link RunSettings.filter}, null when none */
+  filter: NonNullable<RunSettings['filter']> | null;
+  /** {@link RunSettings.threads} as resolved at the start */
+  threads: NonNullable<RunSettings['threads']>;
+  order: NonNullable<RunSettings['order']>;
 }
 
 /** The CLI option that sets each field, for messages. */
@@ -37,7 +36,7 @@ const FLAG: Record<keyof RunIdentity, string> = {
 interface StoredRunOptions {
   embedding_cache?: boolean;
   filter?: string | null;
-  order?: 'interleaved' | 'grouped';
+  order?: RunSettings['order'];
   variants?: string[];
   variants_file?: string;
 }

@@ -12,7 +12,8 @@
  *   fixed choices: src/cli/parse/choices.ts (`bench gate` and `bench report` each parsed --average their own way).
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import ts from 'typescript';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -112,6 +113,29 @@ describe('case rules: the overlays load through them (src/cases/validate.ts load
       expect(expected).toMatch(/key '(imgs|boxes|gts)'/);
       await expect(loadOverlayCase(dir, name)).rejects.toThrow(expected);
     }
+  });
+});
+
+describe('run settings: one definition (src/run/orchestrate.ts RunSettings)', () => {
+  /** Members declared by `iface` in `file`: name -> type text. */
+  function members(file: string, iface: string): Map<string, string> {
+    const src = ts.createSourceFile(file, readFileSync(path.join(REPO, file), 'utf8'), ts.ScriptTarget.Latest, true);
+    const out = new Map<string, string>();
+    src.forEachChild((n) => {
+      if (ts.isInterfaceDeclaration(n) && n.name.text === iface) {
+        for (const m of n.members) if (ts.isPropertySignature(m)) out.set(m.name.getText(src), m.type?.getText(src) ?? '');
+      }
+    });
+    return out;
+  }
+
+  it('RunIdentity (resume) repeats no field of RunSettings; the one it refines says so by type', () => {
+    const settings = members('src/run/orchestrate.ts', 'RunSettings');
+    const identity = members('src/run/resume.ts', 'RunIdentity');
+    expect(settings.size).toBeGreaterThan(5);
+    expect(identity.size).toBeGreaterThan(0);
+    for (const [name, type] of identity) if (settings.has(name)) expect(type, `RunIdentity.${name}`).toContain("RunSettings['");
+    expect(definitions(/'interleaved' \| 'grouped'/)).toEqual([]);
   });
 });
 
