@@ -88,6 +88,25 @@ export interface CaseMetrics {
 /** dtypes whose whole positive range the counting pass covers (bool: label 1). */
 const SMALL_DTYPE_MAX: Partial<Record<string, number>> = { bool: 1, uint8: 255, int8: 127, uint16: 65535, int16: 32767 };
 
+/**
+ * Largest label L in 1..from with count[L] > 0, or 0. (Loops live in small functions of their own: a long loop in
+ * computeCaseMetrics would have V8 compile that whole large function on stack replacement.)
+ */
+function lastCounted(count: Float64Array, from: number): number {
+  for (let L = from; L >= 1; L--) if (count[L]! > 0) return L;
+  return 0;
+}
+
+/** The candidates that are not empty in both gt and seg; the others are appended to `emptyInBoth`. */
+function splitEmptyInBoth(candidates: readonly number[], counts: LabelCounts, emptyInBoth: number[]): number[] {
+  const evaluated: number[] = [];
+  for (const L of candidates) {
+    if (counts.gt[L]! + counts.seg[L]! === 0) emptyInBoth.push(L);
+    else evaluated.push(L);
+  }
+  return evaluated;
+}
+
 function as3d(shape: readonly number[]): [number, number, number] {
   return shape.length === 2 ? [shape[0]!, shape[1]!, 1] : [shape[0]!, shape[1]!, shape[2]!];
 }
@@ -170,13 +189,7 @@ export function computeCaseMetrics(gts: NdArray, segs: NdArray, opts: CaseMetric
     let gtMax: number;
     if (smallGt !== undefined) {
       counts = countLabels(gt, seg, shape3, smallGt);
-      gtMax = 0;
-      for (let L = smallGt; L >= 1; L--) {
-        if (counts.gt[L]! > 0) {
-          gtMax = L;
-          break;
-        }
-      }
+      gtMax = lastCounted(counts.gt, smallGt);
     } else {
       gtMax = maxLabel(gt);
       counts = null as unknown as LabelCounts;
@@ -203,11 +216,7 @@ export function computeCaseMetrics(gts: NdArray, segs: NdArray, opts: CaseMetric
     }
   }
   const labelsEmptyInBoth: number[] = [];
-  const evaluated: number[] = [];
-  for (const L of candidates) {
-    if (mode === 'strict' && counts.gt[L]! + counts.seg[L]! === 0) labelsEmptyInBoth.push(L);
-    else evaluated.push(L);
-  }
+  const evaluated: number[] = mode === 'strict' ? splitEmptyInBoth(candidates, counts, labelsEmptyInBoth) : candidates;
   if (labelsEmptyInBoth.length) warnings.push(`labels empty in both gt and seg excluded: ${labelsEmptyInBoth.join(', ')}`);
 
   const rows: LabelMetrics[] = evaluated.map((L) => {

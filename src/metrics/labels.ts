@@ -245,30 +245,40 @@ function wordRowRuns(rb: RunBuilder, d32: Uint32Array, w0: number, wordsPerRow: 
   }
 }
 
-/** Runs of one row [base, base + n2) of a label array of any dtype. */
-function voxelRowRuns(rb: RunBuilder, data: LabelData, base: number, n2: number): void {
+/** Runs of one row [base, base + n2) of a label array. */
+function voxelRowRuns(rb: RunBuilder, data: Int32Array, base: number, n2: number): void {
   for (let x = 0; x < n2; x++) rb.set(data[base + x]!, x);
 }
 
-/** Row runs of a whole C-order (n0 * n1 rows of n2) label array; null beyond MAX_RUNS runs. */
+/** Runs of every row of a uint8 / uint16 array read as 32-bit words (see {@link wordRowRuns}). */
+function wordRuns(rb: RunBuilder, d32: Uint32Array, rows: number, wordsPerRow: number, sh: number, n2: number): void {
+  for (let r = 0; r < rows; r++) {
+    const w0 = r * wordsPerRow;
+    // a background row: no run (the builder's current value is 0 after each row)
+    if (!zeroWords(d32, w0, w0 + wordsPerRow)) wordRowRuns(rb, d32, w0, wordsPerRow, sh);
+    rb.endRow(r, n2);
+  }
+}
+
+/**
+ * Runs of every row of a label array of any dtype: each row is copied into an Int32Array first (a native conversion),
+ * so the run kernel sees one array type whatever the dtype of the case (no recompilation per dtype).
+ */
+function voxelRuns(rb: RunBuilder, data: LabelData, rows: number, n2: number): void {
+  const row = new Int32Array(n2);
+  for (let r = 0; r < rows; r++) {
+    row.set(data.subarray(r * n2, (r + 1) * n2));
+    voxelRowRuns(rb, row, 0, n2);
+    rb.endRow(r, n2);
+  }
+}
+
+/** Row runs of a whole C-order (rows of n2) label array; null beyond `maxRuns` runs. */
 function rowRuns(data: LabelData, rows: number, n2: number, maxRuns: number): RowRuns | null {
   const rb = new RunBuilder(rows, maxRuns);
   const sh = !LITTLE_ENDIAN || data.byteOffset % 4 !== 0 ? 0 : data instanceof Uint8Array && n2 % 4 === 0 ? 2 : data instanceof Uint16Array && n2 % 2 === 0 ? 1 : 0;
-  if (sh > 0) {
-    const d32 = new Uint32Array(data.buffer, data.byteOffset, data.length >>> sh);
-    const wordsPerRow = n2 >>> sh;
-    for (let r = 0; r < rows; r++) {
-      const w0 = r * wordsPerRow;
-      // a background row: no run (the builder's current value is 0 after each row)
-      if (!zeroWords(d32, w0, w0 + wordsPerRow)) wordRowRuns(rb, d32, w0, wordsPerRow, sh);
-      rb.endRow(r, n2);
-    }
-  } else {
-    for (let r = 0; r < rows; r++) {
-      voxelRowRuns(rb, data, r * n2, n2);
-      rb.endRow(r, n2);
-    }
-  }
+  if (sh > 0) wordRuns(rb, new Uint32Array(data.buffer, data.byteOffset, data.length >>> sh), rows, n2 >>> sh, sh, n2);
+  else voxelRuns(rb, data, rows, n2);
   return rb.result();
 }
 

@@ -40,7 +40,8 @@ export function pairwiseSum(a: ArrayLike<number>, start = 0, end = a.length): nu
 /** `np.mean` of float64 values: pairwise sum / n; NaN for an empty list (numpy warns "Mean of empty slice"). */
 export function npMean(a: ArrayLike<number>): number {
   if (a.length === 0) return NaN;
-  return pairwiseSum(a) / a.length;
+  // as a Float64Array: pairwiseSum then only ever sees one array type (one compiled version)
+  return pairwiseSum(a instanceof Float64Array ? a : Float64Array.from(a)) / a.length;
 }
 
 const F64 = new Float64Array(1);

@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { computeCaseMetrics } from '../../src/metrics/case.js';
 import type { NdArray } from '../../src/types.js';
+import { prng } from '../prng.js';
 
 function volume(shape: [number, number, number], fill: (i: number, j: number, k: number) => number): NdArray {
   const [n0, n1, n2] = shape;
@@ -41,6 +42,33 @@ describe('far surfels (k-d tree path)', () => {
       expect(a.labels[0]!.surface!.max_dist_gt_to_seg!).toBeGreaterThan(30);
     }
   });
+});
+
+describe('bounded search in chunks: same figures as the exact EDT', () => {
+  // Thousands of surfels per side (the search kernels run 2048 queries per call and stop early once more than
+  // max(256, 5%) miss, leaving the rest to the k-d tree): a noisy ellipsoid against a shifted, noisier one plus a far
+  // blob, so that near, far and equidistant corners mix, at spacings that take both search kernels (offsets: few
+  // corners along axis 2 in the ball; pairs: the others).
+  const shape: [number, number, number] = [24, 60, 70];
+  const r = prng(20261206);
+  const noise = new Float64Array(shape[0] * shape[1] * shape[2]).map(() => r());
+  const at = (i: number, j: number, k: number): number => noise[(i * shape[1] + j) * shape[2] + k]!;
+  const gt = volume(shape, (i, j, k) => ((i - 11) ** 2 / 64 + (j - 28) ** 2 / 400 + (k - 30) ** 2 / 500 <= 1 && at(i, j, k) > 0.05 ? 1 : 0));
+  const seg = volume(shape, (i, j, k) =>
+    (i - 12) ** 2 / 60 + (j - 31) ** 2 / 380 + (k - 34) ** 2 / 520 <= 1 && at(i, j, k) < 0.9 ? 1 : (i - 20) ** 2 + (j - 55) ** 2 + (k - 64) ** 2 <= 9 ? 1 : 0,
+  );
+  // and against only the far blob: nearly every gt corner misses, the search stops after its first chunk
+  const farSeg = volume(shape, (i, j, k) => ((i - 20) ** 2 + (j - 55) ** 2 + (k - 64) ** 2 <= 9 ? 1 : 0));
+  for (const spacing of [[1, 1, 1], [0.5, 0.5, 5.0], [5.0, 0.8, 0.8]]) {
+    for (const [name, s] of [['near and far', seg], ['far only', farSeg]] as const) {
+      it(`${name}, spacing [${spacing.join(', ')}]`, () => {
+        const a = computeCaseMetrics(gt, s, { dim: 3, spacing });
+        const b = computeCaseMetrics(gt, s, { dim: 3, spacing, forceEdt: true });
+        expect(a.labels[0]!.surface!.n_surfels_gt).toBeGreaterThan(3 * 2048);
+        expect(a.labels.map((x) => x.surface)).toEqual(b.labels.map((x) => x.surface));
+      });
+    }
+  }
 });
 
 describe('dimensionality contradicting the file name (official crash semantics)', () => {

@@ -202,11 +202,8 @@ function borderRow(bits: Int32Array, o00: number, o01: number, o10: number, o11:
   }
 }
 
-/** Border corners (code not in {0, 255}) of a packed mask, with their 8-bit neighbour codes. */
-export function borderCorners(bits: Int32Array, nonEmpty: Uint8Array, g: Geometry): Border {
-  const { m0, m1, c0, c1, W } = g;
-  const lattice = new Int32Array(c0 * c1 * W);
-  const out = new CornerList();
+/** Calls {@link borderRow} for every corner row of the crop that touches a non-empty voxel row. */
+function scanCornerRows(bits: Int32Array, nonEmpty: Uint8Array, m0: number, m1: number, c0: number, c1: number, W: number, lattice: Int32Array, out: CornerList): void {
   for (let i = 0; i < c0; i++) {
     for (let j = 0; j < c1; j++) {
       // word offsets of the voxel rows (i-1, j-1), (i-1, j), (i, j-1), (i, j) around corner row (i, j); -1: none
@@ -220,6 +217,14 @@ export function borderCorners(bits: Int32Array, nonEmpty: Uint8Array, g: Geometr
       borderRow(bits, o00, o01, o10, o11, W, lattice, (i * c1 + j) * W, i * c1 + j, out);
     }
   }
+}
+
+/** Border corners (code not in {0, 255}) of a packed mask, with their 8-bit neighbour codes. */
+export function borderCorners(bits: Int32Array, nonEmpty: Uint8Array, g: Geometry): Border {
+  const { m0, m1, c0, c1, W } = g;
+  const lattice = new Int32Array(c0 * c1 * W);
+  const out = new CornerList();
+  scanCornerRows(bits, nonEmpty, m0, m1, c0, c1, W, lattice, out);
   const n = out.n;
   return { n, row: out.row.subarray(0, n), k: out.k.subarray(0, n), code: out.code.subarray(0, n), lattice };
 }

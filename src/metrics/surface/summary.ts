@@ -8,6 +8,37 @@ import { rankDistances, type SideDistances } from './nearest.js';
 import type { SurfaceSummary } from './types.js';
 
 
+/** cnt[key(q) + 1]++ for the area rank key(q) = areaRank[codes[q]] of every surfel. */
+function tallyAreaRanks(codes: Uint8Array, areaRank: Int32Array, cnt: Int32Array): void {
+  for (let q = 0; q < codes.length; q++) cnt[areaRank[codes[q]!]! + 1]!++;
+}
+
+/** cnt[rank[q] + 1]++ for every q. */
+function tallyRanks(rank: Int32Array, cnt: Int32Array): void {
+  for (let q = 0; q < rank.length; q++) cnt[rank[q]! + 1]!++;
+}
+
+/** Running sums in place: cnt[r + 1] += cnt[r] (counts -> first positions). */
+function prefixSums(cnt: Int32Array): void {
+  for (let r = 0; r + 1 < cnt.length; r++) cnt[r + 1]! += cnt[r]!;
+}
+
+/** Surfel indices in order of area rank (stable), from the first positions `cnt`. */
+function orderByArea(codes: Uint8Array, areaRank: Int32Array, cnt: Int32Array, byA: Int32Array): void {
+  for (let q = 0; q < codes.length; q++) byA[cnt[areaRank[codes[q]!]!]!++] = q;
+}
+
+/** Places the surfels taken in area order `byA` (stably) by distance rank: d and a sorted by (distance, area). */
+function placeByDistance(byA: Int32Array, rank: Int32Array, cnt: Int32Array, values: Float64Array, codes: Uint8Array, areaTable: Float64Array, d: Float64Array, a: Float64Array): void {
+  for (let t = 0; t < byA.length; t++) {
+    const q = byA[t]!;
+    const rk = rank[q]!;
+    const pos = cnt[rk]!++;
+    d[pos] = values[rk]!;
+    a[pos] = areaTable[codes[q]!]!;
+  }
+}
+
 /** (distance, area) lists sorted ascending by distance then area, as `sorted(zip(d, a))` in the reference. */
 export function sortedSurfels(sd: SideDistances, codes: Uint8Array, areaTable: Float64Array, areaRank: Int32Array, nAreaRanks: number): { d: Float64Array; a: Float64Array } {
   const n = codes.length;
@@ -18,24 +49,18 @@ export function sortedSurfels(sd: SideDistances, codes: Uint8Array, areaTable: F
     rank = sd.rank!;
     values = sd.values!;
   }
-  // LSD counting sort: by area rank, then (stable) by distance rank.
+  // LSD counting sort: by area rank, then (stable) by distance rank. Each loop is a small function of its own.
   const cntA = new Int32Array(nAreaRanks + 1);
-  for (let q = 0; q < n; q++) cntA[areaRank[codes[q]!]! + 1]!++;
-  for (let r = 0; r < nAreaRanks; r++) cntA[r + 1]! += cntA[r]!;
+  tallyAreaRanks(codes, areaRank, cntA);
+  prefixSums(cntA);
   const byA = new Int32Array(n);
-  for (let q = 0; q < n; q++) byA[cntA[areaRank[codes[q]!]!]!++] = q;
-  const nD = values.length;
-  const cntD = new Int32Array(nD + 1);
-  for (let q = 0; q < n; q++) cntD[rank[q]! + 1]!++;
-  for (let r = 0; r < nD; r++) cntD[r + 1]! += cntD[r]!;
+  orderByArea(codes, areaRank, cntA, byA);
+  const cntD = new Int32Array(values.length + 1);
+  tallyRanks(rank, cntD);
+  prefixSums(cntD);
   const d = new Float64Array(n);
   const a = new Float64Array(n);
-  for (let t = 0; t < n; t++) {
-    const q = byA[t]!;
-    const pos = cntD[rank[q]!]!++;
-    d[pos] = values[rank[q]!]!;
-    a[pos] = areaTable[codes[q]!]!;
-  }
+  placeByDistance(byA, rank, cntD, values, codes, areaTable, d, a);
   return { d, a };
 }
 
@@ -48,6 +73,28 @@ export interface SideStats {
   max: number | null;
 }
 
+/** Number of leading distances <= tol (d ascending). */
+function countWithin(d: Float64Array, tol: number): number {
+  let m = 0;
+  while (m < d.length && d[m]! <= tol) m++;
+  return m;
+}
+
+/** prod[q] = d[q] * a[q]. */
+function products(d: Float64Array, a: Float64Array, prod: Float64Array): void {
+  for (let q = 0; q < d.length; q++) prod[q] = d[q]! * a[q]!;
+}
+
+/** First index whose cumulative area fraction (running sum / area) reaches 0.95, or a.length. */
+function percentileIndex(a: Float64Array, area: number): number {
+  let cum = 0;
+  for (let q = 0; q < a.length; q++) {
+    cum += a[q]!;
+    if (cum / area >= 0.95) return q;
+  }
+  return a.length;
+}
+
 /**
  * Statistics of one side from its sorted (distance mm, area) lists: total area and the area within `tol` (mm) in
  * numpy's pairwise order, the area-weighted mean distance, the 95th percentile as compute_robust_hausdorff (first
@@ -56,25 +103,11 @@ export interface SideStats {
 export function sideStats(d: Float64Array, a: Float64Array, tol: number): SideStats {
   const n = d.length;
   const area = pairwiseSum(a);
-  let m = 0;
-  while (m < n && d[m]! <= tol) m++;
-  const overlap = pairwiseSum(a, 0, m);
+  const overlap = pairwiseSum(a, 0, countWithin(d, tol));
   const prod = new Float64Array(n);
-  for (let q = 0; q < n; q++) prod[q] = d[q]! * a[q]!;
+  products(d, a, prod);
   const avg = pairwiseSum(prod) / area;
-  let perc = Infinity;
-  if (n > 0) {
-    let cum = 0;
-    let idx = n;
-    for (let q = 0; q < n; q++) {
-      cum += a[q]!;
-      if (cum / area >= 0.95) {
-        idx = q;
-        break;
-      }
-    }
-    perc = d[Math.min(idx, n - 1)]!;
-  }
+  const perc = n > 0 ? d[Math.min(percentileIndex(a, area), n - 1)]! : Infinity;
   return { n, area, overlap, avg, perc, max: n > 0 ? d[n - 1]! : null };
 }
 
