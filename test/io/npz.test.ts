@@ -177,6 +177,33 @@ open(sys.argv[1], 'wb').write(bytes(d))`,
     await expect(readNpz(f, ['a'])).resolves.toHaveProperty('a');
   });
 
+  it('small files (read whole, inflated synchronously) and large ones (streamed) read the same and report the same CRC error', async () => {
+    for (const [name, n] of [['small', 5000], ['large', 1_500_000]] as const) {
+      const f = join(dir, `crc_${name}.npz`);
+      const sum = python(
+        `rng = np.random.default_rng(5)
+b = rng.integers(0, 256, ${n}, dtype=np.uint8)
+np.savez_compressed(sys.argv[1], a=np.arange(10, dtype=np.int16), b=b)
+print(int(b.astype(np.int64).sum()), int(b[-1]))`,
+        [f],
+      ).trim();
+      // one file below SMALL_NPZ_BYTES (1 MiB), one above it (random bytes do not compress)
+      expect(readFileSync(f).length < 1 << 20).toBe(name === 'small');
+      const b = (await readNpz(f, ['b'])).b!.data as Uint8Array;
+      expect(`${b.reduce((x, y) => x + y, 0)} ${b[n - 1]}`).toBe(sum);
+      python(
+        `d = bytearray(open(sys.argv[1], 'rb').read())
+i = d.find(b'PK\x01\x02')
+while d[i + 46:i + 51] != b'b.npy': i = d.find(b'PK\x01\x02', i + 4)
+d[i + 16] ^= 1
+open(sys.argv[1], 'wb').write(bytes(d))`,
+        [f],
+      );
+      await expect(readNpz(f, ['b'])).rejects.toThrow(new RegExp(`crc_${name}\\.npz: key 'b': CRC-32 mismatch`));
+      await expect(readNpz(f, ['a'])).resolves.toHaveProperty('a');
+    }
+  });
+
   it('truncated and non-zip files give an error naming the file', async () => {
     const f = join(dir, 'trunc.npz');
     const whole = readFileSync(join(FIX, 'dtypes_deflated.npz'));
