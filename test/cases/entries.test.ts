@@ -3,15 +3,14 @@
  * reported by the case listing that validate, list and run share (src/cases/caseset.ts), never silently dropped.
  * Real files on disk; the good case next to them is still listed.
  */
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
-import os from 'node:os';
+import { copyFileSync, mkdirSync, readdirSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { testTempDir } from '../bench-cli.js';
 import { listCaseSet } from '../../src/cases/index.js';
 
 const DEMO = path.resolve(import.meta.dirname, '..', '..', 'cases', 'demo');
-const tmp = mkdtempSync(path.join(os.tmpdir(), 'medseg-entries-test-'));
-afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+const tmp = testTempDir('medseg-entries-test-');
 
 describe('imgs entries that are not files', () => {
   it('a folder, a self-referencing symlink and a broken symlink named *.npz are errors naming the file', async () => {

@@ -6,10 +6,10 @@
  * rule in run.json `box_overlap_rule`, reads them back, and the report notes them under the accuracy table.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import os from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { testTempDir } from '../bench-cli.js';
 import { BOX_OVERLAP_RULE, boxOverlap } from '../../src/cases/overlap.js';
 import { validateCase } from '../../src/cases/validate.js';
 import { readNpz, toRows } from '../../src/io/npz.js';
@@ -19,8 +19,7 @@ import { runBenchmark } from '../../src/run/orchestrate.js';
 import { loadVariants } from '../../src/runner/variants.js';
 import { HAVE_SHARED, python, SHARED } from '../io/helpers.js';
 
-const tmp = mkdtempSync(path.join(os.tmpdir(), 'medseg-overlap-'));
-afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+const tmp = testTempDir('medseg-overlap-');
 
 /** numpy: cells covered by more than one box (inclusive coordinates, x = last axis). */
 const BRUTE = `

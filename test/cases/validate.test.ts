@@ -1,4 +1,4 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { CaseValidationError, listCaseSet, loadCaseGts, loadCaseImgs, parseCaseName, validateCase } from '../../src/cases/index.js';
 import { register } from '../../src/cli/cases.js';
 import { HAVE_SHARED, python, REPO, SHARED } from '../io/helpers.js';
+import { benchSync } from '../bench-cli.js';
 
 /** Runs `bench cases ...` in-process through the real commander registration; returns exit code and output. */
 async function cli(args: string[]): Promise<{ code: number; out: string }> {
@@ -163,13 +164,13 @@ describe.skipIf(!HAVE_SHARED)('the shared public cases', () => {
   it('the built `bench` binary: validate exits 0 on ../shared/cases/public, 1 on the broken set', () => {
     // The CLI is run from dist, built once by test/global-setup.ts (a build here would race other files' subprocesses).
     expect(existsSync(join(REPO, 'dist', 'cli', 'cases.js'))).toBe(true);
-    const ok = spawnSync(process.execPath, [join(REPO, 'bin', 'bench.js'), 'cases', 'validate', join(SHARED, 'cases', 'public')], { encoding: 'utf8' });
+    const ok = benchSync(['cases', 'validate', join(SHARED, 'cases', 'public')]);
     expect(ok.stdout).toMatch(/31 cases, 31 valid, 0 invalid \(0 errors/);
     expect(ok.status).toBe(0);
-    const bad = spawnSync(process.execPath, [join(REPO, 'bin', 'bench.js'), 'cases', 'validate', join(dir, 'all')], { encoding: 'utf8' });
+    const bad = benchSync(['cases', 'validate', join(dir, 'all')]);
     expect(bad.status).toBe(1);
     expect(bad.stdout).toMatch(/13 cases, 1 valid, 12 invalid/);
-    const list = spawnSync(process.execPath, [join(REPO, 'bin', 'bench.js'), 'cases', 'list', join(SHARED, 'cases', 'public')], { encoding: 'utf8' });
+    const list = benchSync(['cases', 'list', join(SHARED, 'cases', 'public')]);
     expect(list.status).toBe(0);
     expect(list.stdout).toMatch(/3DBox_CT_0001\s+CT\s+3D\s+\(30, 101, 122\)\s+37\s+\(3, 3, 3\)/);
     expect(list.stdout).toMatch(/31 cases, 9 modalities/);

@@ -5,36 +5,25 @@
  * drawing PNG charts, `bench predict --help`) shows the hook does see the heavy packages, so a static import of one
  * of them anywhere on the metrics path makes this test fail.
  */
-import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { Command, Help } from 'commander';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { benchSync, DEMO, FIXTURE, testTempDir } from '../bench-cli.js';
 import { COMMANDS } from '../../src/cli/commands.js';
 import { readNpz } from '../../src/io/npz.js';
 import { writeSegs } from '../../src/io/segs.js';
 
-const ROOT = path.resolve(import.meta.dirname, '..', '..');
-const BENCH = path.join(ROOT, 'bin', 'bench.js');
 const TRACE = path.join(import.meta.dirname, 'module-trace.mjs');
-const DEMO_GTS = path.join(ROOT, 'cases', 'demo', 'gts');
+const DEMO_GTS = path.join(DEMO, 'gts');
 const HEAVY = ['onnxruntime-node', 'onnxruntime-common', 'dockerode', 'chart.js', '@napi-rs/canvas', 'execa', 'bullmq', 'playwright-core'];
 
-let tmp: string;
-beforeAll(() => {
-  tmp = mkdtempSync(path.join(tmpdir(), 'medseg-lazy-load-'));
-});
-afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+const tmp = testTempDir('medseg-lazy-load-');
 
 /** Runs `bench <args>` with the module trace; returns exit status, stdout and the loaded modules. */
 function traced(args: string[]): { status: number | null; stdout: string; stderr: string; modules: string[] } {
   const file = path.join(tmp, `trace-${Math.random().toString(36).slice(2)}.txt`);
-  const r = spawnSync(process.execPath, ['--import', TRACE, BENCH, ...args], {
-    cwd: ROOT,
-    encoding: 'utf8',
-    env: { ...process.env, BENCH_MODULE_TRACE: file },
-  });
+  const r = benchSync(args, { nodeArgs: ['--import', TRACE], env: { BENCH_MODULE_TRACE: file } });
   const modules = existsSync(file) ? [...new Set(readFileSync(file, 'utf8').split('\n').filter(Boolean))] : [];
   return { status: r.status, stdout: r.stdout, stderr: r.stderr, modules };
 }
@@ -98,11 +87,11 @@ describe('bench loads only the invoked command', () => {
     expect(commandModules(predict.modules)).toEqual(['predict']);
     expect(packages(predict.modules)).toContain('onnxruntime-node');
     const out = path.join(tmp, 'report');
-    const report = traced(['report', path.join(ROOT, 'test', 'fixtures', 'results-small'), '--out', out, '--formats', 'png', '--quiet']);
+    const report = traced(['report', FIXTURE, '--out', out, '--formats', 'png', '--quiet']);
     expect(report.status, report.stderr).toBe(0);
     expect(packages(report.modules)).toEqual(expect.arrayContaining(['chart.js', '@napi-rs/canvas']));
     // and not when it draws no chart
-    const md = traced(['report', path.join(ROOT, 'test', 'fixtures', 'results-small'), '--out', path.join(tmp, 'md'), '--formats', 'md', '--quiet']);
+    const md = traced(['report', FIXTURE, '--out', path.join(tmp, 'md'), '--formats', 'md', '--quiet']);
     expect(md.status, md.stderr).toBe(0);
     expect(packages(md.modules)).not.toContain('chart.js');
   });

@@ -3,17 +3,16 @@
  * command. Before: `bench run --threads 0` failed every case, `--threads 100000` grew to 5 GB RSS, and `bench quantize
  * --threads abc` passed NaN on.
  */
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { intOption, numberOption, threadsOption } from '../../src/cli/parse/numbers.js';
 import { checkThreads, MAX_THREADS } from '../../src/runner/threads.js';
 import { loadVariants } from '../../src/runner/variants.js';
+import { benchSync, DEMO, testTempDir } from '../bench-cli.js';
 
-const ROOT = path.resolve(import.meta.dirname, '..', '..');
-const bench = (...args: string[]) => spawnSync(process.execPath, [path.join(ROOT, 'bin', 'bench.js'), ...args], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
+const bench = (...args: string[]) => benchSync(args, { timeout: 60_000 });
 
 describe('parsers', () => {
   it('threads: 1..MAX_THREADS (4 x logical CPUs)', () => {
@@ -36,10 +35,10 @@ describe('parsers', () => {
 });
 
 describe('every command refuses a bad --threads with exit 2', () => {
-  const tmp = mkdtempSync(path.join(os.tmpdir(), 'medseg-threads-'));
+  const tmp = testTempDir('medseg-threads-');
   const cmds: string[][] = [
     ['run', '--variants', 'oracle', '--filter', '2DBox_US_0001', '--out', path.join(tmp, 'r')],
-    ['predict', '--variant', 'oracle', '--input', path.join(ROOT, 'cases', 'demo', 'imgs'), '--output', path.join(tmp, 'p')],
+    ['predict', '--variant', 'oracle', '--input', path.join(DEMO, 'imgs'), '--output', path.join(tmp, 'p')],
     ['profile', '--variants', 'oracle', '--filter', '2DBox_US_0001'],
     ['quantize', '--from', 'aug-fp32', '--name', 'x'],
   ];
@@ -55,8 +54,9 @@ describe('every command refuses a bad --threads with exit 2', () => {
 });
 
 describe('variants file threads', () => {
+  const dir = testTempDir('medseg-threads-v-');
   it('above the bound is a schema error', () => {
-    const f = path.join(mkdtempSync(path.join(os.tmpdir(), 'medseg-threads-v-')), 'v.json');
+    const f = path.join(dir, 'v.json');
     writeFileSync(f, JSON.stringify({ variants: [{ name: 'a', kind: 'onnx', encoder: 'e', decoder: 'd', threads: 100000 }] }));
     expect(() => loadVariants(f)).toThrow(/variants\.0\.threads: at most \d+/);
   });

@@ -4,20 +4,16 @@
  * output paths under /proc give a clear error at once instead of hanging (run --out, predict --output, report --out,
  * gate --json). Real `bench` processes.
  */
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, createReadStream, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, createReadStream, lstatSync, mkdirSync, readFileSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { benchSpawn, benchSync, DEMO, FIXTURE, testTempDir } from '../bench-cli.js';
 
-const ROOT = path.resolve(import.meta.dirname, '..', '..');
-const BENCH = path.join(ROOT, 'bin', 'bench.js');
-const DEMO = path.join(ROOT, 'cases', 'demo');
-const tmp = mkdtempSync(path.join(os.tmpdir(), 'medseg-outputs-test-'));
-afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+const tmp = testTempDir('medseg-outputs-test-');
 
 function bench(args: string[], timeout = 60_000) {
-  return spawnSync(process.execPath, [BENCH, ...args], { cwd: ROOT, encoding: 'utf8', timeout, env: { ...process.env, CI: 'true' } });
+  return benchSync(args, { timeout, env: { CI: 'true' } });
 }
 
 // one gts case and a segs folder without it: the case fails (DSC 0, NSD 0) but every output is still written
@@ -39,7 +35,7 @@ describe('bench metrics outputs', () => {
         .on('data', (d) => (got += String(d)))
         .on('end', () => res());
     });
-    const child = spawn(process.execPath, [BENCH, ...metricsArgs, '--csv', fifo], { cwd: ROOT, stdio: 'ignore' });
+    const child = benchSpawn([...metricsArgs, '--csv', fifo]);
     const code = await new Promise<number | null>((res) => child.once('exit', res));
     await reader;
     expect(code).toBe(1); // the case has no seg: failed, but scored as 0
@@ -93,7 +89,7 @@ describe('bench predict --output', () => {
 });
 
 describe('output paths under /proc', () => {
-  const run = path.join(ROOT, 'test', 'fixtures', 'results-small');
+  const run = FIXTURE;
   const cases: Array<[string, string[]]> = [
     ['run --out', ['run', '--variants', 'oracle', '--filter', '2DBox_US_0001', '--out', '/proc/medseg-out', '--no-report']],
     ['predict --output', ['predict', '--variant', 'oracle', '--input', path.join(DEMO, 'imgs'), '--output', '/proc/medseg-segs']],

@@ -2,23 +2,16 @@
  * `bench run --quiet` prints nothing but the results line (README: "`--quiet`: nothing but the results line"; --help:
  * "only errors and the final results line"): no start line, no report line, no warning count.
  */
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BENCH, ROOT } from '../bench-cli.js';
+import { describe, expect, it } from 'vitest';
+import { benchSync, testTempDir } from '../bench-cli.js';
 
-let tmp: string;
-beforeAll(() => {
-  tmp = mkdtempSync(path.join(tmpdir(), 'medseg-quiet-'));
-});
-afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+const tmp = testTempDir('medseg-quiet-');
 
 describe('bench run --quiet', () => {
   it('prints only the results line on stdout and nothing on stderr', () => {
     const out = path.join(tmp, 'run');
-    const r = spawnSync(process.execPath, [BENCH, 'run', '--variants', 'oracle', '--filter', '2DBox_US_0001', '--out', out, '--quiet'], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
+    const r = benchSync(['run', '--variants', 'oracle', '--filter', '2DBox_US_0001', '--out', out, '--quiet'], { timeout: 120_000 });
     expect(r.status, r.stderr).toBe(0);
     expect(r.stderr).toBe('');
     const lines = r.stdout.trimEnd().split('\n');
@@ -27,7 +20,7 @@ describe('bench run --quiet', () => {
   }, 120_000);
 
   it('--help says the same as the README', () => {
-    const r = spawnSync(process.execPath, [BENCH, 'run', '--help'], { cwd: ROOT, encoding: 'utf8' });
+    const r = benchSync(['run', '--help']);
     expect(r.stdout.replace(/\s+/g, ' ')).toMatch(/--quiet no progress and no tables: only errors and the final results line/);
   });
 });

@@ -2,14 +2,12 @@
  * `bench run` option errors: every choice option gives the shared message of choiceOption (src/cli/parse/choices.ts),
  * and an error about the options (here --out naming a file) comes before any output (no start line, no progress).
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { benchSync } from '../bench-cli.js';
+import { describe, expect, it } from 'vitest';
+import { benchSync, testTempDir } from '../bench-cli.js';
 
-const dir = mkdtempSync(path.join(tmpdir(), 'medseg-run-options-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const dir = testTempDir('medseg-run-options-');
 
 describe('bench run option errors', () => {
   it.each([

@@ -5,11 +5,10 @@
  * - `bench predict` on an empty input folder exits 2 with "empty case set" (as `bench run`), not 0 "0 ok, 0 failed";
  * - the terminal's failed-case note names the mark the time table shows ("failed" or †).
  */
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { benchSync, FIXTURE } from '../bench-cli.js';
+import { describe, expect, it } from 'vitest';
+import { benchSync, FIXTURE, testTempDir } from '../bench-cli.js';
 import { writeNpz } from '../../src/io/npz.js';
 import { makeNdArray } from '../../src/io/ndarray.js';
 import { validateCase } from '../../src/cases/validate.js';
@@ -17,11 +16,7 @@ import { buildModel } from '../../src/reports/model.js';
 import { terminalText } from '../../src/reports/terminal.js';
 
 const bench = (args: string[]) => benchSync(args, { timeout: 60_000 });
-let tmp: string;
-beforeAll(() => {
-  tmp = mkdtempSync(path.join(tmpdir(), 'medseg-small-fixes-'));
-});
-afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+const tmp = testTempDir('medseg-small-fixes-');
 
 describe('small fixes', () => {
   it('bench rank --help shows the default weights', () => {

@@ -3,23 +3,17 @@
  * when it is set, keep what the file already holds, and keep their exit codes (gate: 0 pass, 1 regression, 2 usage).
  * Gate on the checked-in real results folders of test/gate/fixtures/real-demo2d; run: the oracle on one demo case.
  */
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { benchSync, ROOT, testTempDir } from '../bench-cli.js';
 
-const ROOT = path.resolve(import.meta.dirname, '..', '..');
-const BENCH = path.join(ROOT, 'bin', 'bench.js');
 const FIX = path.join(ROOT, 'test', 'gate', 'fixtures', 'real-demo2d');
-const tmp = mkdtempSync(path.join(tmpdir(), 'medseg-step-summary-'));
-afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+const tmp = testTempDir('medseg-step-summary-');
 
+/** `bench ...args` with $GITHUB_STEP_SUMMARY set to `summary` (unset when undefined, whatever this process has). */
 function bench(args: string[], summary?: string) {
-  const env = { ...process.env };
-  delete env.GITHUB_STEP_SUMMARY;
-  if (summary !== undefined) env.GITHUB_STEP_SUMMARY = summary;
-  return spawnSync(process.execPath, [BENCH, ...args], { cwd: ROOT, encoding: 'utf8', env });
+  return benchSync(args, { env: { GITHUB_STEP_SUMMARY: summary } });
 }
 
 describe('GITHUB_STEP_SUMMARY', () => {

@@ -3,10 +3,10 @@
  * protocol on real cases; faults recorded with the right failure and the next case still running.
  * These tests always run (no container engine needed).
  */
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
-import os from 'node:os';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { testTempDir } from '../bench-cli.js';
 import { readNpz } from '../../src/io/npz.js';
 import { calibrateOverhead } from '../../src/runner/calibrate.js';
 import { CommandRunner } from '../../src/runner/command.js';
@@ -15,9 +15,8 @@ import { CommandVariantSchema } from '../../src/runner/variants.js';
 import { boxFill, caseFile, CASES_2D_3D } from './helpers.js';
 
 const PREDICTOR = path.join(import.meta.dirname, 'fixtures', 'predictor.py');
-const tmp = mkdtempSync(path.join(os.tmpdir(), 'medseg-cmd-test-'));
+const tmp = testTempDir('medseg-cmd-test-');
 const logDir = path.join(tmp, 'logs');
-afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 function runner(name: string, mode: string, extra: Record<string, unknown> = {}): CommandRunner {
   return new CommandRunner(

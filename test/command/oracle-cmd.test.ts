@@ -3,16 +3,14 @@
  * the challenge folder protocol) writes segmentations byte-identical to the in-process `oracle` variant on every
  * case of the demo set (cases/demo, else ../shared/cases/public). Always runs (no engine needed); needs dist/.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { testTempDir } from '../bench-cli.js';
 import { createRunner } from '../../src/runner/create.js';
 import { loadVariants, selectVariants } from '../../src/runner/variants.js';
 import { allCases, ensureBuilt, expectSameSegs, predictCases } from './helpers.js';
 
-const tmp = mkdtempSync(path.join(os.tmpdir(), 'medseg-oracle-cmd-'));
-afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+const tmp = testTempDir('medseg-oracle-cmd-');
 
 describe('oracle-cmd (subprocess) vs in-process oracle', () => {
   beforeAll(ensureBuilt);

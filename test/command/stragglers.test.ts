@@ -4,19 +4,18 @@
  * successful prediction into a timeout; whatever the predictor leaves behind is killed, including double-forked
  * daemons (reparented away from the predictor) at a timeout. Real subprocesses, real npz.
  */
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
-import os from 'node:os';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { testTempDir } from '../bench-cli.js';
 import { CommandRunner } from '../../src/runner/command.js';
 import { CaseRunError } from '../../src/runner/types.js';
 import { CommandVariantSchema } from '../../src/runner/variants.js';
 import { caseFile, CASES_2D_3D } from './helpers.js';
 
 const PREDICTOR = path.join(import.meta.dirname, 'fixtures', 'predictor.py');
-const tmp = mkdtempSync(path.join(os.tmpdir(), 'medseg-straggler-test-'));
+const tmp = testTempDir('medseg-straggler-test-');
 const logDir = path.join(tmp, 'logs');
-afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 /** Pids of live processes whose command line contains `marker`. */
 function alive(marker: string): string[] {

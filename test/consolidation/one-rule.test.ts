@@ -11,7 +11,6 @@
  * - CLI number text: src/cli/parse/numbers.ts (`bench worker` had its own parser, `bench rank --weights dsc=` read 0);
  *   fixed choices: src/cli/parse/choices.ts (`bench gate` and `bench report` each parsed --average their own way).
  */
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import ts from 'typescript';
 import os from 'node:os';
@@ -30,9 +29,10 @@ import { loadOverlayCase } from '../../src/overlays/load.js';
 import { spacingOrderProblem } from '../../src/types.js';
 import { parseWeights } from '../../src/cli/rank.js';
 import { REPO } from '../shared.js';
+import { benchSync } from '../bench-cli.js';
 import { definitions } from './grep.js';
 
-const bench = (...args: string[]) => spawnSync(process.execPath, [path.join(REPO, 'bin', 'bench.js'), ...args], { cwd: REPO, encoding: 'utf8', timeout: 60_000 });
+const bench = (...args: string[]) => benchSync(args, { timeout: 60_000 });
 
 /** A real (if simple) box prompt model: the mask is the box itself in the 256 frame. */
 const boxFill: SegModel<null> = {

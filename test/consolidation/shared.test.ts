@@ -48,3 +48,18 @@ describe('../shared location in tests', () => {
     expect(listed.size).toBeGreaterThan(40);
   }, 300_000);
 });
+
+describe('one way to run the bench CLI from tests (test/bench-cli.ts)', () => {
+  it('no test file spawns bin/bench.js with its own command line, cwd and env: benchSync / benchSpawn do', () => {
+    const own = [path.join('test', 'bench-cli.ts'), path.join('test', 'consolidation', 'shared.test.ts'), path.join('test', 'distributed', 'helpers.ts')];
+    const offenders = tsFiles('test')
+      .filter((f) => !own.includes(f))
+      .filter((f) =>
+        readFileSync(path.join(REPO, f), 'utf8')
+          .split('\n')
+          .filter((l) => !/^\s*(\/\/|\*|\/\*)/.test(l))
+          .some((l) => /spawn(Sync)?\((process\.execPath|'node'), \[('--import', \w+, )?(BENCH\b|BIN\b|(path\.)?join\(\w+, 'bin', 'bench\.js'\)|'bin\/bench\.js')/.test(l)),
+      );
+    expect(offenders).toEqual([]);
+  });
+});

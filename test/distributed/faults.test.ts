@@ -10,8 +10,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readNpz } from '../../src/io/npz.js';
-import { bench, BENCH, casesCsv, DEMO, Hosts, REDIS_SERVER, RedisServer, REPO, WorkerProc, writeFaultVariants } from './helpers.js';
-import { spawn } from 'node:child_process';
+import { bench, casesCsv, DEMO, Hosts, REDIS_SERVER, RedisServer, REPO, WorkerProc, writeFaultVariants } from './helpers.js';
+import { benchSpawn } from '../bench-cli.js';
 
 const TMP = mkdtempSync(path.join(os.tmpdir(), 'medseg-faults-'));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -36,8 +36,8 @@ describe.skipIf(!REDIS_SERVER)('distributed faults (real Redis, real workers)', 
   /** a coordinator process started in the background */
   const coordinator = (queue: string, out: string, args: string[]) => {
     let stderr = '';
-    const proc = spawn(process.execPath, [BENCH, 'run', '--queue', redis.url(), '--queue-name', queue, '--variants-file', vf, '--cases', DEMO, '--out', out, '--no-report', '--allow-failures', ...args], { cwd: REPO, stdio: ['ignore', 'ignore', 'pipe'] });
-    proc.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const proc = benchSpawn(['run', '--queue', redis.url(), '--queue-name', queue, '--variants-file', vf, '--cases', DEMO, '--out', out, '--no-report', '--allow-failures', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+    proc.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
     const exited = new Promise<number | null>((r) => proc.once('exit', (c) => r(c)));
     return { proc, exited, stderr: () => stderr };
   };

@@ -3,14 +3,13 @@
  * redacted) and no results folder made. Before, it printed "Redis connection lost … reconnecting" for ever. Needs no
  * Redis (nothing listens on port 1).
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { testTempDir } from '../bench-cli.js';
 import { bench } from './helpers.js';
 
-const TMP = mkdtempSync(path.join(os.tmpdir(), 'medseg-unreachable-'));
-afterAll(() => rmSync(TMP, { recursive: true, force: true }));
+const TMP = testTempDir('medseg-unreachable-');
 
 describe('bench run --queue without Redis', () => {
   it('exits 3 naming the address, before making the results folder', async () => {

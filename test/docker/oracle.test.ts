@@ -5,10 +5,9 @@
  * medseg-oracle:latest for `bench run --variants oracle,oracle-docker,oracle-cmd`.
  * Skipped LOUDLY when no engine answers.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { testTempDir } from '../bench-cli.js';
 import { createRunner } from '../../src/runner/create.js';
 import { loadVariants, selectVariants, type DockerVariant } from '../../src/runner/variants.js';
 import { allCases, ensureBuilt, expectSameSegs, predictCases } from '../command/helpers.js';
@@ -19,8 +18,7 @@ if (!engine.ok) warnSkipped('oracle.test.ts', engine.reason);
 const suite = engine.ok ? describe : describe.skip;
 const title = engine.ok ? `oracle-docker on a real engine (${engine.version}) vs in-process oracle` : `oracle-docker — SKIPPED: ${engine.reason}`;
 
-const tmp = mkdtempSync(path.join(os.tmpdir(), 'medseg-oracle-docker-'));
-afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+const tmp = testTempDir('medseg-oracle-docker-');
 
 suite(title, () => {
   const [oracle, oracleDocker] = selectVariants(loadVariants(), 'oracle,oracle-docker');

@@ -3,18 +3,13 @@
  * not given), and `--update-baseline RUN --baseline <a folder>` fails with a clear error naming the path and leaves
  * nothing behind (no temp file in or beside the folder).
  */
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { benchSync, FIXTURE } from '../bench-cli.js';
+import { describe, expect, it } from 'vitest';
+import { benchSync, FIXTURE, testTempDir } from '../bench-cli.js';
 
 
-let tmp: string;
-beforeAll(() => {
-  tmp = mkdtempSync(path.join(tmpdir(), 'medseg-gate-errors-'));
-});
-afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+const tmp = testTempDir('medseg-gate-errors-');
 
 describe('bench gate on another CPU', () => {
   it('says time was not judged because of the different host, not because of --skip-time', () => {

@@ -1,15 +1,13 @@
 /** `bench gate` through the built CLI (node bin/bench.js gate ...): files written and exit codes 0 / 1 / 2. */
-import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { benchSync, ROOT } from '../bench-cli.js';
 import { baseRows, mapRows, runMeta, tempDir, writeRun } from './helpers.js';
 
-const ROOT = path.resolve(import.meta.dirname, '..', '..');
-const BIN = path.join(ROOT, 'bin', 'bench.js');
 
 function bench(...args: string[]) {
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
+  const r = benchSync(args, { timeout: 60_000 });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 

@@ -4,17 +4,15 @@
  *   those fail (exit 1) unless named with `--drop-variant`;
  * - `--update-baseline` from an unfinished run (finished_at null) refuses (exit 2) without `--force`.
  */
-import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { benchSync } from '../bench-cli.js';
 import { baseRows, runMeta, tempDir, writeRun } from './helpers.js';
 
-const ROOT = path.resolve(import.meta.dirname, '..', '..');
-const BIN = path.join(ROOT, 'bin', 'bench.js');
 
 function bench(...args: string[]) {
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
+  const r = benchSync(args, { timeout: 60_000 });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 

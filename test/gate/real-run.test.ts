@@ -4,23 +4,20 @@
  * regression of a box-prompted model). The same folders with the real aug-int8 model as well are checked in
  * (fixtures/real-demo2d, tested in real-fixture.test.ts): running that model here would take minutes on a busy machine.
  */
-import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { benchSync, DEMO, ROOT } from '../bench-cli.js';
 import type { GateVerdict } from '../../src/gate/compare.js';
 import { readRun } from '../../src/results/store.js';
 import { makeCaseSet } from './caseset.js';
 import { tempDir } from './helpers.js';
 
-const ROOT = path.resolve(import.meta.dirname, '..', '..');
-const BIN = path.join(ROOT, 'bin', 'bench.js');
-const DEMO = path.join(ROOT, 'cases', 'demo');
 const SHRUNK_MODALITY = 'Microscope';
 const VARIANTS = 'oracle';
 
 function bench(...args: string[]) {
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: ROOT, encoding: 'utf8', timeout: 300_000 });
+  const r = benchSync(args, { timeout: 300_000 });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { threadId } from 'node:worker_threads';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { benchSync } from '../bench-cli.js';
 import { writeNpz } from '../../src/io/npz.js';
 import { officialCsv } from '../../src/metrics/output.js';
 import { scoreCase, scoreFolder } from '../../src/metrics/score.js';
@@ -113,7 +114,7 @@ describe.skipIf(!HAVE_SHARED)('bench metrics CLI (dist, worker threads)', () => 
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  const bench = (args: string[]) => spawnSync(process.execPath, [join(ROOT, 'bin', 'bench.js'), 'metrics', ...args], { encoding: 'utf8', cwd: ROOT });
+  const bench = (args: string[]) => benchSync(['metrics', ...args]);
 
   it('golden folder with --workers 2: CSV byte-identical to the official one, sidecar records the mode', () => {
     const out = join(dir, 'golden.csv');

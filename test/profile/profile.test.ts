@@ -3,18 +3,17 @@
  * case. Checks that onnxruntime's profile is read (one encoder run, one decoder run per box), that shares add up,
  * that the optimized-graph composition comes from the model onnxruntime wrote, and the files and tables exist.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import os from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { testTempDir } from '../bench-cli.js';
 import { readNpz } from '../../src/io/npz.js';
 import { writeProfile, type VariantProfile } from '../../src/profile/index.js';
 import { opCategory } from '../../src/profile/profile.js';
 import { listCases } from '../../src/run/orchestrate.js';
 import { loadVariants, REPO_ROOT, selectVariants } from '../../src/runner/variants.js';
 
-const tmp = mkdtempSync(path.join(os.tmpdir(), 'profile-'));
-afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+const tmp = testTempDir('profile-');
 
 describe('bench profile (oracle + aug-int8, one demo case)', () => {
   let profiles: VariantProfile[];

@@ -1,16 +1,11 @@
 /** `bench rank` end to end through the built CLI (dist built by test/global-setup.ts) on the fixture results folder. */
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { benchSync, FIXTURE } from '../bench-cli.js';
+import { describe, expect, it } from 'vitest';
+import { benchSync, FIXTURE, testTempDir } from '../bench-cli.js';
 
 
-let tmp: string;
-beforeAll(() => {
-  tmp = mkdtempSync(path.join(tmpdir(), 'medseg-rank-cli-'));
-});
-afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+const tmp = testTempDir('medseg-rank-cli-');
 
 describe('bench rank', () => {
   it('writes the leaderboards (md, csv, tex, html) and three PNG charts', () => {

@@ -2,15 +2,14 @@
  * Contention warnings: the long sentence once per run in the report notes, with the affected cases listed compactly
  * (not once per case: a busy machine marks every case).
  */
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { testTempDir } from '../bench-cli.js';
 import { buildModel } from '../../src/reports/model.js';
 
 const FIXTURE = path.resolve(import.meta.dirname, '..', 'fixtures', 'results-small');
-const tmp = mkdtempSync(path.join(tmpdir(), 'medseg-contention-'));
-afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+const tmp = testTempDir('medseg-contention-');
 
 describe('contention warnings in the report notes', () => {
   it('one note for all contention warnings, listing the cases', () => {

@@ -6,19 +6,17 @@
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { loadImage } from '@napi-rs/canvas';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { renderReport } from '../../src/reports/index.js';
 import { readRun } from '../../src/results/store.js';
 import { renderOverlays } from '../../src/overlays/index.js';
 import { chooseFigureRows } from '../../src/overlays/figure.js';
+import { benchSync, ROOT, testTempDir } from '../bench-cli.js';
 
-const ROOT = path.resolve(import.meta.dirname, '..', '..');
-const BENCH = path.join(ROOT, 'bin', 'bench.js');
 const TEST_OUTPUT = path.join(ROOT, 'test-output');
 const CHROMIUM = process.env.MEDSEG_CHROMIUM ?? '/usr/bin/chromium';
 const HAVE_CHROMIUM = existsSync(CHROMIUM);
@@ -28,24 +26,18 @@ if (!HAVE_CHROMIUM) {
   console.error(`\n${'!'.repeat(100)}\n!!! SKIPPED: interactive report browser test — chromium not found at ${CHROMIUM}.\n${'!'.repeat(100)}\n`);
 }
 
-let tmp: string;
+const tmp = testTempDir('medseg-interactive-');
 let runDir: string;
 let outDir: string;
 let html: string;
 beforeAll(async () => {
-  tmp = mkdtempSync(path.join(tmpdir(), 'medseg-interactive-'));
   runDir = path.join(tmp, 'run');
-  const r = spawnSync(
-    process.execPath,
-    [BENCH, 'run', '--variants', 'oracle,oracle-cmd', '--filter', CASES.join(','), '--out', runDir, '--no-report', '--threads', '1'],
-    { cwd: ROOT, encoding: 'utf8' },
-  );
+  const r = benchSync(['run', '--variants', 'oracle,oracle-cmd', '--filter', CASES.join(','), '--out', runDir, '--no-report', '--threads', '1']);
   if (r.status !== 0) throw new Error(`bench run failed: ${r.stderr}`);
   outDir = path.join(tmp, 'report');
   await renderReport(runDir, { outDir, formats: ['html', 'png', 'md'], resamples: 200 });
   html = readFileSync(path.join(outDir, 'report.html'), 'utf8');
 }, 600_000);
-afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 describe('overlays and figure', () => {
   it('draws per case the image with GT and each variant; 3D: one overlay per chosen slice; captions carry DSC/NSD', async () => {
@@ -114,17 +106,13 @@ describe('report.md and bench run options of the pictures', () => {
   });
 
   it('bench run --figure-variant/--figure-cases/--slice reach the report; an unknown figure variant is refused before running', () => {
-    const bad = spawnSync(process.execPath, [BENCH, 'run', '--variants', 'oracle', '--filter', CASES[0]!, '--out', path.join(tmp, 'bad'), '--figure-variant', 'nope'], { cwd: ROOT, encoding: 'utf8' });
+    const bad = benchSync(['run', '--variants', 'oracle', '--filter', CASES[0]!, '--out', path.join(tmp, 'bad'), '--figure-variant', 'nope']);
     expect(bad.status).toBe(2);
     expect(bad.stderr).toMatch(/--figure-variant "nope" is not one of the run's variants \(oracle\)/);
     expect(existsSync(path.join(tmp, 'bad', 'cases.csv'))).toBe(false);
     const dir = path.join(tmp, 'run-fig');
-    const r = spawnSync(
-      process.execPath,
-      [BENCH, 'run', '--variants', 'oracle,oracle-cmd', '--filter', CASES.join(','), '--out', dir, '--threads', '1', '--quiet',
-        '--figure-variant', 'oracle-cmd', '--figure-cases', '3DBox_MR_0101', '--slice', '3'],
-      { cwd: ROOT, encoding: 'utf8' },
-    );
+    const r = benchSync(['run', '--variants', 'oracle,oracle-cmd', '--filter', CASES.join(','), '--out', dir, '--threads', '1', '--quiet',
+      '--figure-variant', 'oracle-cmd', '--figure-cases', '3DBox_MR_0101', '--slice', '3']);
     expect(r.status, r.stderr).toBe(0);
     const fig = readFileSync(path.join(dir, 'report', 'figure.html'), 'utf8');
     expect(fig).toContain('chosen<br><code>3DBox_MR_0101</code> z=3');
@@ -136,7 +124,7 @@ describe('report.md and bench run options of the pictures', () => {
 describe.skipIf(!HAVE_CHROMIUM)(`interactive report in headless chromium (${CHROMIUM})`, () => {
   it('click a row: that case\'s overlays appear and are decoded; filters and sorting work; no console error', async () => {
     const { chromium } = await import('playwright-core');
-    const profile = mkdtempSync(path.join(tmpdir(), 'medseg-chromium-profile-'));
+    const profile = path.join(tmp, 'chromium-profile');
     const context = await chromium.launchPersistentContext(profile, {
       executablePath: CHROMIUM,
       headless: true,
@@ -192,7 +180,6 @@ describe.skipIf(!HAVE_CHROMIUM)(`interactive report in headless chromium (${CHRO
       expect(errors).toEqual([]);
     } finally {
       await context.close();
-      rmSync(profile, { recursive: true, force: true });
     }
   });
 });

@@ -3,18 +3,17 @@
  * column's rule. Before: `bench report` on a `{}` run.json printed an internal error, and a DSC of "abc", 1.8888 or
  * inf became a silent NaN (or a value > 1) in the means. Now: a data error naming file, line, column — exit 2.
  */
-import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readRun } from '../../src/results/store.js';
+import { benchSync, FIXTURE, testTempDir } from '../bench-cli.js';
 
-const ROOT = path.resolve(import.meta.dirname, '..', '..');
-const FIXTURE = path.join(ROOT, 'test', 'fixtures', 'results-small');
+const tmp = testTempDir('medseg-schema-');
+let copies = 0;
 
 function copy(): string {
-  const dir = path.join(mkdtempSync(path.join(os.tmpdir(), 'medseg-schema-')), 'run');
+  const dir = path.join(tmp, `run${copies++}`);
   cpSync(FIXTURE, dir, { recursive: true });
   return dir;
 }
@@ -35,7 +34,7 @@ function withCaseField(column: string, value: string): string {
 }
 
 function bench(...args: string[]) {
-  return spawnSync(process.execPath, [path.join(ROOT, 'bin', 'bench.js'), ...args], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
+  return benchSync(args, { timeout: 60_000 });
 }
 
 describe('run.json validated on read', () => {

@@ -3,17 +3,14 @@
  * process tree (including a setsid child) is killed and its temporary case folder removed, and the exit status is
  * 128 + the signal (130, 143). A real `bench run` process with a real command variant on a real case.
  */
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { benchSpawn, testTempDir } from '../bench-cli.js';
 import { CASES_DIR, CASES_2D_3D } from '../command/helpers.js';
 
-const ROOT = path.resolve(import.meta.dirname, '..', '..');
-const BENCH = path.join(ROOT, 'bin', 'bench.js');
-const tmp = mkdtempSync(path.join(os.tmpdir(), 'medseg-interrupt-test-'));
-afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+const tmp = testTempDir('medseg-interrupt-test-');
 
 function alive(marker: string): string[] {
   return readdirSync('/proc')
@@ -56,13 +53,12 @@ describe('interrupting bench run', () => {
       const out = path.join(tmp, `run-${signal}`);
       const name = CASES_2D_3D[0]!;
       const before = new Set(readdirSync(os.tmpdir()).filter((d) => d.startsWith(`medseg-${variantName}-`)));
-      const child = spawn(
-        process.execPath,
-        [BENCH, 'run', '--cases', CASES_DIR, '--variants-file', variantsFile, '--variants', variantName, '--filter', name, '--out', out, '--no-report'],
-        { cwd: ROOT, env: { ...process.env, CI: 'true' }, stdio: ['ignore', 'pipe', 'pipe'] },
+      const child = benchSpawn(
+        ['run', '--cases', CASES_DIR, '--variants-file', variantsFile, '--variants', variantName, '--filter', name, '--out', out, '--no-report'],
+        { env: { CI: 'true' }, stdio: ['ignore', 'pipe', 'pipe'] },
       );
       let stderr = '';
-      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
       const exited = new Promise<number | null>((res) => child.once('exit', (c) => res(c)));
       expect(await waitFor(() => alive(marker).length >= 2, 60_000), `the predictor did not start: ${stderr}`).toBe(true);
       expect(existsSync(path.join(out, 'run.lock'))).toBe(true);

@@ -4,18 +4,15 @@
  * - runBenchmark's resume applies the command line's rule (src/run/resume.ts), the order included;
  * - an empty case set is a usage error (exit 2, "empty case set"), never a run with no rows and exit 0.
  */
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { benchSync, DEMO } from '../bench-cli.js';
 import { runBenchmark, type RunOptions } from '../../src/run/orchestrate.js';
 import { readRun } from '../../src/results/store.js';
 import { CommandVariantSchema, loadVariants } from '../../src/runner/variants.js';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const DEMO = path.join(ROOT, 'cases', 'demo');
 const CASE = '2DBox_US_0001';
 
 function caseSet(names: string[]): string {
@@ -72,7 +69,7 @@ describe('empty case set', () => {
 
   it('bench run exits 2', () => {
     const cases = caseSet([]);
-    const res = spawnSync(process.execPath, [path.join(ROOT, 'bin', 'bench.js'), 'run', '--cases', cases, '--variants', 'oracle', '--out', path.join(cases, 'out')], { encoding: 'utf8' });
+    const res = benchSync(['run', '--cases', cases, '--variants', 'oracle', '--out', path.join(cases, 'out')]);
     expect(res.status, res.stderr).toBe(2);
     expect(res.stderr).toMatch(/empty case set/);
   }, 60_000);
@@ -85,7 +82,7 @@ describe('--out that holds something else', () => {
     mkdirSync(path.join(out, 'segs', 'oracle'), { recursive: true });
     const own = path.join(out, 'segs', 'oracle', `${CASE}.npz`);
     writeFileSync(own, 'my own file');
-    const bench = (args: string[]) => spawnSync(process.execPath, [path.join(ROOT, 'bin', 'bench.js'), 'run', '--cases', cases, '--no-report', ...args], { encoding: 'utf8' });
+    const bench = (args: string[]) => benchSync(['run', '--cases', cases, '--no-report', ...args]);
     const r = bench(['--variants', 'oracle', '--out', out]);
     expect(r.status, r.stderr).toBe(2);
     expect(r.stderr).toContain(`${out} is not empty (segs): bench run writes only into a new or empty folder`);

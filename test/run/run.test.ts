@@ -2,20 +2,15 @@
  * Integration tests of `bench run` through the built CLI on real demo cases: the oracle variant and a real INT8
  * variant, every file of the results folder checked; a run killed midway and finished with --resume.
  */
-import { spawn, spawnSync } from 'node:child_process';
-import { appendFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { appendFileSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readNpz } from '../../src/io/npz.js';
 import { scoreCase } from '../../src/metrics/score.js';
 import { CASE_COLUMNS, LABEL_COLUMNS, readRun } from '../../src/results/store.js';
 import { SHARED } from '../shared.js';
+import { benchSpawn, benchSync, DEMO, testTempDir } from '../bench-cli.js';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const BENCH = path.join(ROOT, 'bin', 'bench.js');
-const DEMO = path.join(ROOT, 'cases', 'demo');
 // Real-model inference is the slow part (about 0.7 s per encoder call on 2 cores): two small 2D cases here; the 3D
 // path of bench run is covered by the resume test below (oracle on 3DBox_MR_0101) and by test/runner.
 const CASES = ['2DBox_US_0001', '2DBox_X-Ray_0001'];
@@ -23,11 +18,11 @@ const CASES = ['2DBox_US_0001', '2DBox_X-Ray_0001'];
 // one intra-op thread: vitest runs two test files at once on this 2-core machine
 function bench(args: string[]) {
   if (args[0] === 'run') args = [...args, '--threads', '1'];
-  return spawnSync(process.execPath, [BENCH, ...args], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, CI: 'true' } });
+  return benchSync(args, { env: { CI: 'true' } });
 }
 
 describe('bench run: oracle + aug-int8 on demo cases', () => {
-  const out = path.join(mkdtempSync(path.join(os.tmpdir(), 'medseg-run-')), 'run');
+  const out = path.join(testTempDir('medseg-run-'), 'run');
   let res: ReturnType<typeof bench>;
   beforeAll(() => {
     res = bench(['run', '--variants', 'oracle,aug-int8', '--filter', CASES.join(','), '--out', out, '--repeat', '2']);
@@ -128,7 +123,7 @@ describe('bench run: oracle + aug-int8 on demo cases', () => {
 });
 
 describe('bench run: a killed run finishes with --resume, identical numbers, no duplicate rows', () => {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'medseg-resume-'));
+  const dir = testTempDir('medseg-resume-');
   const full = path.join(dir, 'full');
   const killed = path.join(dir, 'killed');
   const args = ['--variants', 'oracle', '--filter', '2DBox_*,3DBox_MR_0101', '--no-report'];
@@ -136,7 +131,7 @@ describe('bench run: a killed run finishes with --resume, identical numbers, no 
   it('kill after the first finished case, then resume', async () => {
     const ref = bench(['run', ...args, '--out', full]);
     expect(ref.status, ref.stderr).toBe(0);
-    const child = spawn(process.execPath, [BENCH, 'run', ...args, '--out', killed, '--threads', '1'], { cwd: ROOT, env: { ...process.env, CI: 'true' }, stdio: 'ignore' });
+    const child = benchSpawn(['run', ...args, '--out', killed, '--threads', '1'], { env: { CI: 'true' } });
     const casesCsv = path.join(killed, 'cases.csv');
     const rowsOnDisk = () => (existsSync(casesCsv) ? readFileSync(casesCsv, 'utf8').trim().split('\n').length - 1 : 0);
     const exited = new Promise((r) => child.on('exit', r));

@@ -4,7 +4,7 @@
  * volume, height 1, aspect ratio above 512:1). Also: more than 255 boxes gives uint16 segs without wrapping, and the
  * `bench predict` CLI (built dist) exits 1 after writing every good case.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -15,6 +15,7 @@ import { createRunner } from '../../src/runner/create.js';
 import { loadVariants, type OnnxVariant } from '../../src/runner/variants.js';
 import type { NdArray } from '../../src/types.js';
 import { INDEX, PUBLIC_IMGS, REPO, sha256Of } from './golden.js';
+import { benchSync } from '../bench-cli.js';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'runner-bad-'));
 const oracle = loadVariants().find((v) => v.name === 'oracle') as OnnxVariant;
@@ -117,19 +118,16 @@ describe('invalid cases fail alone; the others continue', () => {
     // dist is built once by test/global-setup.ts (a build here would race other files' subprocesses)
     expect(existsSync(path.join(REPO, 'dist', 'cli', 'predict.js'))).toBe(true);
     const out2 = path.join(tmp, 'segs-cli');
-    const r = spawnSync('node', ['bin/bench.js', 'predict', '--variant', 'oracle', '--input', input, '--output', out2, '--threads', '1'], {
-      cwd: REPO,
-      encoding: 'utf8',
-    });
+    const r = benchSync(['predict', '--variant', 'oracle', '--input', input, '--output', out2, '--threads', '1']);
     expect(r.status, r.stderr).toBe(1);
     expect(r.stderr).toMatch(/bench predict: 2 ok, 12 failed/);
     expect(r.stderr).toMatch(/FAILED 3DBox_Bad_0008: .*z 8\.\.12 outside 0\.\.5/);
     expect(readdirSync(out2).filter((f) => f.endsWith('.npz')).sort()).toEqual([...good].sort());
-    const r2 = spawnSync('node', ['bin/bench.js', 'predict', '--variant', 'nope', '--input', input, '--output', out2], { cwd: REPO, encoding: 'utf8' });
+    const r2 = benchSync(['predict', '--variant', 'nope', '--input', input, '--output', out2]);
     expect(r2.status).toBe(2);
     expect(r2.stderr).toMatch(/unknown variant "nope"; known: noaug-fp32, noaug-int8, aug-fp32, aug-int8, oracle/);
     // a single case file instead of its folder: a usage error that says a folder is needed
-    const r3 = spawnSync('node', ['bin/bench.js', 'predict', '--variant', 'oracle', '--input', path.join(input, good[0]!), '--output', out2], { cwd: REPO, encoding: 'utf8' });
+    const r3 = benchSync(['predict', '--variant', 'oracle', '--input', path.join(input, good[0]!), '--output', out2]);
     expect(r3.status).toBe(2);
     expect(r3.stderr).toMatch(/--input .*2DBox_Mammography_0003\.npz: expected a folder of imgs \.npz files, found a file \(give its folder: --input .*imgs\)/);
   });
