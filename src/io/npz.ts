@@ -82,6 +82,13 @@ function openZip(file: string, bytes: Buffer | null = null): Promise<Yauzl.ZipFi
  */
 export const SMALL_NPZ_BYTES = 1 << 20;
 
+/**
+ * Members of a small file that inflate to more than this many bytes (a 200x512x512 volume compresses to ~0.1 MB) are
+ * still inflated on libuv's pool (from the bytes in memory), so that the gts and segs of a large case inflate in
+ * parallel and this thread stays free.
+ */
+export const SYNC_MEMBER_BYTES = 4 << 20;
+
 /** The bytes of a regular file of at most {@link SMALL_NPZ_BYTES}; null otherwise or on any error (the streamed path then reports it). */
 function smallFileBytes(file: string): Buffer | null {
   try {
@@ -294,17 +301,19 @@ async function readStoredMember(zip: Yauzl.ZipFile, entry: Yauzl.Entry, where: s
 
 /**
  * Reads one member fully (size and CRC-32 verified) and decodes its `.npy` content.
- * @param fileBytes the whole archive when it is held in memory (small files): the member is then read synchronously.
+ * @param fileBytes the whole archive when it is held in memory (small files): a member of at most
+ *   {@link SYNC_MEMBER_BYTES} is then read synchronously, a larger one inflated on libuv's pool from those bytes.
  */
 async function readMember(zip: Yauzl.ZipFile, entry: Yauzl.Entry, where: string, fileBytes: Buffer | null): Promise<NdArray> {
   const size = entry.uncompressedSize;
   if (size > MAX_MEMBER_BYTES) throw new NpyFormatError(where, `member too large (${size} bytes)`, `<= ${MAX_MEMBER_BYTES} bytes`, `${size} bytes`);
   checkMethod(entry, where);
-  const bytes = fileBytes
-    ? memberBytesSync(fileBytes, entry, where)
-    : entry.compressionMethod === 8
-      ? await inflateMember(zip, entry, where)
-      : await readStoredMember(zip, entry, where);
+  const bytes =
+    fileBytes && size <= SYNC_MEMBER_BYTES
+      ? memberBytesSync(fileBytes, entry, where)
+      : entry.compressionMethod === 8
+        ? await inflateMember(zip, entry, where)
+        : await readStoredMember(zip, entry, where);
   const view = new Uint8Array(bytes.buffer, bytes.byteOffset, size);
   const header = parseNpyHeader(view, where);
   return decodeNpyData(header, view.subarray(header.dataOffset), where);

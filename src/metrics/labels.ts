@@ -245,9 +245,13 @@ function wordRowRuns(rb: RunBuilder, d32: Uint32Array, w0: number, wordsPerRow: 
   }
 }
 
-/** Runs of one row [base, base + n2) of a label array. */
-function voxelRowRuns(rb: RunBuilder, data: Int32Array, base: number, n2: number): void {
-  for (let x = 0; x < n2; x++) rb.set(data[base + x]!, x);
+/** Runs of rows r0 .. r0 + nRows - 1 (n2 voxels each), held from index 0 of `block`. */
+function blockRuns(rb: RunBuilder, block: Int32Array, r0: number, nRows: number, n2: number): void {
+  for (let k = 0; k < nRows; k++) {
+    const base = k * n2;
+    for (let x = 0; x < n2; x++) rb.set(block[base + x]!, x);
+    rb.endRow(r0 + k, n2);
+  }
 }
 
 /** Runs of every row of a uint8 / uint16 array read as 32-bit words (see {@link wordRowRuns}). */
@@ -260,16 +264,21 @@ function wordRuns(rb: RunBuilder, d32: Uint32Array, rows: number, wordsPerRow: n
   }
 }
 
+/** Voxels per block converted to Int32 by {@link voxelRuns}. */
+const BLOCK_VOXELS = 1 << 16;
+
 /**
- * Runs of every row of a label array of any dtype: each row is copied into an Int32Array first (a native conversion),
- * so the run kernel sees one array type whatever the dtype of the case (no recompilation per dtype).
+ * Runs of every row of a label array of any dtype: blocks of whole rows (about BLOCK_VOXELS voxels) are copied into an
+ * Int32Array first (a native conversion), so the run kernel sees one array type whatever the dtype of the case (no
+ * recompilation per dtype), and is called once per block, not per row (2D cases are volumes of H * W rows of one voxel).
  */
 function voxelRuns(rb: RunBuilder, data: LabelData, rows: number, n2: number): void {
-  const row = new Int32Array(n2);
-  for (let r = 0; r < rows; r++) {
-    row.set(data.subarray(r * n2, (r + 1) * n2));
-    voxelRowRuns(rb, row, 0, n2);
-    rb.endRow(r, n2);
+  const rowsPerBlock = Math.max(1, Math.floor(BLOCK_VOXELS / Math.max(1, n2)));
+  const block = new Int32Array(Math.min(rows, rowsPerBlock) * n2);
+  for (let r0 = 0; r0 < rows; r0 += rowsPerBlock) {
+    const nRows = Math.min(rowsPerBlock, rows - r0);
+    block.set(data.subarray(r0 * n2, (r0 + nRows) * n2));
+    blockRuns(rb, block, r0, nRows, n2);
   }
 }
 

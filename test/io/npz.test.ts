@@ -177,18 +177,24 @@ open(sys.argv[1], 'wb').write(bytes(d))`,
     await expect(readNpz(f, ['a'])).resolves.toHaveProperty('a');
   });
 
-  it('small files (read whole, inflated synchronously) and large ones (streamed) read the same and report the same CRC error', async () => {
-    for (const [name, n] of [['small', 5000], ['large', 1_500_000]] as const) {
+  it('small files (read whole; small members inflated synchronously, large ones on the pool) and large files (streamed) read the same and report the same CRC error', async () => {
+    for (const [name, n, values] of [
+      ['small', 5000, 'rng.integers(0, 256, n, dtype=np.uint8)'],
+      ['large', 1_500_000, 'rng.integers(0, 256, n, dtype=np.uint8)'],
+      ['small_big_member', 6_000_000, '(np.arange(n) % 7).astype(np.uint8)'],
+    ] as const) {
       const f = join(dir, `crc_${name}.npz`);
       const sum = python(
         `rng = np.random.default_rng(5)
-b = rng.integers(0, 256, ${n}, dtype=np.uint8)
+n = ${n}
+b = ${values}
 np.savez_compressed(sys.argv[1], a=np.arange(10, dtype=np.int16), b=b)
 print(int(b.astype(np.int64).sum()), int(b[-1]))`,
         [f],
       ).trim();
-      // one file below SMALL_NPZ_BYTES (1 MiB), one above it (random bytes do not compress)
-      expect(readFileSync(f).length < 1 << 20).toBe(name === 'small');
+      // files below SMALL_NPZ_BYTES (1 MiB) and one above it (random bytes do not compress); the third one's member
+      // inflates to more than SYNC_MEMBER_BYTES (4 MiB)
+      expect(readFileSync(f).length < 1 << 20).toBe(name !== 'large');
       const b = (await readNpz(f, ['b'])).b!.data as Uint8Array;
       expect(`${b.reduce((x, y) => x + y, 0)} ${b[n - 1]}`).toBe(sum);
       python(

@@ -131,8 +131,22 @@ export function summarize(gt: SideStats, seg: SideStats): SurfaceSummary {
   };
 }
 
-/** Rank of each neighbour code's area among the table's distinct areas (ascending), for the counting sort by area. */
+const AREA_RANKS = new WeakMap<Float64Array, { rank: Int32Array; n: number }>();
+
+/**
+ * Rank of each neighbour code's area among the table's distinct areas (ascending), for the counting sort by area.
+ * Remembered per table (the area tables are cached per spacing, ./area.ts): computed once, not once per label.
+ */
 export function areaRanks(table: Float64Array): { rank: Int32Array; n: number } {
+  let r = AREA_RANKS.get(table);
+  if (!r) {
+    r = computeAreaRanks(table);
+    AREA_RANKS.set(table, r);
+  }
+  return r;
+}
+
+function computeAreaRanks(table: Float64Array): { rank: Int32Array; n: number } {
   const vals = Array.from(new Set(Array.from(table))).sort((x, y) => x - y);
   const pos = new Map(vals.map((v, i) => [v, i]));
   const rank = new Int32Array(table.length);
