@@ -9,6 +9,7 @@ import { DEFAULT_VARIANTS_FILE } from '../runner/variants.js';
 import { QUANTIZABLE_OPS, quantizeVariant } from '../quantize/index.js';
 import type { QuantizableOp } from '../quantize/qdq.js';
 import { intOption, numberOption, threadsOption } from './parse/numbers.js';
+import { choiceOption } from './parse/choices.js';
 
 const list = (s: string) => s.split(',').map((x) => x.trim()).filter(Boolean);
 
@@ -23,9 +24,9 @@ export function register(program: Command): void {
     .option('--calib-count <n>', 'calibration cases, picked round-robin over modalities', intOption('--calib-count', 1), 16)
     .option('--calib-cases <list>', 'explicit calibration case names (comma-separated) instead of --calib-count')
     .option('--calib-exclude <dir>', 'case folder whose cases are never calibration cases (e.g. the evaluation set)')
-    .option('--method <m>', 'calibration range: minmax | percentile | entropy', 'minmax')
-    .option('--percentile <p>', 'percentile kept by --method percentile', numberOption('--percentile', { min: 0, max: 100, exclusiveMin: true }), 99.999)
-    .option('--activations <t>', 'activation type: uint8 (fused integer kernels on x86) | int8', 'uint8')
+    .option('--method <m>', 'calibration range: minmax | percentile | entropy', choiceOption('--method', ['minmax', 'percentile', 'entropy'] as const), 'minmax')
+    .option('--percentile <p>', 'percentile kept by --method percentile, in (50, 100]', numberOption('--percentile', { min: 50, max: 100, exclusiveMin: true }), 99.999)
+    .option('--activations <t>', 'activation type: uint8 (fused integer kernels on x86) | int8', choiceOption('--activations', ['uint8', 'int8'] as const), 'uint8')
     .option('--no-per-channel', 'per-tensor weights (default: per-channel)')
     .option('--no-symmetric-weights', 'asymmetric weights (default: symmetric int8, zero point 0)')
     .option('--op-types <list>', `ops to quantize, from ${QUANTIZABLE_OPS.join(',')}`, 'Conv,MatMul,Gemm')
@@ -38,9 +39,6 @@ export function register(program: Command): void {
     .option('--threads <n>', 'onnxruntime intra-op threads for calibration', threadsOption())
     .option('--force', 'replace an existing variant of that name and its model files', false)
     .action(async (opts) => {
-      if (!['minmax', 'percentile', 'entropy'].includes(opts.method)) throw new Error(`--method expects minmax, percentile or entropy, got "${opts.method}"`);
-      if (!['uint8', 'int8'].includes(opts.activations)) throw new Error(`--activations expects uint8 or int8, got "${opts.activations}"`);
-      if (!(opts.percentile > 50 && opts.percentile <= 100)) throw new Error(`--percentile expects a number in (50, 100], got "${opts.percentile}"`);
       const opTypes = list(opts.opTypes);
       for (const t of opTypes) if (!(QUANTIZABLE_OPS as readonly string[]).includes(t)) throw new Error(`--op-types: unknown op type "${t}"; expected some of ${QUANTIZABLE_OPS.join(', ')}`);
       if (!opts.dynamic && !opts.calib) throw new Error('--calib <dir> is needed (or --dynamic)');
@@ -52,6 +50,7 @@ export function register(program: Command): void {
         label: opts.label, threads: opts.threads,
         command: ['bench', ...process.argv.slice(2)],
         onCase: (name, i, n) => console.error(`calibration ${i + 1}/${n}: ${name}`),
+        onNote: (text) => console.error(`note: ${text}`),
       });
       const q = r.variant.quantization;
       console.log(`variant "${r.variant.name}" written (${((performance.now() - t0) / 1e3).toFixed(1)} s):`);

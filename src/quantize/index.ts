@@ -2,13 +2,16 @@
  * `bench quantize` as a function: post-training quantization of an FP32 `onnx` variant into a new variant
  * (encoder/decoder pair + an entry in the variants file). See docs/profile-quantize.md.
  */
-import { existsSync, promises as fsp, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, promises as fsp, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { listCaseSet } from '../cases/index.js';
+import { validateCase } from '../cases/validate.js';
+import { formatCaseErrors } from '../cases/rules.js';
+import { writeFileAtomic } from '../io/durable.js';
 import { decodeModel, encodeModel } from '../onnx/proto.js';
 import { sha256Hex } from '../runner/onnx.js';
-import { DEFAULT_VARIANTS_FILE, loadVariants, variantsBase, type OnnxVariant } from '../runner/variants.js';
+import { DEFAULT_VARIANTS_FILE, loadVariants, VariantNameSchema, VariantsFileSchema, variantsBase, type OnnxVariant } from '../runner/variants.js';
 import { calibrate, type CalibrationCase, type Role } from './calibrate.js';
 import { preoptimize } from './preoptimize.js';
 import { applyDynamic, applyQdq, planQdq, type QdqOptions, type QdqSummary, type QuantizableOp } from './qdq.js';
@@ -53,35 +56,58 @@ export interface QuantizeOptions {
   /** The command line, recorded in the variant entry. */
   command?: string[];
   onCase?: (name: string, i: number, n: number) => void;
+  /** Called with what the user should read but that does not stop the run (a calibration case left out, fewer cases). */
+  onNote?: (text: string) => void;
+}
+
+/** The calibration cases picked, and those left out because they break a case rule (the others still calibrate). */
+export interface CalibrationPick {
+  cases: CalibrationCase[];
+  /** `{ case, problem }`: the case rules' message (file, key, expected, found) */
+  skipped: { case: string; problem: string }[];
 }
 
 /**
  * `n` calibration cases from a folder, round-robin over modalities in name order (deterministic, every modality
- * represented when n allows).
+ * represented when n allows). Every picked case passes the case rules (src/cases/validate.ts validateCase, as
+ * `bench cases validate`); a broken one is left out, named in `skipped`, and the next in turn takes its place.
+ * @throws Error when the folder is no case set, a `names` entry is not in it, or no usable case remains.
  */
-export async function pickCalibrationCases(dir: string, n: number, excludeDir?: string, names?: string[]): Promise<CalibrationCase[]> {
+export async function pickCalibrationCases(dir: string, n: number, excludeDir?: string, names?: string[]): Promise<CalibrationPick> {
   const set = await listCaseSet(dir, { requireGts: false });
   const excluded = new Set(excludeDir ? (await listCaseSet(excludeDir, { requireGts: false })).cases.map((c) => c.name) : []);
+  let order: CalibrationCase[];
   if (names?.length) {
-    return names.map((name) => {
+    order = names.map((name) => {
       const c = set.cases.find((x) => x.name === name);
       if (!c) throw new Error(`--calib-cases: no case "${name}" in ${dir}`);
       if (excluded.has(name)) throw new Error(`--calib-cases: "${name}" is in the excluded folder ${excludeDir}`);
       return { name: c.name, imgsPath: c.imgsPath };
     });
+    n = order.length;
+  } else {
+    const byMod = new Map<string, CalibrationCase[]>();
+    for (const c of [...set.cases].sort((a, b) => a.name.localeCompare(b.name))) {
+      if (excluded.has(c.name)) continue;
+      byMod.set(c.modality, [...(byMod.get(c.modality) ?? []), { name: c.name, imgsPath: c.imgsPath }]);
+    }
+    order = [];
+    const lists = [...byMod.values()];
+    for (let k = 0; lists.some((l) => l.length > k); k++) for (const l of lists) if (l[k]) order.push(l[k]!);
   }
-  const byMod = new Map<string, CalibrationCase[]>();
-  for (const c of [...set.cases].sort((a, b) => a.name.localeCompare(b.name))) {
-    if (excluded.has(c.name)) continue;
-    byMod.set(c.modality, [...(byMod.get(c.modality) ?? []), { name: c.name, imgsPath: c.imgsPath }]);
-  }
+  // the case rules decide (as bench cases validate): a broken case is left out and named, the next one takes its place
   const out: CalibrationCase[] = [];
-  const lists = [...byMod.values()];
-  for (let k = 0; out.length < n && lists.some((l) => l.length > k); k++) {
-    for (const l of lists) if (l[k] && out.length < n) out.push(l[k]!);
+  const skipped: CalibrationPick['skipped'] = [];
+  for (const c of order) {
+    if (out.length >= n) break;
+    const problem = formatCaseErrors(await validateCase(c.imgsPath));
+    if (problem) skipped.push({ case: c.name, problem });
+    else out.push(c);
   }
-  if (!out.length) throw new Error(`${dir}: no calibration cases found (expected imgs/*.npz)`);
-  return out;
+  if (!out.length) {
+    throw new Error(`${dir}: no usable calibration case (expected imgs/*.npz that pass the case rules)${skipped.length ? `: ${skipped.map((s) => s.problem).join('; ')}` : ''}`);
+  }
+  return { cases: out, skipped };
 }
 
 export interface QuantizeResult {
@@ -101,14 +127,26 @@ export interface QuantizeResult {
 export async function quantizeVariant(o: QuantizeOptions): Promise<QuantizeResult> {
   const variantsFile = path.resolve(o.variantsFile ?? DEFAULT_VARIANTS_FILE);
   const all = loadVariants(variantsFile);
+  // every check on the options before the (long) calibration, so that nothing is written for a bad command line
+  const nameCheck = VariantNameSchema.safeParse(o.name);
+  if (!nameCheck.success) throw new Error(`--name "${o.name}": expected a variant name (${nameCheck.error.issues.map((i) => i.message).join('; ')})`);
   const src = all.find((v) => v.name === o.from);
   if (!src) throw new Error(`--from: unknown variant "${o.from}"; known: ${all.map((v) => v.name).join(', ')}`);
   if (src.kind !== 'onnx') throw new Error(`--from: variant "${o.from}" is of kind ${src.kind}; only onnx variants can be quantized`);
+  if (o.name === o.from) throw new Error(`--name "${o.name}" is the variant being quantized (--from): choose a new name (--force never replaces the source)`);
   if (all.some((v) => v.name === o.name) && !o.force) throw new Error(`--name: variant "${o.name}" already exists in ${variantsFile} (use --force to replace it)`);
   const base = variantsBase(variantsFile, (JSON.parse(readFileSync(variantsFile, 'utf8')) as { root?: string }).root);
   const outDir = path.resolve(o.outDir ?? path.join(base, 'models', o.name));
+  if (existsSync(outDir) && !statSync(outDir).isDirectory()) throw new Error(`--out ${outDir}: expected a folder for encoder.onnx and decoder.onnx, found a file`);
   const files = { encoder: path.join(outDir, 'encoder.onnx'), decoder: path.join(outDir, 'decoder.onnx') };
   for (const f of Object.values(files)) if (existsSync(f) && !o.force) throw new Error(`${f} exists; refusing to overwrite it (use --force or another --out)`);
+  // --force replaces the files of the variant it replaces, never a model another variant (or the source) uses
+  for (const v of all) {
+    if (v.kind !== 'onnx' || v.name === o.name) continue;
+    for (const f of Object.values(files)) {
+      if (path.resolve(v.encoder) === f || path.resolve(v.decoder) === f) throw new Error(`--out ${outDir}: ${f} is a model of variant "${v.name}"; refusing to overwrite it (choose another --out)`);
+    }
+  }
   const pre = o.preoptimize ?? true;
   const qo: QdqOptions = { opTypes: o.opTypes, activations: o.activations, perChannel: o.perChannel, symmetricWeights: o.symmetricWeights, excludeNodes: o.excludeNodes, quantizeMatMulOutput: !pre };
   const fp32 = {} as Record<Role, Uint8Array>;
@@ -118,6 +156,7 @@ export async function quantizeVariant(o: QuantizeOptions): Promise<QuantizeResul
   const summary = {} as Record<Role, QdqSummary>;
   let cases: CalibrationCase[] = [];
   let calls = { encoder: 0, decoder: 0 };
+  let skipped: CalibrationPick['skipped'] = [];
   if (o.dynamic) {
     for (const r of ROLES) summary[r] = applyDynamic(models[r], qo);
   } else {
@@ -129,7 +168,13 @@ export async function quantizeVariant(o: QuantizeOptions): Promise<QuantizeResul
     for (const x of o.excludeNodes) {
       if (!ROLES.some((r) => models[r].graph.node.some((n) => n.name === x))) throw new Error(`--exclude-nodes: no node named "${x}" in the encoder or decoder`);
     }
-    cases = await pickCalibrationCases(o.calibDir, o.calibCount, o.calibExclude, o.calibCases);
+    const pick = await pickCalibrationCases(o.calibDir, o.calibCount, o.calibExclude, o.calibCases);
+    cases = pick.cases;
+    skipped = pick.skipped;
+    for (const s of skipped) o.onNote?.(`calibration case ${s.case} left out: ${s.problem}`);
+    if (!o.calibCases?.length && cases.length < o.calibCount) {
+      o.onNote?.(`--calib-count ${o.calibCount}: ${o.calibDir} has ${cases.length} usable calibration case(s); calibrating on ${cases.length}`);
+    }
     const cal = await calibrate(src, { encoder: plans.encoder.calibrate, decoder: plans.decoder.calibrate }, cases, {
       histogram: o.method !== 'minmax', threads: o.threads, onCase: o.onCase, modelBytes: fp32,
     });
@@ -153,7 +198,7 @@ export async function quantizeVariant(o: QuantizeOptions): Promise<QuantizeResul
     } catch (e) {
       throw new Error(`quantized ${r} does not load in onnxruntime: ${(e as Error).message}`, { cause: e });
     }
-    writeFileSync(files[r], buf);
+    await writeFileAtomic(files[r], buf);
     sha256[r] = sha256Hex(buf);
     bytes[r] = buf.length;
   }
@@ -172,6 +217,7 @@ export async function quantizeVariant(o: QuantizeOptions): Promise<QuantizeResul
     calibration_dir: o.calibDir ? rel(path.resolve(o.calibDir)) : null,
     calibration_excluded: o.calibExclude ? rel(path.resolve(o.calibExclude)) : null,
     calibration_cases: cases.map((c) => c.name),
+    ...(skipped.length ? { calibration_skipped: skipped } : {}),
     calibration_calls: calls,
     quantized_nodes: { encoder: summary.encoder.quantizedNodes, decoder: summary.decoder.quantizedNodes },
     bytes,
@@ -194,7 +240,10 @@ export async function quantizeVariant(o: QuantizeOptions): Promise<QuantizeResul
   };
   const raw = JSON.parse(readFileSync(variantsFile, 'utf8')) as { variants: Record<string, unknown>[] };
   raw.variants = [...raw.variants.filter((v) => v.name !== o.name), entry];
-  writeFileSync(variantsFile, JSON.stringify(raw, null, 2) + '\n');
+  // the user's variants file is replaced only by a valid one, and atomically (never half written)
+  const valid = VariantsFileSchema.safeParse(raw);
+  if (!valid.success) throw new Error(`${variantsFile}: the new entry "${o.name}" would make the file invalid (${valid.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}); the file is unchanged`);
+  await writeFileAtomic(variantsFile, JSON.stringify(raw, null, 2) + '\n');
   const variant = loadVariants(variantsFile).find((v) => v.name === o.name) as QuantizeResult['variant'];
   return { variant, files, bytes, fp32Bytes, summary };
 }

@@ -10,8 +10,17 @@ import { closest, distance } from 'fastest-levenshtein';
 import { MAX_THREADS } from './threads.js';
 import { fileErrorText } from '../io/durable.js';
 
+/**
+ * A variant name: letters, digits, `.`, `_`, `-`, and not `.` or `..` (it names a folder: models/<name>,
+ * segs/<variant>/). One rule for the variants file schema and `bench quantize --name`.
+ */
+export const VariantNameSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, . _ - only')
+  .refine((s) => s !== '.' && s !== '..', 'not "." or ".." (the name is a folder name)');
+
 const common = {
-  name: z.string().regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, . _ - only'),
+  name: VariantNameSchema,
   /** Column title in paper tables, e.g. "Proposed". */
   label: z.string().optional(),
   description: z.string().optional(),
