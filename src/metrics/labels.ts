@@ -212,9 +212,11 @@ class RunBuilder {
 /** True on little-endian hosts: voxel t of a 32-bit word of uint8 (uint16) voxels is then bits 8t (16t) and up. */
 const LITTLE_ENDIAN = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1;
 
-/** True when words [from, to) are all zero. */
+/** True when words [from, to) are all zero (4 words per test). */
 function zeroWords(d32: Uint32Array, from: number, to: number): boolean {
-  for (let a = from; a < to; a++) if (d32[a] !== 0) return false;
+  let a = from;
+  for (; a + 4 <= to; a += 4) if ((d32[a]! | d32[a + 1]! | d32[a + 2]! | d32[a + 3]!) !== 0) return false;
+  for (; a < to; a++) if (d32[a] !== 0) return false;
   return true;
 }
 

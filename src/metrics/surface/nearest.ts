@@ -60,6 +60,20 @@ function paddedLattice(target: Border, g: Geometry, ext: readonly [number, numbe
   return { lat, P1, Wp };
 }
 
+/** Word offsets (d0 * P1 + d1) * Wp in the padded lattice of the offsets (d0[o], d1[o]). */
+function rowDeltas(d0: Int32Array, d1: Int32Array, P1: number, Wp: number): Int32Array {
+  const out = new Int32Array(d0.length);
+  for (let o = 0; o < d0.length; o++) out[o] = (d0[o]! * P1 + d1[o]!) * Wp;
+  return out;
+}
+
+/** 0, 1, ..., n - 1 (a loop: Int32Array.from with a callback costs a call per element). */
+function iota(n: number): Int32Array {
+  const out = new Int32Array(n);
+  for (let q = 0; q < n; q++) out[q] = q;
+  return out;
+}
+
 /** Queries per call of a search kernel: the kernels are called chunk by chunk, so V8 optimises them as whole functions. */
 const CHUNK = 2048;
 
@@ -121,7 +135,7 @@ function searchLevelOffsets(query: Border, target: Border, g: Geometry, table: O
   const { di, dj, dk, rank: orank, ext, values } = table;
   const [e0, e1, e2] = ext;
   const { lat, P1, Wp } = paddedLattice(target, g, ext);
-  const rowDelta = Int32Array.from(di, (d0, o) => (d0 * P1 + dj[o]!) * Wp);
+  const rowDelta = rowDeltas(di, dj, P1, Wp);
   const miss = new Int32Array(todo.length);
   let nMiss = 0;
   let t = 0;
@@ -254,7 +268,7 @@ function searchLevel(
   const [e0, e1, e2] = ext;
   const { d0: pd0, d1: pd1, base: pbase } = table.pairs;
   const { lat, P1, Wp } = paddedLattice(target, g, ext);
-  const rowDelta = Int32Array.from(pd0, (d0, p) => (d0 * P1 + pd1[p]!) * Wp);
+  const rowDelta = rowDeltas(pd0, pd1, P1, Wp);
   const miss = new Int32Array(todo.length);
   let nMiss = 0;
   let t = 0;
@@ -316,7 +330,7 @@ export function sideDistances(query: Border, target: Border, g: Geometry, spacin
   if (n === 0) return { rank: new Int32Array(0), values: new Float64Array(0), dist: null };
   if (target.n === 0) return { rank: new Int32Array(n), values: Float64Array.of(Infinity), dist: null };
   const dist = new Float64Array(n);
-  let todo: Int32Array = Int32Array.from({ length: n }, (_, q) => q);
+  let todo = iota(n);
   let table: OffsetTable | null = null;
   let rank: Int32Array | null = null;
   if (!forceEdt) {
