@@ -49,6 +49,41 @@ function setBitRange(bits: Int32Array, r: number, x0: number, x1: number): void 
   }
 }
 
+/** Sets the bits of the runs with value `label` of the crop's rows (rows lo0.., lo1..; columns [lo2, hi2)). */
+function packFromRuns(
+  runs: RowRuns,
+  label: number,
+  lo0: number,
+  lo1: number,
+  lo2: number,
+  hi2: number,
+  n1: number,
+  m0: number,
+  m1: number,
+  W: number,
+  bits: Int32Array,
+  nonEmpty: Uint8Array,
+): void {
+  const { rowFirst, start, end, label: rl } = runs;
+  for (let i = 0; i < m0; i++) {
+    for (let j = 0; j < m1; j++) {
+      const row = (lo0 + i) * n1 + lo1 + j;
+      const r = (i * m1 + j) * W;
+      let any = 0;
+      for (let t = rowFirst[row]!; t < rowFirst[row + 1]!; t++) {
+        if (rl[t] !== label) continue;
+        const a = Math.max(start[t]!, lo2);
+        const b = Math.min(end[t]!, hi2);
+        if (a < b) {
+          setBitRange(bits, r, a - lo2, b - lo2);
+          any = 1;
+        }
+      }
+      nonEmpty[i * m1 + j] = any;
+    }
+  }
+}
+
 /** Packs `data == label` on the crop into row words (bit x of row (i, j) = voxel (lo0+i, lo1+j, lo2+x)). */
 export function packRows(
   data: LabelData,
@@ -65,26 +100,7 @@ export function packRows(
   const nonEmpty = new Uint8Array(m0 * m1);
   if (runs) {
     // From the row runs of the counting pass: no second read of the array.
-    const { rowFirst, start, end, label: rl } = runs;
-    const lo2 = bbox.lo[2];
-    const hi2 = bbox.hi[2] + 1;
-    for (let i = 0; i < m0; i++) {
-      for (let j = 0; j < m1; j++) {
-        const row = (bbox.lo[0] + i) * n1 + bbox.lo[1] + j;
-        const r = (i * m1 + j) * W;
-        let any = 0;
-        for (let t = rowFirst[row]!; t < rowFirst[row + 1]!; t++) {
-          if (rl[t] !== label) continue;
-          const a = Math.max(start[t]!, lo2);
-          const b = Math.min(end[t]!, hi2);
-          if (a < b) {
-            setBitRange(bits, r, a - lo2, b - lo2);
-            any = 1;
-          }
-        }
-        nonEmpty[i * m1 + j] = any;
-      }
-    }
+    packFromRuns(runs, label, bbox.lo[0], bbox.lo[1], bbox.lo[2], bbox.hi[2] + 1, n1, m0, m1, W, bits, nonEmpty);
     return { bits, nonEmpty };
   }
   const d32 = data instanceof Uint8Array && data.byteOffset % 4 === 0 ? new Uint32Array(data.buffer, data.byteOffset, data.length >>> 2) : null;
