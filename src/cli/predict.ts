@@ -53,7 +53,7 @@ export interface PredictSummary {
  */
 export async function predictFolder(opts: PredictOptions, log: (s: string) => void = () => {}): Promise<PredictSummary> {
   const file = opts.variantsFile ? path.resolve(opts.variantsFile) : DEFAULT_VARIANTS_FILE;
-  const [variant] = selectVariants(loadVariants(file), opts.variant);
+  const [variant] = selectVariants(loadVariants(file), opts.variant, '--variant');
   if (!variant || opts.variant.includes(',')) throw new Error(`--variant takes one variant name, found "${opts.variant}"`);
   checkOutputPath(opts.output, '--output');
   if (sameFolder(opts.input, opts.output)) {

@@ -8,6 +8,7 @@ import { listCases } from '../run/orchestrate.js';
 import { DEFAULT_VARIANTS_FILE, loadVariants, REPO_ROOT, selectVariants } from '../runner/variants.js';
 import { writeProfile } from '../profile/index.js';
 import { threadsOption } from './parse/numbers.js';
+import { checkOutputPath, refuseUsedOutputFolder } from '../io/outpath.js';
 
 /** Options of `bench profile` as commander parses them. */
 interface ProfileCliOptions {
@@ -31,10 +32,16 @@ export function register(program: Command): void {
     .option('--variants-file <file>', 'variant definitions', DEFAULT_VARIANTS_FILE)
     .option('--out <dir>', 'folder for profiles, optimized models, tables and chart (default: results/profile-<UTC timestamp>)')
     .action(async (opts: ProfileCliOptions) => {
+      // every error about the options before any output
       const variants = selectVariants(loadVariants(opts.variantsFile), opts.variants);
+      if (!variants.some((v) => v.kind === 'onnx')) {
+        throw new Error(`--variants: no in-process (onnx) variant among ${variants.map((v) => v.name).join(', ')} (command and docker variants run outside this process and cannot be profiled)`);
+      }
       const cases = await listCases(opts.cases, opts.filter);
       const stamp = new Date().toISOString().replace(/[:.]/g, '-');
       const outDir = path.resolve(opts.out ?? path.join(process.cwd(), 'results', `profile-${stamp}`));
+      checkOutputPath(outDir, '--out');
+      refuseUsedOutputFolder(outDir, '--out', 'bench profile', 'the profile files');
       console.error(`bench profile: ${cases.length} cases x ${variants.length} variants -> ${outDir}`);
       const { markdown, files } = await writeProfile({
         variants, cases, outDir, threads: opts.threads,

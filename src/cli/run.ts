@@ -141,10 +141,10 @@ export function register(program: Command): void {
       if (orderProblem) throw new Error(`--spacing-order ${spacingOrder}: ${orderProblem} (use --mode strict)`);
       if (opts.repeat < 1) throw new Error('--repeat must be at least 1');
       const all = loadVariants(opts.variantsFile);
-      if (opts.variants !== undefined && opts.variants.trim() === '') {
-        throw new Error('--variants: expected a comma-separated list of variant names (or "all"), found an empty value');
+      const variants = opts.variants !== undefined ? selectVariants(all, opts.variants) : defaultVariants(all);
+      if (opts.profile && !variants.some((v) => v.kind === 'onnx')) {
+        throw new Error(`--profile: no in-process (onnx) variant among ${variants.map((v) => v.name).join(', ')} (command and docker variants run outside this process and cannot be profiled)`);
       }
-      const variants = opts.variants ? selectVariants(all, opts.variants) : defaultVariants(all);
       if (opts.figureVariant !== undefined && !variants.some((v) => v.name === opts.figureVariant)) {
         throw new Error(`--figure-variant "${opts.figureVariant}" is not one of the run's variants (${variants.map((v) => v.name).join(', ')})`);
       }
@@ -189,9 +189,15 @@ export function register(program: Command): void {
       }
       const wall = (performance.now() - t0) / 1e3;
       if (opts.profile) {
-        const { writeProfile } = await import('../profile/index.js');
-        const { files } = await writeProfile({ variants, cases: await listCases(opts.cases, opts.filter), outDir: path.join(result.dir, 'profile'), threads: opts.threads });
-        if (!opts.quiet) console.error(`profile: ${files.join(', ')}`);
+        // the profiling pass comes after the finished run: its failure loses neither the results nor the report
+        try {
+          const { writeProfile } = await import('../profile/index.js');
+          const { files } = await writeProfile({ variants, cases: await listCases(opts.cases, opts.filter), outDir: path.join(result.dir, 'profile'), threads: opts.threads });
+          if (!opts.quiet) console.error(`profile: ${files.join(', ')}`);
+        } catch (e) {
+          console.error(`bench run: --profile failed (the run's results and report are kept): ${(e as Error).message}`);
+          process.exitCode = 1;
+        }
       }
       if (!opts.quiet) console.log(terminalTables(result.dir, { verbose: opts.verbose, width: outputWidth(process.stdout), colour: colourEnabled(process.stdout) }));
       if (opts.report) {

@@ -9,7 +9,7 @@
  *   socket or a block device is refused.
  * - Anything else is written atomically (temp file in the same folder + rename) so a reader never sees half a file.
  */
-import { promises as fsp, statSync } from 'node:fs';
+import { existsSync, promises as fsp, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileErrorText, writeFileAtomic } from './durable.js';
 
@@ -39,6 +39,23 @@ function underPseudoFs(p: string): boolean {
 export function checkOutputPath(p: string, flag: string): void {
   if (underPseudoFs(p)) {
     throw new Error(`${flag} ${p}: ${path.resolve(p).split('/')[1] === 'proc' ? '/proc' : '/sys'} is a kernel pseudo-filesystem, not a place for output files (choose a folder on disk)`);
+  }
+}
+
+/**
+ * An output folder a command fills with its own files must be new or empty, so that nothing of the user's is
+ * overwritten (`bench run --out`, `bench profile --out`).
+ * @param command the command, for the message (`bench run`)
+ * @param contents what the folder is for, for the message (`the results`)
+ * @throws Error naming the option and the folder when it is a file or holds entries (the first three named)
+ */
+export function refuseUsedOutputFolder(dir: string, flag: string, command: string, contents: string): void {
+  if (!existsSync(dir)) return;
+  if (!statSync(dir).isDirectory()) throw new Error(`${flag} ${dir}: expected a folder for ${contents}, found a file`);
+  const held = readdirSync(dir);
+  if (held.length > 0) {
+    const shown = held.slice(0, 3).join(', ') + (held.length > 3 ? `, ... (${held.length} entries)` : '');
+    throw new Error(`${dir} is not empty (${shown}): ${command} writes only into a new or empty folder, so that nothing there is overwritten; choose another ${flag}`);
   }
 }
 

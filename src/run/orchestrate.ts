@@ -6,7 +6,7 @@
  * a missing prediction, and the error); every finished case is on disk (fsync) before the next starts, so a killed
  * run loses at most the case in flight; `resume` skips cases whose row is `ok` and whose segs file is readable.
  */
-import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import picomatch from 'picomatch';
@@ -27,6 +27,7 @@ import { calibrateHost, hostFingerprint } from '../distributed/fingerprint.js';
 import { caseFacts, prepareVariant, runVariantOnCase, segsReadable, type CaseFacts } from './execute.js';
 import { DEFAULT_TOLERANCE_MM } from '../metrics/case.js';
 import { BOX_OVERLAP_RULE } from '../cases/overlap.js';
+import { refuseUsedOutputFolder } from '../io/outpath.js';
 
 /** One case of a case set. */
 export interface CaseEntry {
@@ -160,12 +161,7 @@ export async function listCases(casesDir: string, filter?: string): Promise<Case
 export function refuseUsedFolder(outDir: string, store = new RunStore(outDir)): void {
   if (!existsSync(outDir)) return;
   if (existsSync(store.casesCsv) || existsSync(store.runJson)) throw new Error(`${outDir} already holds a run: use --resume to finish it or choose another --out`);
-  if (!statSync(outDir).isDirectory()) throw new Error(`--out ${outDir}: expected a folder for the results, found a file`);
-  const held = readdirSync(outDir);
-  if (held.length > 0) {
-    const shown = held.slice(0, 3).join(', ') + (held.length > 3 ? `, ... (${held.length} entries)` : '');
-    throw new Error(`${outDir} is not empty (${shown}): bench run writes only into a new or empty folder, so that nothing there is overwritten; choose another --out`);
-  }
+  refuseUsedOutputFolder(outDir, '--out', 'bench run', 'the results');
 }
 
 /**

@@ -207,12 +207,17 @@ export function loadVariants(file = DEFAULT_VARIANTS_FILE): Variant[] {
 }
 
 /**
- * Select variants by a comma list (`a,b`) or `all`.
- * @throws Error listing the known names when a name is unknown.
+ * Select variants by a comma list (`a,b`) or `all` (undefined: all).
+ * @param flag the option, for messages (`--variants`; `bench predict` says `--variant`)
+ * @throws Error listing the known names when a name is unknown; when the list is empty (an unset shell variable must
+ *   not select every variant) or names a variant twice.
  */
-export function selectVariants(all: Variant[], list: string | undefined): Variant[] {
-  if (!list || list === 'all') return all;
+export function selectVariants(all: Variant[], list: string | undefined, flag = '--variants'): Variant[] {
+  if (list === undefined || list.trim() === 'all') return all;
   const wanted = list.split(',').map((s) => s.trim()).filter(Boolean);
+  if (!wanted.length) throw new Error(`${flag}: expected a comma-separated list of variant names (or "all"), found an empty value`);
+  const twice = wanted.find((n, i) => wanted.indexOf(n) !== i);
+  if (twice) throw new Error(`${flag}: variant "${twice}" is listed twice`);
   return wanted.map((n) => {
     const v = all.find((x) => x.name === n);
     if (!v) throw new Error(`unknown variant "${n}"; known: ${all.map((x) => x.name).join(', ')}`);
