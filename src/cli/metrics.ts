@@ -6,13 +6,14 @@
  * (DSC 0, NSD 0; listed on stderr and in the JSON/sidecar); the exit code is then 1. Usage errors and an unreadable
  * gts/segs folder exit 2 (src/cli/main.ts).
  */
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { METRIC_MODES, SPACING_ORDERS, spacingOrderProblem, type MetricMode, type SpacingOrder } from '../types.js';
 import { csvSidecarJson, metricsJson, officialCsv, perLabelCsv, type MetricsRunInfo } from '../metrics/output.js';
 import { autoWorkers } from '../metrics/pool.js';
 import { listCases, scoreFolder } from '../metrics/score.js';
 import { intOption, numberOption } from './parse/numbers.js';
+import { choiceOption } from './parse/choices.js';
 import { MAX_THREADS } from '../runner/threads.js';
 import { isRegularOrMissing, writeOutputFile } from '../io/outpath.js';
 import { DEFAULT_TOLERANCE_MM } from '../metrics/case.js';
@@ -37,12 +38,8 @@ export function register(program: Command): void {
     .option('--csv <file>', 'official CSV case,dsc,nsd (default: printed on stdout when no other output is given)')
     .option('--json <file>', 'everything: per-case and per-label figures, mode, spacing used, warnings, status')
     .option('--per-label <file>', 'per-label CSV (dsc, nsd, voxel counts, surfels, areas, mean distances, HD95)')
-    .addOption(new Option('--mode <mode>', 'official (compute_metrics.py semantics) or strict').choices(METRIC_MODES).default('official'))
-    .addOption(
-      new Option('--spacing-order <order>', 'strict mode: how the files store spacing (xyz: challenge files, reversed onto (z,y,x) arrays)')
-        .choices(SPACING_ORDERS)
-        .default('as-stored'),
-    )
+    .option('--mode <mode>', 'official (compute_metrics.py semantics) or strict', choiceOption('--mode', METRIC_MODES), 'official')
+    .option('--spacing-order <order>', 'strict mode: how the files store spacing (xyz: challenge files, reversed onto (z,y,x) arrays)', choiceOption('--spacing-order', SPACING_ORDERS), 'as-stored')
     .option('--tolerance-mm <mm>', 'NSD tolerance in mm', numberOption('--tolerance-mm', { min: 0 }), DEFAULT_TOLERANCE_MM)
     .addOption(
       new Option('--workers <n>', 'computing threads (cases in parallel), or "auto": one per core and per 64 cases, none below 128 cases (this thread computes, a reader thread reads ahead from 2 MB of files, a case holding a quarter of the bytes gets a thread of its own)')
@@ -56,7 +53,16 @@ export function register(program: Command): void {
       for (const [opt, dir] of [['--gts', o.gts], ['--segs', o.segs]] as const) {
         if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new Error(`${opt} ${dir}: no such folder`);
       }
-      if (o.workers === 0) o.workers = autoWorkers((await listCases(o.gts)).length);
+      const names = await listCases(o.gts);
+      if (names.length === 0) throw new Error(`--gts ${o.gts}: empty case set: expected at least one *.npz case, found none`);
+      // a segs file without its gts is not scored (as the official script, which lists the gts folder): say so
+      const gtsNames = new Set(names);
+      const extra = readdirSync(o.segs).filter((n) => n.endsWith('.npz') && !gtsNames.has(n));
+      if (extra.length) {
+        const shown = extra.slice(0, 5).join(', ') + (extra.length > 5 ? `, ... (${extra.length} files)` : '');
+        process.stderr.write(`note: ${extra.length} segs file(s) of ${o.segs} have no gts in ${o.gts} and are not scored: ${shown}\n`);
+      }
+      if (o.workers === 0) o.workers = autoWorkers(names.length);
       const info: MetricsRunInfo = { mode: o.mode, spacingOrder: o.spacingOrder, toleranceMm: o.toleranceMm, gtsDir: o.gts, segsDir: o.segs, workers: o.workers };
       let done = 0;
       const t0 = performance.now();
@@ -93,6 +99,8 @@ export function register(program: Command): void {
           `${scores.length} cases, ${failed.length} failed, mode ${o.mode}, spacing order ${o.spacingOrder}, ${((performance.now() - t0) / 1000).toFixed(2)} s\n`,
         );
       }
+      // warnings change how a number must be read (a NaN spacing gives a NaN NSD, as the official scorer): never silent
+      for (const s of scores) for (const w of s.metrics?.warnings ?? []) process.stderr.write(`warning: ${s.case}: ${w}\n`);
       for (const f of failed) process.stderr.write(`failed: ${f.case}: ${f.error}\n`);
       if (failed.length) process.exitCode = 1;
     });

@@ -101,7 +101,7 @@ export async function scoreCase(gtsPath: string, segsPath: string, opts: ScoreOp
 
 /** Scores one case from files read by {@link readCaseFiles} (as {@link scoreCase}; never throws). */
 export function scoreCaseFiles(files: CaseFiles, opts: ScoreOptions = {}): CaseScore {
-  const { gtsPath, gRes, sRes, readS } = files;
+  const { gtsPath, segsPath, gRes, sRes, readS } = files;
   const name = basename(gtsPath);
   const mode = opts.mode ?? 'official';
   const spacingOrder = opts.spacingOrder ?? 'as-stored';
@@ -128,6 +128,9 @@ export function scoreCaseFiles(files: CaseFiles, opts: ScoreOptions = {}): CaseS
   }
   if (sRes.status === 'rejected') return failed('segs', message(sRes.reason));
   const segs: NdArray = sRes.value.segs!;
+  if (segs.shape.length !== gts.shape.length || segs.shape.some((d, k) => d !== gts.shape[k])) {
+    return { ...failed('metrics', `${segsPath}: key 'segs' has shape (${segs.shape.join(', ')}); expected the shape of key 'gts' in ${gtsPath}: (${gts.shape.join(', ')})`), shape: [...gts.shape] };
+  }
   const t1 = performance.now();
   try {
     const metrics = computeCaseMetrics(gts, segs, {
