@@ -74,8 +74,17 @@ export interface CalibrationPick {
  * @throws Error when the folder is no case set, a `names` entry is not in it, or no usable case remains.
  */
 export async function pickCalibrationCases(dir: string, n: number, excludeDir?: string, names?: string[]): Promise<CalibrationPick> {
-  const set = await listCaseSet(dir, { requireGts: false });
-  const excluded = new Set(excludeDir ? (await listCaseSet(excludeDir, { requireGts: false })).cases.map((c) => c.name) : []);
+  // a case folder, or its imgs/ folder itself (as documented for --calib)
+  const caseSet = async (d: string, flag: string) => {
+    const folder = !existsSync(path.join(d, 'imgs')) && path.basename(path.resolve(d)) === 'imgs' ? path.dirname(path.resolve(d)) : d;
+    try {
+      return await listCaseSet(folder, { requireGts: false });
+    } catch (e) {
+      throw new Error(`${flag} ${d}: ${(e as Error).message}`, { cause: e });
+    }
+  };
+  const set = await caseSet(dir, '--calib');
+  const excluded = new Set(excludeDir ? (await caseSet(excludeDir, '--calib-exclude')).cases.map((c) => c.name) : []);
   let order: CalibrationCase[];
   if (names?.length) {
     order = names.map((name) => {
@@ -92,6 +101,7 @@ export async function pickCalibrationCases(dir: string, n: number, excludeDir?: 
       byMod.set(c.modality, [...(byMod.get(c.modality) ?? []), { name: c.name, imgsPath: c.imgsPath }]);
     }
     order = [];
+    if (set.cases.length && !byMod.size) throw new Error(`--calib ${dir}: all ${set.cases.length} cases are in --calib-exclude ${excludeDir}: no calibration case left`);
     const lists = [...byMod.values()];
     for (let k = 0; lists.some((l) => l.length > k); k++) for (const l of lists) if (l[k]) order.push(l[k]!);
   }
@@ -105,7 +115,7 @@ export async function pickCalibrationCases(dir: string, n: number, excludeDir?: 
     else out.push(c);
   }
   if (!out.length) {
-    throw new Error(`${dir}: no usable calibration case (expected imgs/*.npz that pass the case rules)${skipped.length ? `: ${skipped.map((s) => s.problem).join('; ')}` : ''}`);
+    throw new Error(`--calib ${dir}: no usable calibration case (expected imgs/*.npz that pass the case rules)${skipped.length ? `: ${skipped.map((s) => s.problem).join('; ')}` : ''}`);
   }
   return { cases: out, skipped };
 }

@@ -47,6 +47,8 @@ describe('bench quantize: refused before anything is written', () => {
     [['--name', 'q1', '--force', '--out', other], /is a model of variant "other"; refusing to overwrite it/],
     [['--name', 'q1', '--method', 'kl'], /--method: expected "minmax", "percentile" or "entropy", found "kl"/],
     [['--name', 'q1', '--activations', 'int4'], /--activations: expected "uint8" or "int8", found "int4"/],
+    [['--name', 'q1', '--calib-exclude', '/nowhere'], /--calib-exclude \/nowhere: \/nowhere: not a case set/],
+    [['--name', 'q1', '--calib-exclude', calib], /--calib .*: all 3 cases are in --calib-exclude .*: no calibration case left/],
   ])('%j', (args, message) => {
     const r = quantize(...args);
     expect(r.status, r.stderr).toBe(2);
@@ -69,6 +71,12 @@ describe('bench quantize: refused before anything is written', () => {
 });
 
 describe('bench quantize: a corrupt calibration case and --calib-count above the folder', () => {
+  it('--calib may name the imgs folder itself, as documented', () => {
+    const r = benchSync(['quantize', '--from', 'oracle', '--calib', path.join(calib, 'imgs'), '--calib-count', '1', '--variants-file', vf, '--threads', '1', '--name', 'q4', '--out', path.join(tmp, 'q4')], { timeout: 120_000 });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/calibration cases: 2DBox_US_0001\n/);
+  });
+
   it('the broken case is left out and named (file, key, expected, found); the others calibrate; the record says so', () => {
     const r = quantize('--name', 'q3', '--calib-count', '5', '--out', path.join(tmp, 'q3'));
     expect(r.status, r.stderr).toBe(0);
