@@ -25,7 +25,7 @@ beforeAll(async () => {
   const xr = (await read('2DBox_X-Ray_0001')).gts!;
   copyFileSync(path.join(DEMO, 'gts', '2DBox_X-Ray_0001.npz'), path.join(gts, '2DBox_X-Ray_0001.npz'));
   const [h, w] = xr.shape as [number, number];
-  await writeNpz(path.join(segs, '2DBox_X-Ray_0001.npz'), { segs: { dtype: xr.dtype, shape: [h - 3, w], data: (xr.data as Uint8Array).slice(0, (h - 3) * w) } as typeof xr });
+  await writeNpz(path.join(segs, '2DBox_X-Ray_0001.npz'), { segs: { dtype: xr.dtype, shape: [h - 3, w], data: (xr.data as Uint8Array).slice(0, (h - 3) * w) } });
   const mr = await read('3DBox_MR_0101');
   await writeNpz(path.join(gts, '3DBox_MR_0101.npz'), { gts: mr.gts!, spacing: { dtype: 'float64', shape: [3], data: Float64Array.from([NaN, 3, 3]) } });
   await writeNpz(path.join(segs, '3DBox_MR_0101.npz'), { segs: mr.gts! });

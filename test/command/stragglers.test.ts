@@ -4,10 +4,11 @@
  * successful prediction into a timeout; whatever the predictor leaves behind is killed, including double-forked
  * daemons (reparented away from the predictor) at a timeout. Real subprocesses, real npz.
  */
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { testTempDir } from '../bench-cli.js';
+import { alive } from '../tools.js';
 import { CommandRunner } from '../../src/runner/command.js';
 import { CaseRunError } from '../../src/runner/types.js';
 import { CommandVariantSchema } from '../../src/runner/variants.js';
@@ -16,19 +17,6 @@ import { caseFile, CASES_2D_3D } from './helpers.js';
 const PREDICTOR = path.join(import.meta.dirname, 'fixtures', 'predictor.py');
 const tmp = testTempDir('medseg-straggler-test-');
 const logDir = path.join(tmp, 'logs');
-
-/** Pids of live processes whose command line contains `marker`. */
-function alive(marker: string): string[] {
-  return readdirSync('/proc')
-    .filter((p) => /^\d+$/.test(p))
-    .filter((p) => {
-      try {
-        return readFileSync(`/proc/${p}/cmdline`, 'latin1').includes(marker);
-      } catch {
-        return false;
-      }
-    });
-}
 
 function bashRunner(name: string, script: string, timeoutS: number): CommandRunner {
   return new CommandRunner(

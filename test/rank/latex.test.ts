@@ -2,25 +2,17 @@
  * ranking.tex is "ready to \input": a real pdflatex run on an article that \input's it must succeed with no error and
  * no overfull box (fixture results folder, 3 participants, 8 scopes). Skipped LOUDLY where pdflatex is missing.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { findPdflatex } from '../tools.js';
 import { computeRanking, loadRankInput } from '../../src/rank/index.js';
 import { rankingLatex } from '../../src/rank/tables.js';
 
 const FIXTURE = path.resolve(import.meta.dirname, '..', 'fixtures', 'results-small');
-let PDFLATEX: string | undefined;
-try {
-  PDFLATEX = execFileSync('sh', ['-c', 'command -v pdflatex'], { encoding: 'utf8' }).trim() || undefined;
-} catch {
-  PDFLATEX = undefined;
-}
-if (!PDFLATEX) {
-  const bar = '!'.repeat(100);
-  console.error(`\n${bar}\n!!! SKIPPED: ranking LaTeX compile test — pdflatex not found. ranking.tex was NOT compiled.\n${bar}\n`);
-}
+const PDFLATEX = findPdflatex('ranking LaTeX compile test: ranking.tex was NOT compiled');
 
 describe.skipIf(!PDFLATEX)('ranking.tex with pdflatex', () => {
   it('compiles without errors or overfull boxes', () => {

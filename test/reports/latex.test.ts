@@ -3,28 +3,17 @@
  * percent variants) must succeed with no error and no overfull box for the fixture. Skipped with a loud message where
  * pdflatex is missing (Debian: apt-get install texlive-latex-base texlive-latex-recommended, for booktabs).
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildModel } from '../../src/reports/model.js';
 import { accuracyLatex, latexHead, timeLatex } from '../../src/reports/latex.js';
+import { findPdflatex } from '../tools.js';
 
 const FIXTURE = path.resolve(import.meta.dirname, '..', 'fixtures', 'results-small');
-let PDFLATEX: string | undefined;
-try {
-  PDFLATEX = execFileSync('sh', ['-c', 'command -v pdflatex'], { encoding: 'utf8' }).trim() || undefined;
-} catch {
-  PDFLATEX = undefined;
-}
-if (!PDFLATEX) {
-  const bar = '!'.repeat(100);
-  console.error(
-    `\n${bar}\n!!! SKIPPED: LaTeX compile test — pdflatex not found.\n` +
-      `!!! apt-get install texlive-latex-base texlive-latex-recommended to run it. The .tex output was NOT compiled.\n${bar}\n`,
-  );
-}
+const PDFLATEX = findPdflatex('LaTeX compile test: the .tex output was NOT compiled');
 
 describe('latexHead', () => {
   it('keeps short titles, breaks long ones at the space nearest the middle, escapes both parts', () => {

@@ -3,26 +3,15 @@
  * process tree (including a setsid child) is killed and its temporary case folder removed, and the exit status is
  * 128 + the signal (130, 143). A real `bench run` process with a real command variant on a real case.
  */
-import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { benchSpawn, testTempDir } from '../bench-cli.js';
+import { alive } from '../tools.js';
 import { CASES_DIR, CASES_2D_3D } from '../command/helpers.js';
 
 const tmp = testTempDir('medseg-interrupt-test-');
-
-function alive(marker: string): string[] {
-  return readdirSync('/proc')
-    .filter((p) => /^\d+$/.test(p))
-    .filter((p) => {
-      try {
-        return readFileSync(`/proc/${p}/cmdline`, 'latin1').includes(marker);
-      } catch {
-        return false;
-      }
-    });
-}
 
 async function waitFor(cond: () => boolean, timeoutMs: number): Promise<boolean> {
   const t0 = Date.now();
