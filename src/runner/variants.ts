@@ -183,11 +183,17 @@ function issueText(i: z.core.$ZodIssue, raw: unknown): string {
  * @throws Error naming the file, the variant index/key, what was expected and what was found.
  */
 export function loadVariants(file = DEFAULT_VARIANTS_FILE): Variant[] {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new Error(fileErrorText(file, e, 'cannot read the variants file'), { cause: e });
+  }
   let raw: unknown;
   try {
-    raw = JSON.parse(readFileSync(file, 'utf8'));
+    raw = JSON.parse(text);
   } catch (e) {
-    throw new Error(fileErrorText(file, e, 'cannot read variants file as JSON'), { cause: e });
+    throw new Error(fileErrorText(file, e, 'variants file is not valid JSON'), { cause: e });
   }
   const parsed = VariantsFileSchema.safeParse(raw);
   if (!parsed.success) {

@@ -81,3 +81,21 @@ describe('relative paths of a variants file', () => {
     }
   });
 });
+
+describe('variants file that cannot be used', () => {
+  it('a missing file says it is missing; broken JSON says so, with the position; a name "." or ".." is refused', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'medseg-variants-bad-'));
+    try {
+      const missing = path.join(dir, 'missing.json');
+      expect(() => loadVariants(missing)).toThrow(`${missing}: cannot read the variants file: ENOENT: no such file or directory`);
+      const broken = path.join(dir, 'broken.json');
+      writeFileSync(broken, '{bad');
+      expect(() => loadVariants(broken)).toThrow(new RegExp(`^${broken.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: variants file is not valid JSON: .*position 1`));
+      const dots = path.join(dir, 'dots.json');
+      writeFileSync(dots, JSON.stringify({ variants: [{ name: '..', kind: 'command', command: ['true'] }] }));
+      expect(() => loadVariants(dots)).toThrow(/variants\.0\.name: not "\." or "\.\."/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
