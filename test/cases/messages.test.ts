@@ -56,7 +56,7 @@ describe('no doubled paths (issue 14)', () => {
       } catch (e) {
         msg = (e as Error).message;
       }
-      expect(msg).toMatch(/cannot read (variants file|baseline) as JSON: ENOENT: no such file or directory$/);
+      expect(msg).toMatch(/cannot read (the variants file|baseline as JSON): ENOENT: no such file or directory$/);
       expect(count(msg, missing)).toBe(1);
     }
   });
