@@ -33,6 +33,7 @@ export function register(program: Command): void {
     .option('--exclude-nodes <list>', 'node names kept in float (comma-separated)', '')
     .option('--dynamic', 'weight-only int8 MatMul/Gemm with per-call activation quantization (no calibration)', false)
     .option('--no-preoptimize', 'quantize the FP32 graph as stored (default: after onnxruntime\'s extended fusions: Gemm with bias, Gelu, LayerNorm)')
+    .option('--no-convtranspose-as-conv', 'keep ConvTranspose in float (default: kernel = stride ConvTranspose as Conv 1x1 + DepthToSpace, quantized as QLinearConv)')
     .option('--out <dir>', 'folder for encoder.onnx and decoder.onnx (default: models/<name>)')
     .option('--variants-file <file>', 'variants file to read the source from and add the new variant to', DEFAULT_VARIANTS_FILE)
     .option('--label <text>', 'label of the new variant in tables (default: its name)')
@@ -46,7 +47,7 @@ export function register(program: Command): void {
       const r = await quantizeVariant({
         from: opts.from, name: opts.name, calibDir: opts.calib, calibCount: opts.calibCount, calibExclude: opts.calibExclude, calibCases: opts.calibCases ? list(opts.calibCases) : undefined, method: opts.method, percentile: opts.percentile,
         activations: opts.activations, perChannel: opts.perChannel, symmetricWeights: opts.symmetricWeights, opTypes: opTypes as QuantizableOp[],
-        excludeNodes: list(opts.excludeNodes), dynamic: opts.dynamic, preoptimize: opts.preoptimize, outDir: opts.out, variantsFile: opts.variantsFile, force: opts.force,
+        excludeNodes: list(opts.excludeNodes), dynamic: opts.dynamic, preoptimize: opts.preoptimize, convTransposeAsConv: opts.convtransposeAsConv, outDir: opts.out, variantsFile: opts.variantsFile, force: opts.force,
         label: opts.label, threads: opts.threads,
         command: ['bench', ...process.argv.slice(2)],
         onCase: (name, i, n) => console.error(`calibration ${i + 1}/${n}: ${name}`),

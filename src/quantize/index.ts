@@ -13,6 +13,7 @@ import { decodeModel, encodeModel } from '../onnx/proto.js';
 import { sha256Hex } from '../runner/onnx.js';
 import { DEFAULT_VARIANTS_FILE, loadVariants, VariantNameSchema, VariantsFileSchema, variantsBase, type OnnxVariant } from '../runner/variants.js';
 import { calibrate, type CalibrationCase, type Role } from './calibrate.js';
+import { convTransposeToConv, dequantizeAfterDepthToSpace } from './convtranspose.js';
 import { preoptimize } from './preoptimize.js';
 import { applyDynamic, applyQdq, planQdq, type QdqOptions, type QdqSummary, type QuantizableOp } from './qdq.js';
 import type { QType } from './qparams.js';
@@ -46,6 +47,11 @@ export interface QuantizeOptions {
    * are quantized (QLinearMatMul) as before.
    */
   preoptimize?: boolean;
+  /**
+   * Rewrite ConvTranspose(kernel = stride) as Conv 1x1 + DepthToSpace before quantizing, so it becomes a QLinearConv
+   * (src/quantize/convtranspose.ts; default true; static quantization with op type Conv only).
+   */
+  convTransposeAsConv?: boolean;
   /** Output folder of the two model files (default models/<name>). */
   outDir?: string;
   variantsFile?: string;
@@ -162,6 +168,13 @@ export async function quantizeVariant(o: QuantizeOptions): Promise<QuantizeResul
   const fp32 = {} as Record<Role, Uint8Array>;
   for (const r of ROLES) fp32[r] = pre ? await preoptimize(readFileSync(src[r]), src[r]) : new Uint8Array(readFileSync(src[r]));
   const models = Object.fromEntries(ROLES.map((r) => [r, decodeModel(fp32[r], src[r])])) as Record<Role, ReturnType<typeof decodeModel>>;
+  const rewritten = {} as Record<Role, string[]>;
+  for (const r of ROLES) {
+    // ConvTranspose has no integer kernel in onnxruntime's CPU provider: as Conv 1x1 + DepthToSpace it is quantized
+    // like every Conv (src/quantize/convtranspose.ts); calibration runs on the rewritten float graph.
+    rewritten[r] = !o.dynamic && o.opTypes.includes('Conv') && (o.convTransposeAsConv ?? true) ? convTransposeToConv(models[r]) : [];
+    if (rewritten[r].length) fp32[r] = encodeModel(models[r]);
+  }
   const fp32Bytes = Object.fromEntries(ROLES.map((r) => [r, readFileSync(src[r]).length])) as Record<Role, number>;
   const summary = {} as Record<Role, QdqSummary>;
   let cases: CalibrationCase[] = [];
@@ -199,6 +212,7 @@ export async function quantizeVariant(o: QuantizeOptions): Promise<QuantizeResul
   const bytes = {} as Record<Role, number>;
   for (const r of ROLES) {
     const m = models[r];
+    if (rewritten[r].length) dequantizeAfterDepthToSpace(m);
     m.producer_name = 'medseg-bench bench quantize';
     m.producer_version = '1';
     const buf = encodeModel(m);
@@ -224,6 +238,7 @@ export async function quantizeVariant(o: QuantizeOptions): Promise<QuantizeResul
     bias: o.dynamic ? 'float' : 'int32 (scale = input scale x weight scale)',
     op_types: o.opTypes,
     exclude_nodes: o.excludeNodes,
+    convtranspose_as_conv: { encoder: rewritten.encoder, decoder: rewritten.decoder },
     calibration_dir: o.calibDir ? rel(path.resolve(o.calibDir)) : null,
     calibration_excluded: o.calibExclude ? rel(path.resolve(o.calibExclude)) : null,
     calibration_cases: cases.map((c) => c.name),
