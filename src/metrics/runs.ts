@@ -140,6 +140,18 @@ function wordRuns(rb: RunBuilder, d32: Uint32Array, rows: number, wordsPerRow: n
   }
 }
 
+/**
+ * Runs of rows of one voxel (a 2D case is a volume of H * W such rows): a run [0, 1) per non-zero voxel; the same runs
+ * as {@link blockRuns}, without two builder calls per pixel.
+ */
+function pixelRuns(rb: RunBuilder, block: Int32Array, r0: number, nRows: number): void {
+  for (let k = 0; k < nRows; k++) {
+    const v = block[k]!;
+    if (v !== 0) rb.push(0, 1, v);
+    rb.rowFirst[r0 + k + 1] = rb.n;
+  }
+}
+
 /** Voxels per block converted to Int32 by {@link voxelRuns}. */
 const BLOCK_VOXELS = 1 << 16;
 
@@ -154,7 +166,8 @@ function voxelRuns(rb: RunBuilder, data: LabelData, rows: number, n2: number): v
   for (let r0 = 0; r0 < rows; r0 += rowsPerBlock) {
     const nRows = Math.min(rowsPerBlock, rows - r0);
     block.set(data.subarray(r0 * n2, (r0 + nRows) * n2));
-    blockRuns(rb, block, r0, nRows, n2);
+    if (n2 === 1) pixelRuns(rb, block, r0, nRows);
+    else blockRuns(rb, block, r0, nRows, n2);
   }
 }
 

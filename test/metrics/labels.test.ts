@@ -87,3 +87,21 @@ describe('countLabels: counts without runs (beyond maxRuns) equal the counts fro
     });
   }
 });
+
+describe('countLabels: 2D cases (rows of one voxel)', () => {
+  it('uint16 (H, W, 1): one run per non-zero pixel, counts equal the voxel-by-voxel counts', () => {
+    const shape: [number, number, number] = [40, 30, 1];
+    const n = shape[0] * shape[1];
+    const { gt, seg } = volume(n, 12, 5);
+    const c = countLabels(Uint16Array.from(gt), Uint16Array.from(seg), shape, 10);
+    const voxelwise = countLabels(Uint16Array.from(gt), Uint16Array.from(seg), shape, 10, 0);
+    const counts = (x: LabelCounts): unknown => ({ ...(summary(x) as object), gtRuns: null, segRuns: null });
+    expect(counts(c)).toEqual(counts(voxelwise));
+    const runs = c.gtRuns!;
+    for (let r = 0; r < n; r++) {
+      const t = runs.rowFirst[r]!;
+      expect(runs.rowFirst[r + 1]! - t).toBe(gt[r] === 0 ? 0 : 1);
+      if (gt[r] !== 0) expect([runs.start[t], runs.end[t], runs.label[t]]).toEqual([0, 1, gt[r]]);
+    }
+  });
+});

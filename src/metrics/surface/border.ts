@@ -145,9 +145,9 @@ export function packRows(
 /** Growable output of {@link borderCorners}: corner row, position along axis 2 and neighbour code per corner. */
 class CornerList {
   n = 0;
-  row = new Int32Array(1024);
-  k = new Int32Array(1024);
-  code = new Uint8Array(1024);
+  row = new Int32Array(256);
+  k = new Int32Array(256);
+  code = new Uint8Array(256);
   /** Makes room for `extra` more corners. */
   reserve(extra: number): void {
     if (this.n + extra <= this.row.length) return;
