@@ -226,7 +226,7 @@ export function selectVariants(all: Variant[], list: string | undefined, flag = 
   if (twice) throw new Error(`${flag}: variant "${twice}" is listed twice`);
   return wanted.map((n) => {
     const v = all.find((x) => x.name === n);
-    if (!v) throw new Error(`unknown variant "${n}"; known: ${all.map((x) => x.name).join(', ')}`);
+    if (!v) throw new Error(`${flag}: unknown variant "${n}"; known: ${all.map((x) => x.name).join(', ')}`);
     return v;
   });
 }

@@ -23,6 +23,7 @@ const FILTER = ['--cases', DEMO, '--filter', '2DBox_US_0001'];
 describe('refused before any output, nothing written', () => {
   it.each([
     [['profile', '--variants', '', '--out', path.join(tmp, 'p1')], '--variants: expected a comma-separated list of variant names (or "all"), found an empty value'],
+    [['profile', '--variants', 'oracle,nope', '--out', path.join(tmp, 'p1')], '--variants: unknown variant "nope"; known: '],
     [['profile', '--variants', 'oracle,oracle', '--out', path.join(tmp, 'p2')], '--variants: variant "oracle" is listed twice'],
     [['profile', '--variants', 'oracle-cmd', '--out', path.join(tmp, 'p3')], '--variants: no in-process (onnx) variant among oracle-cmd'],
     [['profile', '--variants', 'oracle', '--out', file], `--out ${file}: expected a folder for the profile files, found a file`],
