@@ -7,6 +7,7 @@
  * gts/segs folder exit 2 (src/cli/main.ts).
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
 import { Command, Option } from 'commander';
 import { METRIC_MODES, SPACING_ORDERS, spacingOrderProblem, type MetricMode, type SpacingOrder } from '../types.js';
 import { csvSidecarJson, metricsJson, officialCsv, perLabelCsv, type MetricsRunInfo } from '../metrics/output.js';
@@ -52,6 +53,15 @@ export function register(program: Command): void {
       if (orderProblem) program.error(`--spacing-order ${o.spacingOrder}: ${orderProblem} (use --mode strict)`);
       for (const [opt, dir] of [['--gts', o.gts], ['--segs', o.segs]] as const) {
         if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new Error(`${opt} ${dir}: no such folder`);
+      }
+      // an output file must not be one of the input case files (a typo in --csv must not replace a seg)
+      for (const [flag, out] of [['--csv', o.csv], ['--json', o.json], ['--per-label', o.perLabel]] as const) {
+        if (out === undefined) continue;
+        for (const [inFlag, dir] of [['--gts', o.gts], ['--segs', o.segs]] as const) {
+          if (path.dirname(path.resolve(out)) === path.resolve(dir) && out.endsWith('.npz')) {
+            throw new Error(`${flag} ${out}: names a case file of ${inFlag} ${dir}; expected an output file outside the input folders`);
+          }
+        }
       }
       const names = await listCases(o.gts);
       if (names.length === 0) throw new Error(`--gts ${o.gts}: empty case set: expected at least one *.npz case, found none`);

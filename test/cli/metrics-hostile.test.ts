@@ -3,7 +3,7 @@
  * file without its gts, an empty gts folder, a bad --mode. Errors name the file, the key, expected and found; one bad
  * case never stops the others; a warning that changes how a number reads (NaN NSD) is never silent.
  */
-import { copyFileSync, mkdirSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readNpz, writeNpz } from '../../src/io/npz.js';
@@ -48,6 +48,15 @@ describe('bench metrics on hostile folders', () => {
     expect(r.status).toBe(2);
     expect(r.stderr).toContain(`--gts ${empty}: empty case set: expected at least one *.npz case, found none`);
     expect(r.stdout).toBe('');
+  });
+
+  it('an output path naming an input case file is refused; the seg stays as it was', () => {
+    const seg = path.join(segs, '2DBox_US_0001.npz');
+    const before = readFileSync(seg);
+    const r = benchSync(['metrics', '--gts', gts, '--segs', segs, '--csv', seg, '--quiet']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain(`--csv ${seg}: names a case file of --segs ${segs}; expected an output file outside the input folders`);
+    expect(readFileSync(seg).equals(before)).toBe(true);
   });
 
   it('--mode and --spacing-order: the shared choice message', () => {
