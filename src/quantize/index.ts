@@ -17,7 +17,7 @@ import { convTransposeToConv, dequantizeAfterDepthToSpace } from './convtranspos
 import { preoptimize } from './preoptimize.js';
 import { applyDynamic, applyQdq, planQdq, type QdqOptions, type QdqSummary, type QuantizableOp } from './qdq.js';
 import type { QType } from './qparams.js';
-import { calibrationRange, type CalibrationMethod } from './stats.js';
+import { calibrationRange, histogramSpec, type CalibrationMethod } from './stats.js';
 
 export { activationsToUint8, applyDynamic, applyQdq, planQdq, QUANTIZABLE_OPS } from './qdq.js';
 
@@ -199,7 +199,7 @@ export async function quantizeVariant(o: QuantizeOptions): Promise<QuantizeResul
       o.onNote?.(`--calib-count ${o.calibCount}: ${o.calibDir} has ${cases.length} usable calibration case(s); calibrating on ${cases.length}`);
     }
     const cal = await calibrate(src, { encoder: plans.encoder.calibrate, decoder: plans.decoder.calibrate }, cases, {
-      histogram: o.method !== 'minmax', threads: o.threads, onCase: o.onCase, modelBytes: fp32,
+      histogram: histogramSpec(o.method), threads: o.threads, onCase: o.onCase, modelBytes: fp32,
     });
     calls = { encoder: cal.encoderCalls, decoder: cal.decoderCalls };
     for (const r of ROLES) {
