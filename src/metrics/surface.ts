@@ -15,7 +15,7 @@
  * - the (distance, area) lists are sorted with counting sorts on distance rank and area rank, then summed with
  *
  * Modules: surface/offsets.ts (offset tables), surface/border.ts (packed masks, border lattice), surface/nearest.ts
- * (nearest search), surface/summary.ts (sorted lists and summaries); this file holds the two entry points.
+ * (nearest distances; surface/search.ts the bounded lattice search), surface/summary.ts (sorted lists and summaries); this file holds the two entry points.
  */
 import { contourLengthTable } from './area.js';
 import { squaredEdt } from './edt.js';
