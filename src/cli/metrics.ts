@@ -27,7 +27,8 @@ function workersOption(v: string): number {
 
 /**
  * Registers `bench metrics --gts <dir> --segs <dir> [--csv f] [--json f] [--per-label f] [--mode official|strict]
- * [--spacing-order as-stored|xyz|zyx] [--tolerance-mm 2] [--workers N|auto] [--quiet]`. Exit code 0, or 1 when a case
+ * [--spacing-order as-stored|xyz|zyx] [--tolerance-mm 2] [--workers N|auto] [--quiet]`. `--quiet`: stderr holds only
+ * failed cases and errors (no progress, summary, case warnings or notes). Exit code 0, or 1 when a case
  * failed (its row is still written with DSC 0 / NSD 0), or 2 on usage errors / an unreadable gts or segs folder.
  */
 export function register(program: Command): void {
@@ -47,7 +48,7 @@ export function register(program: Command): void {
         .argParser(workersOption)
         .default(0, 'auto'),
     )
-    .option('--quiet', 'no progress on stderr')
+    .option('--quiet', 'as bench run --quiet: only the results (CSV) and errors; no progress, summary, case warnings or notes on stderr (warnings stay in --json)')
     .action(async (o: { gts: string; segs: string; csv?: string; json?: string; perLabel?: string; mode: MetricMode; spacingOrder: SpacingOrder; toleranceMm: number; workers: number; quiet?: boolean }) => {
       const orderProblem = spacingOrderProblem(o.mode, o.spacingOrder);
       if (orderProblem) program.error(`--spacing-order ${o.spacingOrder}: ${orderProblem} (use --mode strict)`);
@@ -68,7 +69,7 @@ export function register(program: Command): void {
       // a segs file without its gts is not scored (as the official script, which lists the gts folder): say so
       const gtsNames = new Set(names);
       const extra = readdirSync(o.segs).filter((n) => n.endsWith('.npz') && !gtsNames.has(n));
-      if (extra.length) {
+      if (extra.length && !o.quiet) {
         const shown = extra.slice(0, 5).join(', ') + (extra.length > 5 ? `, ... (${extra.length} files)` : '');
         process.stderr.write(`note: ${extra.length} segs file(s) of ${o.segs} have no gts in ${o.gts} and are not scored: ${shown}\n`);
       }
@@ -109,8 +110,9 @@ export function register(program: Command): void {
           `${scores.length} cases, ${failed.length} failed, mode ${o.mode}, spacing order ${o.spacingOrder}, ${((performance.now() - t0) / 1000).toFixed(2)} s\n`,
         );
       }
-      // warnings change how a number must be read (a NaN spacing gives a NaN NSD, as the official scorer): never silent
-      for (const s of scores) for (const w of s.metrics?.warnings ?? []) process.stderr.write(`warning: ${s.case}: ${w}\n`);
+      // warnings change how a number must be read (a NaN spacing gives a NaN NSD, as the official scorer): said on stderr
+      // unless --quiet, which (as bench run --quiet) leaves only the results and errors; they are always in --json
+      if (!o.quiet) for (const s of scores) for (const w of s.metrics?.warnings ?? []) process.stderr.write(`warning: ${s.case}: ${w}\n`);
       for (const f of failed) process.stderr.write(`failed: ${f.case}: ${f.error}\n`);
       if (failed.length) process.exitCode = 1;
     });

@@ -1,7 +1,8 @@
 /**
  * `bench metrics` against hostile folders (real CLI, demo gts): a segs file of another shape, a NaN spacing, a segs
  * file without its gts, an empty gts folder, a bad --mode. Errors name the file, the key, expected and found; one bad
- * case never stops the others; a warning that changes how a number reads (NaN NSD) is never silent.
+ * case never stops the others; a warning that changes how a number reads (NaN NSD) is said on stderr, and with --quiet
+ * (only results and errors, as bench run --quiet) it is still in --json.
  */
 import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -33,7 +34,7 @@ beforeAll(async () => {
 
 describe('bench metrics on hostile folders', () => {
   it('the wrong-shape case fails naming both files, key and shapes; the others are scored; NaN spacing warns; the extra segs file is named', () => {
-    const r = benchSync(['metrics', '--gts', gts, '--segs', segs, '--quiet'], { timeout: 60_000 });
+    const r = benchSync(['metrics', '--gts', gts, '--segs', segs], { timeout: 60_000 });
     expect(r.status, r.stderr).toBe(1);
     expect(r.stdout).toBe('case,dsc,nsd\n2DBox_US_0001.npz,1.0,1.0\n2DBox_X-Ray_0001.npz,0.0,0.0\n3DBox_MR_0101.npz,1.0,\n');
     expect(r.stderr).toContain(
@@ -41,6 +42,21 @@ describe('bench metrics on hostile folders', () => {
     );
     expect(r.stderr).toMatch(/warning: 3DBox_MR_0101\.npz: gts spacing \[NaN, 3, 3\] holds NaN: as the official scorer, DSC is computed and NSD is NaN/);
     expect(r.stderr).toContain(`note: 1 segs file(s) of ${segs} have no gts in ${gts} and are not scored: 2DBox_CT_0099.npz`);
+  });
+
+  it('--quiet (as bench run --quiet): stderr holds only the failed case; the warning is in --json; same CSV', () => {
+    const json = path.join(tmp, 'quiet.json');
+    const csv = path.join(tmp, 'quiet.csv');
+    const r = benchSync(['metrics', '--gts', gts, '--segs', segs, '--quiet', '--json', json, '--csv', csv], { timeout: 60_000 });
+    expect(r.status, r.stderr).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(readFileSync(csv, 'utf8')).toBe('case,dsc,nsd\n2DBox_US_0001.npz,1.0,1.0\n2DBox_X-Ray_0001.npz,0.0,0.0\n3DBox_MR_0101.npz,1.0,\n');
+    const lines = r.stderr.split('\n').filter(Boolean);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^failed: 2DBox_X-Ray_0001\.npz: /);
+    const out = JSON.parse(readFileSync(json, 'utf8')) as { cases: { case: string; warnings?: string[] }[] };
+    const mr = out.cases.find((c) => c.case === '3DBox_MR_0101.npz');
+    expect(mr?.warnings?.join('\n')).toMatch(/gts spacing \[NaN, 3, 3\] holds NaN/);
   });
 
   it('an empty gts folder is an empty case set (exit 2), not an empty CSV with exit 0', () => {
