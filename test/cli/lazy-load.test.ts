@@ -31,8 +31,8 @@ function traced(args: string[]): { status: number | null; stdout: string; stderr
 /** The npm packages among loaded modules (by their node_modules folder). */
 function packages(modules: string[]): string[] {
   const names = modules.flatMap((m) => {
-    const hit = /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(m);
-    return hit ? [hit[1]] : [];
+    const name = /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(m)?.[1];
+    return name ? [name] : [];
   });
   return [...new Set(names)].sort();
 }
@@ -40,8 +40,8 @@ function packages(modules: string[]): string[] {
 /** The compiled CLI command modules (dist/cli/<name>.js) among loaded modules. */
 function commandModules(modules: string[]): string[] {
   const names = modules.flatMap((m) => {
-    const hit = /dist\/cli\/([^/]+)\.js$/.exec(m);
-    return hit && hit[1] !== 'main' && hit[1] !== 'commands' ? [hit[1]] : [];
+    const name = /dist\/cli\/([^/]+)\.js$/.exec(m)?.[1];
+    return name && name !== 'main' && name !== 'commands' ? [name] : [];
   });
   return [...new Set(names)].sort();
 }
@@ -68,7 +68,7 @@ describe('bench loads only the invoked command', () => {
     mkdirSync(gts);
     mkdirSync(segs);
     for (const f of readdirSync(DEMO_GTS).filter((n) => n.startsWith('2DBox_')).slice(0, 2)) {
-      const { gts: g } = await readNpz(path.join(DEMO_GTS, f), ['gts']);
+      const g = (await readNpz(path.join(DEMO_GTS, f), ['gts'])).gts!;
       await writeSegs(path.join(segs, f), g);
       copyFileSync(path.join(DEMO_GTS, f), path.join(gts, f));
     }
@@ -102,7 +102,7 @@ describe('the command table (src/cli/commands.ts) matches the command modules', 
     const program = new Command();
     (await entry.load()).register(program);
     expect(program.commands.map((c) => c.name())).toEqual([entry.name]);
-    expect(new Help().subcommandTerm(program.commands[0])).toBe(entry.term);
+    expect(new Help().subcommandTerm(program.commands[0]!)).toBe(entry.term);
     expect(entry.summary.length).toBeLessThanOrEqual(120);
   });
 });

@@ -89,7 +89,8 @@ export function baseRows(runIndex = 0, filter: (c: PublicCase) => boolean = () =
       rows.push({
         variant, case: c.name, modality: c.modality, dim: c.dim, shape: c.shape, n_objects: c.nObjects, status: 'ok',
         dsc: p.dsc, nsd: p.nsd, time_s: t, time_s_min: t, time_s_max: t, time_s_cold: NaN, repeats: 1,
-        encoder_calls: c.encoderCalls, decoder_calls: c.decoderCalls, peak_rss_mb: 210, error: '',
+        encoder_calls: c.encoderCalls, decoder_calls: c.decoderCalls, peak_rss_mb: 210,
+        cpu_s: NaN, other_cpu_share: NaN, load_start: NaN, load_end: NaN, error: '',
       });
     });
   });

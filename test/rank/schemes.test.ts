@@ -20,7 +20,8 @@ export function fakeRun(dir: string, table: Record<string, Record<string, Cell>>
       rows.push({
         variant, case: name, modality, dim: 2, shape: '(8, 8, 3)', n_objects: 1, status: failed ? 'failed' : 'ok',
         dsc: failed ? 0 : cell[0], nsd: failed ? 0 : cell[1], time_s: failed ? NaN : cell[2], time_s_min: NaN, time_s_max: NaN,
-        time_s_cold: NaN, repeats: 1, encoder_calls: 1, decoder_calls: 1, peak_rss_mb: NaN, error: failed ? 'boom' : '',
+        time_s_cold: NaN, repeats: 1, encoder_calls: 1, decoder_calls: 1, peak_rss_mb: NaN,
+        cpu_s: NaN, other_cpu_share: NaN, load_start: NaN, load_end: NaN, error: failed ? 'boom' : '',
       });
     }
   }
@@ -30,7 +31,7 @@ export function fakeRun(dir: string, table: Record<string, Record<string, Cell>>
     metrics: { mode: 'official', tolerance_mm: 2, spacing_order: 'as-stored', ...meta }, timing: { repeat: 1, warmup: 0, includes: {} },
     cases_dir: '', variants: Object.keys(table).map((name) => ({ name, kind: 'onnx', definition: {} })),
   } as RunMeta;
-  return { dir, meta: m, cases: rows, labels: [] };
+  return { dir, meta: m, cases: rows, labels: [], warnings: [], truncated: [] };
 }
 
 /*

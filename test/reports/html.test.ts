@@ -13,6 +13,10 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderReport } from '../../src/reports/index.js';
+import type { BrowserDocument, BrowserImage } from './browser-dom.js';
+
+/** The browser's document inside page.evaluate callbacks (types: ./browser-dom.ts). */
+declare const document: BrowserDocument;
 
 const FIXTURE = path.resolve(import.meta.dirname, '..', 'fixtures', 'results-small');
 const TEST_OUTPUT = path.resolve(import.meta.dirname, '..', '..', 'test-output');
@@ -101,7 +105,7 @@ describe.skipIf(!HAVE_CHROMIUM)(`HTML report in headless chromium (${CHROMIUM})`
           accuracy: rows('accuracy-table'),
           time: rows('time-table'),
           boldCells: document.querySelectorAll('#accuracy-table strong').length,
-          images: [...document.querySelectorAll<HTMLImageElement>('img.chart')].map((img) => ({ alt: img.alt, complete: img.complete, w: img.naturalWidth, h: img.naturalHeight })),
+          images: [...document.querySelectorAll<BrowserImage>('img.chart')].map((img) => ({ alt: img.alt, complete: img.complete, w: img.naturalWidth, h: img.naturalHeight })),
         };
       });
       mkdirSync(TEST_OUTPUT, { recursive: true });

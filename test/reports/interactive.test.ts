@@ -16,6 +16,10 @@ import { readRun } from '../../src/results/store.js';
 import { renderOverlays } from '../../src/overlays/index.js';
 import { chooseFigureRows } from '../../src/overlays/figure.js';
 import { benchSync, ROOT, testTempDir } from '../bench-cli.js';
+import type { BrowserDocument, BrowserElement, BrowserImage, BrowserTableRow } from './browser-dom.js';
+
+/** The browser's document inside page.evaluate callbacks (types: ./browser-dom.ts). */
+declare const document: BrowserDocument;
 
 const TEST_OUTPUT = path.join(ROOT, 'test-output');
 const CHROMIUM = process.env.MEDSEG_CHROMIUM ?? '/usr/bin/chromium';
@@ -144,8 +148,8 @@ describe.skipIf(!HAVE_CHROMIUM)(`interactive report in headless chromium (${CHRO
       const panel = page.locator('.case-overlays[data-case="3DBox_MR_0101"]');
       await panel.waitFor({ state: 'visible' });
       expect(await page.locator('.case-overlays:visible').count()).toBe(1);
-      const imgs = await panel.evaluate(async (el) => {
-        const list = [...el.querySelectorAll('img')];
+      const imgs = await panel.evaluate(async (el: BrowserElement) => {
+        const list = [...el.querySelectorAll<BrowserImage>('img')];
         await Promise.all(list.map((i) => i.decode()));
         return list.map((i) => ({ w: i.naturalWidth, h: i.naturalHeight, alt: i.alt }));
       });
@@ -162,14 +166,14 @@ describe.skipIf(!HAVE_CHROMIUM)(`interactive report in headless chromium (${CHRO
       await page.selectOption('#f-variant', '');
       // sort by DSC (ascending, then descending)
       await page.locator('#cases-table th[data-col="5"]').click();
-      const asc = await page.$$eval('#cases-table tbody tr', (rs) => rs.map((r) => Number((r as HTMLTableRowElement).cells[5]!.dataset.v)));
+      const asc = await page.$$eval('#cases-table tbody tr', (rs: BrowserTableRow[]) => rs.map((r) => Number(r.cells[5]!.dataset.v)));
       expect(asc).toEqual([...asc].sort((a, b) => a - b));
       await page.locator('#cases-table th[data-col="5"]').click();
-      const desc = await page.$$eval('#cases-table tbody tr', (rs) => rs.map((r) => Number((r as HTMLTableRowElement).cells[5]!.dataset.v)));
+      const desc = await page.$$eval('#cases-table tbody tr', (rs: BrowserTableRow[]) => rs.map((r) => Number(r.cells[5]!.dataset.v)));
       expect(desc).toEqual([...asc].reverse());
       // the figure and ranking images decode too
       const others = await page.evaluate(async () => {
-        const list = [...document.querySelectorAll<HTMLImageElement>('#figure img, img.rank-chart')];
+        const list = [...document.querySelectorAll<BrowserImage>('#figure img, img.rank-chart')];
         await Promise.all(list.map((i) => i.decode()));
         return list.map((i) => i.naturalWidth);
       });

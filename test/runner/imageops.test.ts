@@ -85,9 +85,10 @@ describe('INTER_AREA longest-side resize (resize.npz, 202 vectors)', () => {
     expect(d, `first differing flat index ${d.first}`).toEqual({ count: 0, first: -1 });
   });
 
-  it.each(INDEX.sets.resize.expected_errors.map((e: any) => [e.in_shape.join('x'), e]))(
+  const expectedErrors: { in_shape: [number, number, number] }[] = INDEX.sets.resize.expected_errors;
+  it.each(expectedErrors.map((e) => [e.in_shape.join('x'), e] as const))(
     'degenerate %s gives a clear error',
-    (_s, e: any) => {
+    (_s, e) => {
       const [h, w, c] = e.in_shape;
       const img = { data: new Uint8Array(h * w * c), height: h, width: w, channels: c };
       expect(() => resizeLongestSide(img)).toThrow(/aspect ratio above 512:1.*resized to 0x256|aspect ratio above 512:1.*resized to 256x0/);
@@ -100,7 +101,8 @@ describe('normalisation and padding (norm_pad.npz)', () => {
   beforeAll(async () => {
     npz = await readNpz(path.join(GOLDEN, 'norm_pad.npz'));
   });
-  it.each(INDEX.sets.norm_pad.vectors.map((v: any) => [v.id, v]))('%s', async (_id, v: any) => {
+  const vectors: any[] = INDEX.sets.norm_pad.vectors;
+  it.each(vectors.map((v) => [v.id, v]))('%s', async (_id, v: any) => {
     const imgs = (await readNpz(path.join(PUBLIC_IMGS, v.case), ['imgs'])).imgs!;
     expect(sha256Of(imgs)).toBe(v.imgs_sha256);
     let img: Image8;
