@@ -81,7 +81,7 @@ describe('case rules: the same verdict at every entry point', () => {
   it('predict opens the case archive once (imgs, boxes and the optional spacing in one pass)', async () => {
     const imgs = path.join(dir, 'imgs', '3DBox_CT_0103.npz');
     const open = vi.spyOn(fs, 'open'); // yauzl opens a large archive through fs.open
-    const readWhole = vi.spyOn(fs, 'readFileSync'); // a small archive is read whole (src/io/npz.ts SMALL_NPZ_BYTES)
+    const readWhole = vi.spyOn(fs, 'readFileSync'); // a small archive is read whole (src/io/zip.ts SMALL_NPZ_BYTES)
     try {
       await runner.runCase(imgs, path.join(dir, 'out-once', '3DBox_CT_0103.npz'), { caseName: '3DBox_CT_0103', logDir: path.join(dir, 'logs') });
       expect([...open.mock.calls, ...readWhole.mock.calls].filter((c) => c[0] === imgs)).toHaveLength(1);

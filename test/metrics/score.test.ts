@@ -32,13 +32,15 @@ async function makeFolder(dir: string): Promise<void> {
   await writeNpz(join(dir, 'segs', '2D_wrong_shape.npz'), { segs: { dtype: 'uint8', shape: [3, 4], data: new Uint8Array(12) } });
 }
 
-/** True when every dist/ file of the metrics module and CLI is newer than its TypeScript source. */
+/** True when every dist/ file of the metrics modules, the npz reader and the CLI is newer than its TypeScript source. */
 function distIsFresh(): boolean {
-  const pairs: Array<[string, string]> = readdirSync(join(ROOT, 'src', 'metrics'))
-    .filter((f) => f.endsWith('.ts'))
-    .map((f) => [join(ROOT, 'src', 'metrics', f), join(ROOT, 'dist', 'metrics', f.replace(/\.ts$/, '.js'))]);
+  // the metrics modules (surface/ too) and the npz reader (npz.ts, zip.ts, npz-member.ts, npy.ts, ...)
+  const pairs: Array<[string, string]> = ['metrics', join('metrics', 'surface'), 'io'].flatMap((d) =>
+    readdirSync(join(ROOT, 'src', d))
+      .filter((f) => f.endsWith('.ts'))
+      .map((f): [string, string] => [join(ROOT, 'src', d, f), join(ROOT, 'dist', d, f.replace(/\.ts$/, '.js'))]),
+  );
   pairs.push([join(ROOT, 'src', 'cli', 'metrics.ts'), join(ROOT, 'dist', 'cli', 'metrics.js')]);
-  pairs.push([join(ROOT, 'src', 'io', 'npz.ts'), join(ROOT, 'dist', 'io', 'npz.js')]);
   return pairs.every(([src, out]) => existsSync(out) && statSync(out).mtimeMs >= statSync(src).mtimeMs);
 }
 
