@@ -4,7 +4,7 @@
  * MatMul/Gemm). See src/quantize and docs/profile-quantize.md.
  */
 import path from 'node:path';
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { DEFAULT_VARIANTS_FILE } from '../runner/variants.js';
 import { QUANTIZABLE_OPS, quantizeVariant } from '../quantize/index.js';
 import type { QuantizableOp } from '../quantize/qdq.js';
@@ -22,7 +22,8 @@ export function register(program: Command): void {
     .requiredOption('--name <new>', 'name of the new variant')
     .option('--calib <dir>', 'calibration case folder (imgs/*.npz); keep it disjoint from the cases you evaluate')
     .option('--calib-count <n>', 'calibration cases, picked round-robin over modalities', intOption('--calib-count', 1), 16)
-    .option('--calib-cases <list>', 'explicit calibration case names (comma-separated) instead of --calib-count')
+    // both given, one would silently win: refused by commander before any calibration (the default count does not count)
+    .addOption(new Option('--calib-cases <list>', 'explicit calibration case names (comma-separated) instead of --calib-count (not both)').conflicts('calibCount'))
     .option('--calib-exclude <dir>', 'case folder whose cases are never calibration cases (e.g. the evaluation set)')
     .option('--method <m>', 'calibration range: minmax | percentile | entropy', choiceOption('--method', ['minmax', 'percentile', 'entropy'] as const), 'minmax')
     .option('--percentile <p>', 'percentile kept by --method percentile, in (50, 100]', numberOption('--percentile', { min: 50, max: 100, exclusiveMin: true }), 99.999)

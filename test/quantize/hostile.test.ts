@@ -1,9 +1,9 @@
 /**
  * `bench quantize` against a hostile command line (real CLI, the oracle variant's tiny real ONNX pair): a bad --name,
  * --name equal to --from, --out on another variant's models or on a file, a corrupt calibration case, --calib-count
- * above the folder. Errors name the option, the file, expected and found; nothing the user owns is changed: the
- * variants file stays byte for byte, no model file of another variant is touched; one bad calibration case never
- * stops the others.
+ * above the folder, --calib-cases with --calib-count. Errors name the option, the file, expected and found; nothing
+ * the user owns is changed: the variants file stays byte for byte, no model file of another variant is touched; one
+ * bad calibration case never stops the others.
  */
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -49,6 +49,7 @@ describe('bench quantize: refused before anything is written', () => {
     [['--name', 'q1', '--activations', 'int4'], /--activations: expected "uint8" or "int8", found "int4"/],
     [['--name', 'q1', '--calib-exclude', '/nowhere'], /--calib-exclude \/nowhere: \/nowhere: not a case set/],
     [['--name', 'q1', '--calib-exclude', calib], /--calib .*: all 3 cases are in --calib-exclude .*: no calibration case left/],
+    [['--name', 'q1', '--calib-cases', '2DBox_US_0001'], /option '--calib-cases <list>' cannot be used with option '--calib-count <n>'/],
   ])('%j', (args, message) => {
     const r = quantize(...args);
     expect(r.status, r.stderr).toBe(2);
