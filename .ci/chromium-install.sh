@@ -10,27 +10,15 @@
 set -euo pipefail
 
 log() { echo "[chromium-install] $*" >&2; }
+# shellcheck source=apt.sh
+source "$(dirname "${BASH_SOURCE[0]}")/apt.sh"
 
 if [ -x /usr/bin/chromium ]; then
   log "already installed: $(/usr/bin/chromium --version 2>/dev/null || echo '?')"
   exit 0
 fi
 
-SUDO=""
-if [ "$(id -u)" != "0" ]; then
-  if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
-    SUDO="sudo -n"
-  else
-    log "not root and no password-less sudo: cannot install chromium"
-    exit 1
-  fi
-fi
-
-export DEBIAN_FRONTEND=noninteractive
-log "apt-get update"
-$SUDO apt-get update -q >&2
-log "apt-get install -y chromium"
-$SUDO apt-get install -y -q --no-install-recommends chromium fonts-dejavu-core >&2
+apt_install chromium chromium fonts-dejavu-core || exit 1
 
 if [ -x /usr/bin/chromium ]; then
   log "installed: $(/usr/bin/chromium --version 2>/dev/null || echo '?')"

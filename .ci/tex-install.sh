@@ -11,6 +11,8 @@
 set -euo pipefail
 
 log() { echo "[tex-install] $*" >&2; }
+# shellcheck source=apt.sh
+source "$(dirname "${BASH_SOURCE[0]}")/apt.sh"
 
 have_tex() { command -v pdflatex >/dev/null 2>&1 && command -v kpsewhich >/dev/null 2>&1 && [ -n "$(kpsewhich booktabs.sty 2>/dev/null)" ]; }
 
@@ -19,21 +21,7 @@ if have_tex; then
   exit 0
 fi
 
-SUDO=""
-if [ "$(id -u)" != "0" ]; then
-  if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
-    SUDO="sudo -n"
-  else
-    log "not root and no password-less sudo: cannot install TeX"
-    exit 1
-  fi
-fi
-
-export DEBIAN_FRONTEND=noninteractive
-log "apt-get update"
-$SUDO apt-get update -qq
-log "apt-get install texlive-latex-base texlive-latex-recommended"
-$SUDO apt-get install -y -qq --no-install-recommends texlive-latex-base texlive-latex-recommended >/dev/null
+apt_install TeX texlive-latex-base texlive-latex-recommended || exit 1
 
 if have_tex; then
   log "installed: $(pdflatex --version | head -1)"
