@@ -21,7 +21,7 @@ import { CASE_JOB, caseHash, decodeRow, jobId, sha256File, variantHash, variantM
 import { runKey } from './keys.js';
 import { checkRedisUrl, connect, DEFAULT_QUEUE_NAME, redact } from './redis.js';
 
-export interface DistributedOptions extends Pick<RunSettings, 'repeat' | 'warmup' | 'mode' | 'spacingOrder' | 'threads' | 'embeddingCache'> {
+export interface DistributedOptions extends Pick<RunSettings, 'repeat' | 'warmup' | 'mode' | 'spacingOrder' | 'threads' | 'embeddingCache' | 'memoryArena'> {
   url?: string;
   queueName?: string;
   prefix?: string;
@@ -115,7 +115,7 @@ export function distributedExecutor(o: DistributedOptions): (s: RunState) => Pro
           const data: CaseJob = {
             v: 1, runId, case: { name: c.name, modality: c.modality, dim: c.dim, shape: f.shape, n_objects: f.n_objects, ...(Number.isFinite(f.box_overlap) ? { box_overlap: f.box_overlap } : {}), imgs: refs.imgs, gts: refs.gts },
             variants: g.map((v) => ({ name: v.name, hash: hashes.get(v.name)! })), repeat: o.repeat, warmup: o.warmup, mode: o.mode,
-            spacingOrder: o.spacingOrder, threads: o.threads, embeddingCache: o.embeddingCache, data: o.data,
+            spacingOrder: o.spacingOrder, threads: o.threads, embeddingCache: o.embeddingCache, ...(o.memoryArena ? { memoryArena: true } : {}), data: o.data,
             incoming: o.data === 'shared' ? incoming : undefined, models,
           };
           pending.set(id, { id, data, c, variants: g });

@@ -50,6 +50,8 @@ export const CaseJobSchema = z.strictObject({
   spacingOrder: z.enum(SPACING_ORDERS),
   threads: z.number().int().positive().optional(),
   embeddingCache: z.boolean(),
+  /** onnxruntime's CPU memory arena (bench run --memory-arena); absent = off */
+  memoryArena: z.boolean().optional(),
   /** shared: workers read the case paths and write segs under `incoming`; transfer: files by sha256 through Redis */
   data: z.enum(['shared', 'transfer']),
   incoming: z.string().optional(),

@@ -123,12 +123,12 @@ export default async function processCaseJob(job: SandboxedJob): Promise<CaseJob
   const prepared: RunVariant[] = [];
   try {
     for (const v0 of wanted) {
-      const key = `${v0.name}|${data.threads ?? ''}|${data.embeddingCache}`;
+      const key = `${v0.name}|${data.threads ?? ''}|${data.embeddingCache}|${data.memoryArena ?? false}`;
       let r = s.runners.get(key);
       if (!r || (r.error && isTransient(r.error))) {
         const v = await localVariant(s, v0, data);
         const p = await prepareVariant(v, {
-          threads: data.threads, embeddingCache: data.embeddingCache, warmup: data.warmup, warmupCase: entry, logDir,
+          threads: data.threads, embeddingCache: data.embeddingCache, memoryArena: data.memoryArena, warmup: data.warmup, warmupCase: entry, logDir,
           log: (line) => console.log(`[${cfg.name}] ${line}`),
         });
         // an engine that is unreachable is worth a retry (with backoff), not a failed row

@@ -90,6 +90,8 @@ function sha256Facts(v: Variant, facts: Record<string, unknown> | undefined): { 
 export interface PrepareOptions {
   threads?: number;
   embeddingCache: boolean;
+  /** onnx variants: onnxruntime's CPU memory arena ({@link RunSettings.memoryArena}) */
+  memoryArena?: boolean | undefined;
   /** untimed runs of `warmupCase` (the smallest selected case) before any timed case; in-process kinds only unless `warmupAllKinds` */
   warmup: number;
   warmupCase?: CaseEntry;
@@ -110,7 +112,7 @@ export async function prepareVariant(v: Variant, o: PrepareOptions): Promise<{ r
   const entry: RunVariant = { name: v.name, kind: v.kind, label: v.label, definition: v };
   let runner: VariantRunner | null = null;
   try {
-    runner = createRunner(v, { threads: o.threads, embeddingCache: o.embeddingCache });
+    runner = createRunner(v, { threads: o.threads, embeddingCache: o.embeddingCache, ...(o.memoryArena !== undefined ? { memoryArena: o.memoryArena } : {}) });
     o.onCreate?.(runner);
     const { loadTimeS, facts: f } = await runner.prepare();
     entry.load_time_s = us(loadTimeS);

@@ -11,7 +11,9 @@ import type { RunSettings } from './orchestrate.js';
  * The options of `bench run` that define what a run measures (and so must not change on --resume): the
  * {@link RunSettings} (one definition; `resume` aside) as stored, every one resolved, plus what the run ran on.
  */
-export interface RunIdentity extends Omit<RunSettings, 'resume' | 'filter' | 'threads' | 'order'> {
+export interface RunIdentity extends Omit<RunSettings, 'resume' | 'filter' | 'threads' | 'order' | 'memoryArena'> {
+  /** {@link RunSettings.memoryArena}, false when not stored (runs before the option existed had it off) */
+  memoryArena: boolean;
   /** absolute case set folder */
   casesDir: string;
   /** variant names in run order */
@@ -29,12 +31,13 @@ export interface RunIdentity extends Omit<RunSettings, 'resume' | 'filter' | 'th
 const FLAG: Record<keyof RunIdentity, string> = {
   casesDir: '--cases', variants: '--variants', variantsFile: '--variants-file', filter: '--filter', repeat: '--repeat',
   warmup: '--warmup', mode: '--mode', spacingOrder: '--spacing-order', threads: '--threads',
-  embeddingCache: '--embedding-cache', order: '--order',
+  embeddingCache: '--embedding-cache', memoryArena: '--memory-arena', order: '--order',
 };
 
 /** Options stored in run.json under `options` by `bench run` (see docs/results-format.md). */
 interface StoredRunOptions {
   embedding_cache?: boolean;
+  memory_arena?: boolean;
   filter?: string | null;
   order?: RunSettings['order'];
   variants?: string[];
@@ -58,13 +61,14 @@ export function storedIdentity(meta: RunMeta): RunIdentity {
     spacingOrder: meta.metrics.spacing_order,
     threads: meta.threads.intra_op,
     embeddingCache: o.embedding_cache ?? true,
+    memoryArena: o.memory_arena ?? false,
     order: o.order ?? 'interleaved',
   };
 }
 
 function show(key: keyof RunIdentity, v: unknown): string {
   if (v === null || v === undefined) return '(none)';
-  if (key === 'embeddingCache') return v ? 'on' : 'off';
+  if (key === 'embeddingCache' || key === 'memoryArena') return v ? 'on' : 'off';
   if (Array.isArray(v)) return v.join(',');
   return typeof v === 'string' ? `"${v}"` : typeof v === 'number' || typeof v === 'boolean' ? String(v) : JSON.stringify(v);
 }

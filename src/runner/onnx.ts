@@ -32,6 +32,13 @@ export interface OnnxRunnerOptions {
   embeddingCacheMaxBytes?: number;
   /** Record the prompts used per case in `details.trace` (tests). */
   trace?: boolean;
+  /**
+   * onnxruntime's CPU memory arena (default false). On: each session keeps its activations' high-water mark mapped,
+   * as onnxruntime's own default and a deployed model do; off: every run maps its buffers anew (page faults). Measured
+   * on this project's 2-core VM (README "Memory"): the default demo 1.17x faster with it on, but 3.4 GB peak RSS
+   * instead of 0.88 GB, because each live variant's arena keeps ~0.6 GB.
+   */
+  memoryArena?: boolean;
   /** onnxruntime session config entries added to (overriding) the variant's `sessionConfig`. */
   sessionConfig?: Record<string, string>;
   /** Extra onnxruntime session options per model role (e.g. profiling by `bench profile`), merged last. */
@@ -128,6 +135,7 @@ export class OnnxVariantRunner implements VariantRunner {
   readonly threads: number;
   readonly embeddingCache: boolean;
   readonly sessionConfig: Record<string, string>;
+  readonly memoryArena: boolean;
 
   constructor(
     readonly variant: OnnxVariant,
@@ -137,6 +145,7 @@ export class OnnxVariantRunner implements VariantRunner {
     this.threads = opts.threads ?? variant.threads ?? os.availableParallelism();
     this.embeddingCache = opts.embeddingCache ?? variant.embeddingCache ?? true;
     this.sessionConfig = { ...(variant.sessionConfig ?? {}), ...(opts.sessionConfig ?? {}) };
+    this.memoryArena = opts.memoryArena ?? false;
     const threadsProblem = checkThreads(this.threads);
     if (threadsProblem) throw new Error(`variant "${variant.name}": threads: ${threadsProblem}, found ${this.threads}`);
   }
@@ -175,10 +184,11 @@ export class OnnxVariantRunner implements VariantRunner {
           interOpNumThreads: 1,
           executionMode: 'sequential',
           graphOptimizationLevel: 'all',
-          // No CPU memory arena: with it, four LiteMedSAM pairs in one process grew to 3.2 GB peak RSS (each arena
-          // keeps its high-water mark of activations); without it 0.84 GB, at the same encoder/decoder speed within
-          // the noise (measured on this project's 2-core VM; see README "Memory"). The memory pattern stays on.
-          enableCpuMemArena: false,
+          // No CPU memory arena by default: with it, the four LiteMedSAM pairs of the demo in one process peak at
+          // 3.4 GB RSS (each arena keeps its high-water mark of activations), without it 0.88 GB; the price is speed
+          // (page faults of every run's buffers: demo 1.17x slower, encoder 1.2-1.4x; README "Memory").
+          // `bench run --memory-arena` turns it on. The memory pattern stays on.
+          enableCpuMemArena: this.memoryArena,
           ...(Object.keys(this.sessionConfig).length ? { extra: sessionConfigToExtra(this.sessionConfig) } : {}),
           ...this.opts.sessionOptions?.[role],
         });
@@ -221,6 +231,7 @@ export class OnnxVariantRunner implements VariantRunner {
         ...(v.quantization ? { quantization: v.quantization } : {}),
         threads: { intra_op: this.threads, inter_op: 1 },
         embedding_cache: this.embeddingCache,
+        memory_arena: this.memoryArena,
         session_config: this.sessionConfig,
         box_encoding: be,
         tensors: v.tensors,

@@ -6,7 +6,7 @@ import { benchInvocation, shellLine } from '../../src/cli/invocation.js';
 
 const stored: RunIdentity = {
   casesDir: '/data/cases', variants: ['oracle', 'aug-int8'], variantsFile: null, filter: '2DBox_*', repeat: 3, warmup: 1,
-  mode: 'official', spacingOrder: 'as-stored', threads: 2, embeddingCache: true, order: 'interleaved',
+  mode: 'official', spacingOrder: 'as-stored', threads: 2, embeddingCache: true, memoryArena: false, order: 'interleaved',
 };
 
 describe('mergeResumeOptions', () => {
@@ -17,8 +17,8 @@ describe('mergeResumeOptions', () => {
     expect(mergeResumeOptions(stored, { filter: '2DBox_*', repeat: 3, casesDir: '/data/cases/', variants: ['oracle', 'aug-int8'] }, 'r/run.json')).toEqual(stored);
   });
   it('refuses a different value, naming each difference', () => {
-    expect(() => mergeResumeOptions(stored, { filter: '2DBox_*,3DBox_*', repeat: 1, embeddingCache: false, variants: ['oracle'] }, 'r/run.json')).toThrow(
-      'r/run.json was started with --variants oracle,aug-int8, not oracle; --filter "2DBox_*", not "2DBox_*,3DBox_*"; --repeat 3, not 1; --embedding-cache on, not off',
+    expect(() => mergeResumeOptions(stored, { filter: '2DBox_*,3DBox_*', repeat: 1, embeddingCache: false, memoryArena: true, variants: ['oracle'] }, 'r/run.json')).toThrow(
+      'r/run.json was started with --variants oracle,aug-int8, not oracle; --filter "2DBox_*", not "2DBox_*,3DBox_*"; --repeat 3, not 1; --embedding-cache on, not off; --memory-arena off, not on',
     );
     expect(() => mergeResumeOptions({ ...stored, filter: null }, { filter: 'CT' }, 'r/run.json')).toThrow('--filter (none), not "CT"');
   });
