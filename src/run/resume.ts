@@ -13,7 +13,7 @@ import type { RunSettings } from './orchestrate.js';
  */
 export interface RunIdentity extends Omit<RunSettings, 'resume' | 'filter' | 'threads' | 'order' | 'memoryArena'> {
   /** {@link RunSettings.memoryArena}, false when not stored (runs before the option existed had it off) */
-  memoryArena: boolean;
+  memoryArena: NonNullable<RunSettings['memoryArena']>;
   /** absolute case set folder */
   casesDir: string;
   /** variant names in run order */
