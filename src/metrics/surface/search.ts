@@ -42,6 +42,25 @@ function rowDeltas(d0: Int32Array, d1: Int32Array, P1: number, Wp: number): Int3
 const CHUNK = 2048;
 
 /**
+ * Drives a search kernel over `todo` chunk by chunk ({@link CHUNK} queries per call). `kernel(from, to, miss, nMiss)`
+ * searches todo[from..to), appends its misses to `miss` from index nMiss and returns the new count; the drive stops
+ * after the chunk in which the misses exceed `maxMiss`.
+ * @returns the queries not found, followed by those left unprocessed.
+ */
+function inChunks(todo: Int32Array, maxMiss: number, kernel: (from: number, to: number, miss: Int32Array, nMiss: number) => number): Int32Array {
+  const miss = new Int32Array(todo.length);
+  let nMiss = 0;
+  let t = 0;
+  while (t < todo.length && nMiss <= maxMiss) {
+    const to = Math.min(todo.length, t + CHUNK);
+    nMiss = kernel(t, to, miss, nMiss);
+    t = to;
+  }
+  miss.set(todo.subarray(t), nMiss);
+  return miss.subarray(0, nMiss + todo.length - t);
+}
+
+/**
  * Offset-by-offset search for the queries todo[from..to): the first offset (in table order) whose corner is set in the
  * padded lattice. Writes the distance and its rank; appends the queries not found to `miss` from index nMiss.
  * @returns the new number of misses.
@@ -100,16 +119,9 @@ export function searchLevelOffsets(query: Border, target: Border, g: Geometry, t
   const [e0, e1, e2] = ext;
   const { lat, P1, Wp } = paddedLattice(target, g, ext);
   const rowDelta = rowDeltas(di, dj, P1, Wp);
-  const miss = new Int32Array(todo.length);
-  let nMiss = 0;
-  let t = 0;
-  while (t < todo.length && nMiss <= maxMiss) {
-    const to = Math.min(todo.length, t + CHUNK);
-    nMiss = offsetsChunk(query.row, query.k, g.c1, lat, P1, Wp, e0, e1, e2, rowDelta, dk, orank, values, todo, t, to, dist, rankOut, miss, nMiss);
-    t = to;
-  }
-  miss.set(todo.subarray(t), nMiss);
-  return miss.subarray(0, nMiss + todo.length - t);
+  return inChunks(todo, maxMiss, (from, to, miss, nMiss) =>
+    offsetsChunk(query.row, query.k, g.c1, lat, P1, Wp, e0, e1, e2, rowDelta, dk, orank, values, todo, from, to, dist, rankOut, miss, nMiss),
+  );
 }
 
 /**
@@ -233,15 +245,8 @@ export function searchLevel(
   const { d0: pd0, d1: pd1, base: pbase } = table.pairs;
   const { lat, P1, Wp } = paddedLattice(target, g, ext);
   const rowDelta = rowDeltas(pd0, pd1, P1, Wp);
-  const miss = new Int32Array(todo.length);
-  let nMiss = 0;
-  let t = 0;
-  while (t < todo.length && nMiss <= maxMiss) {
-    const to = Math.min(todo.length, t + CHUNK);
-    nMiss = pairsChunk(query.row, query.k, g.c1, lat, P1, Wp, e0, e1, e2, pd0, pd1, pbase, rowDelta, rankAt, radius, s0, s1, s2, todo, t, to, dist, rankOut, miss, nMiss);
-    t = to;
-  }
-  miss.set(todo.subarray(t), nMiss);
-  return miss.subarray(0, nMiss + todo.length - t);
+  return inChunks(todo, maxMiss, (from, to, miss, nMiss) =>
+    pairsChunk(query.row, query.k, g.c1, lat, P1, Wp, e0, e1, e2, pd0, pd1, pbase, rowDelta, rankAt, radius, s0, s1, s2, todo, from, to, dist, rankOut, miss, nMiss),
+  );
 }
 
