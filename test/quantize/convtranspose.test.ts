@@ -18,6 +18,7 @@ import { DataType, decodeModel, encodeModel, makeTensor, type Model, type Node }
 import { convTransposeToConv, dequantizeAfterDepthToSpace } from '../../src/quantize/convtranspose.js';
 import { prng } from '../prng.js';
 import { loadVariants, type OnnxVariant } from '../../src/runner/variants.js';
+import { maxAbsDiff } from '../float-compare.js';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'convtranspose-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -125,9 +126,7 @@ describe('LiteMedSAM decoder', () => {
     expect(convTransposeToConv(m)).toEqual(['/md/output_upscaling/output_upscaling.0/ConvTranspose', '/md/output_upscaling/output_upscaling.3/ConvTranspose']);
     const a = (await run(bytes, feeds, 'all')).low_res_masks!.data as Float32Array;
     const b = (await run(encodeModel(m), feeds, 'all')).low_res_masks!.data as Float32Array;
-    let maxDiff = 0;
-    for (let i = 0; i < a.length; i++) maxDiff = Math.max(maxDiff, Math.abs(a[i]! - b[i]!));
-    expect(maxDiff).toBeLessThanOrEqual(1e-4);
+    expect(maxAbsDiff(a, b)).toBeLessThanOrEqual(1e-4);
   });
 
   it('bundled aug-int8-u8 decoder: the output upscaling runs as QLinearConv, no float ConvTranspose', async () => {

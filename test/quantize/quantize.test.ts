@@ -18,6 +18,7 @@ import os from 'node:os';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { maxAbs, maxAbsDiff } from '../float-compare.js';
 import { writeNpz } from '../../src/io/npz.js';
 import { calibrationRange } from '../../src/quantize/stats.js';
 import { decodeModel, encodeModel, tensorFloat32, type Model } from '../../src/onnx/proto.js';
@@ -256,13 +257,7 @@ describe('pre-optimization before quantization (real aug-fp32 / aug-int8-u8 mode
     const image = new ort.Tensor('float32', Float32Array.from({ length: 3 * 256 * 256 }, (_, i) => (Math.sin(i * 0.0007) + 1) / 2), [1, 3, 256, 256]);
     const a = (await runRaw(src, { image })).image_embeddings!.data as Float32Array;
     const b = (await runRaw(pre, { image })).image_embeddings!.data as Float32Array;
-    let maxDiff = 0;
-    let maxAbs = 0;
-    for (let i = 0; i < a.length; i++) {
-      maxDiff = Math.max(maxDiff, Math.abs(a[i]! - b[i]!));
-      maxAbs = Math.max(maxAbs, Math.abs(a[i]!));
-    }
-    expect(maxDiff).toBeLessThan(1e-4 * maxAbs);
+    expect(maxAbsDiff(a, b)).toBeLessThan(1e-4 * maxAbs(a));
   }, 120_000);
 
   it('the bundled aug-int8-u8 encoder runs as QLinearConv + QGemm, with fused Gelu and no duplicated DequantizeLinear', async () => {

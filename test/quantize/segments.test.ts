@@ -16,6 +16,7 @@ import { planQdq } from '../../src/quantize/qdq.js';
 import { planSegments, SegmentedSession } from '../../src/quantize/segments.js';
 import { loadVariants, REPO_ROOT, type OnnxVariant } from '../../src/runner/variants.js';
 import { prng } from '../prng.js';
+import { maxAbs, maxAbsDiff } from '../float-compare.js';
 
 const aug = loadVariants().find((v) => v.name === 'aug-fp32') as OnnxVariant;
 const opts = { opTypes: ['Conv', 'MatMul', 'Gemm'] as ('Conv' | 'MatMul' | 'Gemm')[], activations: 'uint8' as const, perChannel: true, symmetricWeights: true, excludeNodes: [], quantizeMatMulOutput: false };
@@ -72,13 +73,7 @@ describe('segmented calibration runs (bounded memory)', () => {
         // the plain graph fuses across what are cuts here, so it agrees to float rounding, not bit for bit
         const a = out.image_embeddings!.data as Float32Array;
         const b = ref.image_embeddings!.data as Float32Array;
-        let diff = 0;
-        let scale = 0;
-        for (let i = 0; i < a.length; i++) {
-          diff = Math.max(diff, Math.abs(a[i]! - b[i]!));
-          scale = Math.max(scale, Math.abs(b[i]!));
-        }
-        expect(diff).toBeLessThan(1e-4 * scale);
+        expect(maxAbsDiff(a, b)).toBeLessThan(1e-4 * maxAbs(b));
         expect(perRun).toBe(encTensors.length);
         expect(seg.stats.maxCalibratedPerRun).toBeLessThanOrEqual(K);
         expect(seg.stats.segmentRuns).toBe(seg.plan.segments.length);
