@@ -8,7 +8,6 @@
 import { promises as fsp } from 'node:fs';
 import * as ort from 'onnxruntime-node';
 import { loadCaseImgs } from '../cases/validate.js';
-import { decodeModel, DataType, encodeModel } from '../onnx/proto.js';
 import { OnnxSegModel } from '../runner/onnx.js';
 import { predictCase } from '../runner/pipeline.js';
 import type { OnnxVariant } from '../runner/variants.js';
@@ -45,18 +44,6 @@ export interface CalibrationResult {
   decoderCalls: number;
   /** How many calibration tensors / held tensors a segment run kept at most (the bounded-memory check). */
   runs: Record<Role, SegmentRunStats>;
-}
-
-/**
- * The model bytes with `names` added as graph outputs of element type `elemType` (ONNX DataType, default FLOAT); those
- * that already are outputs are left alone.
- * @throws Error naming the file when it is not an ONNX model.
- */
-export function withExtraOutputs(bytes: Uint8Array, names: string[], where: string, elemType: number = DataType.FLOAT): Uint8Array {
-  const m = decodeModel(bytes, where);
-  const have = new Set(m.graph.output.map((o) => o.name));
-  for (const n of names) if (!have.has(n)) m.graph.output.push({ name: n, type: { tensor_type: { elem_type: elemType } } });
-  return encodeModel(m);
 }
 
 /** Default of {@link CalibrationOptions.maxTensorsPerRun}. */
