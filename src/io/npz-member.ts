@@ -19,11 +19,10 @@ export const INFLATE_CHUNK = 1 << 20;
 export const SYNC_MEMBER_BYTES = 4 << 20;
 
 /**
- * Reads one member of an archive held in memory (`bytes`): local header checked as yauzl does, deflate data inflated
- * synchronously, size and CRC-32 verified, with the messages of the streamed path.
+ * The compressed bytes of one member of an archive held in memory (`bytes`), its local header checked as yauzl does.
+ * @throws NpyFormatError naming `where` when the local header is missing or the data overflows the file.
  */
-export function memberBytesSync(bytes: Buffer, entry: Yauzl.Entry, where: string): Uint8Array {
-  const size = entry.uncompressedSize;
+function rawMemberBytes(bytes: Buffer, entry: Yauzl.Entry, where: string): Buffer {
   const at = entry.relativeOffsetOfLocalHeader;
   if (at + 30 > bytes.length) throw new NpyFormatError(where, 'cannot read zip member: unexpected EOF');
   const signature = bytes.readUInt32LE(at);
@@ -32,7 +31,16 @@ export function memberBytesSync(bytes: Buffer, entry: Yauzl.Entry, where: string
   if (start + entry.compressedSize > bytes.length) {
     throw new NpyFormatError(where, `cannot read zip member: file data overflows file bounds: ${start} + ${entry.compressedSize} > ${bytes.length}`);
   }
-  const raw = bytes.subarray(start, start + entry.compressedSize);
+  return bytes.subarray(start, start + entry.compressedSize);
+}
+
+/**
+ * Reads one member of an archive held in memory (`bytes`): local header checked as yauzl does, deflate data inflated
+ * synchronously, size and CRC-32 verified, with the messages of the streamed path.
+ */
+export function memberBytesSync(bytes: Buffer, entry: Yauzl.Entry, where: string): Uint8Array {
+  const size = entry.uncompressedSize;
+  const raw = rawMemberBytes(bytes, entry, where);
   let out: Buffer;
   if (entry.compressionMethod === 0) out = raw;
   else {
@@ -80,10 +88,14 @@ const GZIP_HEADER = Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff]);
  * deflate data is wrapped as a gzip member whose trailer carries the zip entry's CRC-32 and size, so zlib verifies
  * both on the pool thread while inflating (no CRC pass on this thread). Two members read at once (gts and segs of a
  * case) inflate in parallel on two pool threads.
+ * @param fileBytes the whole archive when it is held in memory: the member's compressed bytes are then handed to zlib
+ *   in one write, so the whole member inflates in one pool job, without this thread's help between chunks (a member
+ *   read ahead inflates while this thread computes).
  */
-export async function inflateMember(zip: Yauzl.ZipFile, entry: Yauzl.Entry, where: string): Promise<Uint8Array> {
+export async function inflateMember(zip: Yauzl.ZipFile, entry: Yauzl.Entry, where: string, fileBytes: Buffer | null = null): Promise<Uint8Array> {
   const size = entry.uncompressedSize;
-  const raw = await openRaw(zip, entry, where);
+  const inMemory = fileBytes ? rawMemberBytes(fileBytes, entry, where) : null;
+  const raw = inMemory ? null : await openRaw(zip, entry, where);
   // chunkSize > size: zlib writes the whole member into one output buffer, handed over as a view (no copy).
   const gunzip = zlib.createGunzip({ chunkSize: Math.max(zlib.constants.Z_MIN_CHUNK, size + 1) });
   const trailer = Buffer.alloc(8);
@@ -112,13 +124,17 @@ export async function inflateMember(zip: Yauzl.ZipFile, entry: Yauzl.Entry, wher
           reject(new NpyFormatError(where, 'truncated zip member', `${size} bytes`, `${filled} bytes`));
         } else reject(new NpyFormatError(where, `corrupt or truncated zip member: ${e.message}`));
       });
-      raw.once('error', (e: Error) => gunzip.destroy(e));
-      raw.once('end', () => gunzip.end(trailer));
+      if (inMemory) {
+        gunzip.end(Buffer.concat([GZIP_HEADER, inMemory, trailer]));
+        return;
+      }
+      raw!.once('error', (e: Error) => gunzip.destroy(e));
+      raw!.once('end', () => gunzip.end(trailer));
       gunzip.write(GZIP_HEADER);
-      raw.pipe(gunzip, { end: false });
+      raw!.pipe(gunzip, { end: false });
     });
   } finally {
-    await drainRaw(raw);
+    if (raw) await drainRaw(raw);
   }
   if (filled !== size) throw new NpyFormatError(where, 'truncated zip member', `${size} bytes`, `${filled} bytes`);
   // zlib fills one output buffer and hands out consecutive views of it: then no copy is needed.

@@ -52,7 +52,7 @@ async function readMember(zip: Yauzl.ZipFile, entry: Yauzl.Entry, where: string,
     fileBytes && size <= SYNC_MEMBER_BYTES
       ? memberBytesSync(fileBytes, entry, where)
       : entry.compressionMethod === 8
-        ? await inflateMember(zip, entry, where)
+        ? await inflateMember(zip, entry, where, fileBytes)
         : await readStoredMember(zip, entry, where);
   const view = new Uint8Array(bytes.buffer, bytes.byteOffset, size);
   const header = parseNpyHeader(view, where);

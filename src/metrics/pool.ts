@@ -7,6 +7,7 @@ import { existsSync, promises as fsp } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
+import { whileReading } from './warmup.js';
 import { readCaseFiles, scorerDim, scoreCase, scoreCaseFiles, type CaseFiles, type CaseScore, type ScoreFolderOptions, type ScoreOptions } from './score.js';
 
 /** One case to score. */
@@ -230,9 +231,9 @@ function scoreOnThread(entry: string, job: ScoreJob, sopts: ScoreOptions): Promi
  * Scores the cases in this thread, in order. From 2 cases on (and when the worker entry is runnable), a reader
  * thread reads the next case's files while this thread computes when there are at least
  * {@link READ_AHEAD_MIN_BYTES} to read (or as `readAhead` says), and, when a core is idle (or as `dominantThread`
- * says), a case holding more than
- * {@link DOMINANT_CASE_SHARE} of the folder's bytes is scored on a thread of its own meanwhile. A one-case folder
- * starts no thread.
+ * says), a case holding more than {@link DOMINANT_CASE_SHARE} of the folder's bytes is scored on a thread of its own
+ * meanwhile; otherwise that case is read from the start (one file after the other) and scored last, with warm code.
+ * While the first case is read, a large one warms the compiler up (./warmup.ts). A one-case folder starts no thread.
  */
 async function scoreInThread(
   jobs: readonly ScoreJob[],
@@ -242,8 +243,8 @@ async function scoreInThread(
 ): Promise<CaseScore[]> {
   const results = new Array<CaseScore>(jobs.length);
   const threads = entry !== null && jobs.length >= 2;
-  const sized = threads ? await caseSizes(jobs) : { heavy: -1, restBytes: 0 };
-  const heavy = sized.heavy >= 0 && (dominantThread ?? idleCore()) ? sized.heavy : -1;
+  const sized = jobs.length >= 2 ? await caseSizes(jobs) : { heavy: -1, restBytes: 0 };
+  const heavy = threads && sized.heavy >= 0 && (dominantThread ?? idleCore()) ? sized.heavy : -1;
   const restBytes = sized.restBytes;
   const heavyDone =
     heavy >= 0
@@ -252,18 +253,27 @@ async function scoreInThread(
           onCase?.(score);
         })
       : null;
-  const order = jobs.map((_, i) => i).filter((i) => i !== heavy);
+  // A dominant case scored here goes last (every kernel is compiled by then) and is read from the start: its members
+  // inflate on libuv's pool while the other cases are computed.
+  const last = heavy < 0 ? sized.heavy : -1;
+  const order = jobs.map((_, i) => i).filter((i) => i !== heavy && i !== last);
   const reader = threads && order.length >= 2 && (readAhead ?? restBytes >= READ_AHEAD_MIN_BYTES) ? new CaseReader(entry) : null;
   const read = (i: number): Promise<CaseFiles> => {
     const job = jobs[i]!;
     const dim = scorerDim(job.gtsPath, sopts);
     return reader ? reader.read(job, dim) : readCaseFiles(job.gtsPath, job.segsPath, dim);
   };
+  // one file after the other: one pool thread inflates, the other core stays with this thread's computing
+  const lastFiles = last >= 0 ? readCaseFiles(jobs[last]!.gtsPath, jobs[last]!.segsPath, scorerDim(jobs[last]!.gtsPath, sopts), true) : null;
+  if (last >= 0) order.push(last);
   try {
-    let ahead = order.length ? read(order[0]!) : null;
+    let ahead = order.length ? (order[0] === last ? lastFiles : read(order[0]!)) : null;
     for (let k = 0; k < order.length; k++) {
-      const files = await ahead!;
-      ahead = k + 1 < order.length ? read(order[k + 1]!) : null;
+      const job = jobs[order[k]!]!;
+      // the first case: while it is read, warm the compiler up if it is large (./warmup.ts)
+      const files = k === 0 ? (await whileReading(ahead!, job.gtsPath, job.segsPath, { ...sopts, dim: scorerDim(job.gtsPath, sopts) })).value : await ahead!;
+      const nextI = order[k + 1];
+      ahead = nextI === undefined ? null : nextI === last ? lastFiles : read(nextI);
       const i = order[k]!;
       results[i] = scoreCaseFiles(files, sopts);
       onCase?.(results[i]);

@@ -73,14 +73,21 @@ export interface CaseFiles {
  * Reads the gts and segs files of one case concurrently (each member inflates on libuv's thread pool, so the two
  * files, and a case read ahead while another is computed, inflate in parallel). Never throws.
  * @param dim 3 reads `spacing` from the gts file too.
+ * @param sequential read the segs file once the gts file is in: one pool thread at a time (a case read ahead while
+ *   this thread computes then leaves it the other core).
  */
-export async function readCaseFiles(gtsPath: string, segsPath: string, dim: Dim): Promise<CaseFiles> {
+export async function readCaseFiles(gtsPath: string, segsPath: string, dim: Dim, sequential = false): Promise<CaseFiles> {
   const t0 = performance.now();
-  const [gRes, sRes] = await Promise.allSettled([
-    readNpz(gtsPath, dim === 3 ? ['gts', 'spacing'] : ['gts']),
-    // existsSync, not an asynchronous access(): no wait for libuv's pool before a small file is read
-    existsSync(segsPath) ? readNpz(segsPath, ['segs']) : Promise.reject(new Error(`${segsPath}: segs file not found`)),
-  ]);
+  const readGts = (): Promise<Record<string, NdArray>> => readNpz(gtsPath, dim === 3 ? ['gts', 'spacing'] : ['gts']);
+  // existsSync, not an asynchronous access(): no wait for libuv's pool before a small file is read
+  const readSegs = (): Promise<Record<string, NdArray>> =>
+    existsSync(segsPath) ? readNpz(segsPath, ['segs']) : Promise.reject(new Error(`${segsPath}: segs file not found`));
+  let gRes: PromiseSettledResult<Record<string, NdArray>>;
+  let sRes: PromiseSettledResult<Record<string, NdArray>>;
+  if (sequential) {
+    [gRes] = await Promise.allSettled([readGts()]);
+    [sRes] = await Promise.allSettled([readSegs()]);
+  } else [gRes, sRes] = await Promise.allSettled([readGts(), readSegs()]);
   return { gtsPath, segsPath, gRes, sRes, readS: (performance.now() - t0) / 1000 };
 }
 

@@ -64,6 +64,36 @@ function treeDistances(tree: LatticeKdTree, qRow: Int32Array, qK: Int32Array, c1
   }
 }
 
+/**
+ * Exact nearest distances from the queries todo[..] by scanning every target corner (ti, tj, tk): for a few queries
+ * cheaper than building a k-d tree. The squared distance is the expression scipy evaluates before its square root
+ * ((x*x + y*y) + z*z); the square root is correctly rounded, hence monotone, so the root of the least squared distance
+ * is the least distance, bit for bit.
+ */
+export function scanDistances(ti: Int32Array, tj: Int32Array, tk: Int32Array, qRow: Int32Array, qK: Int32Array, c1: number, spacing: readonly number[], todo: Int32Array, dist: Float64Array): void {
+  const [s0, s1, s2] = spacing as [number, number, number];
+  const n = ti.length;
+  for (let t = 0; t < todo.length; t++) {
+    const q = todo[t]!;
+    const r = qRow[q]!;
+    const i = (r / c1) | 0;
+    const j = r - i * c1;
+    const k = qK[q]!;
+    let best = Infinity;
+    for (let p = 0; p < n; p++) {
+      const x = (ti[p]! - i) * s0;
+      const y = (tj[p]! - j) * s1;
+      const z = (tk[p]! - k) * s2;
+      const sq = x * x + y * y + z * z;
+      if (sq < best) best = sq;
+    }
+    dist[q] = Math.sqrt(best);
+  }
+}
+
+/** Most query x target pairs scanned directly (see {@link scanDistances}) instead of building a k-d tree. */
+export const SCAN_PAIRS = 1 << 18;
+
 /** True when the distance of every query in `todo` exceeds `radius`. */
 function allBeyond(dist: Float64Array, todo: Int32Array, radius: number): boolean {
   for (let t = 0; t < todo.length; t++) if (!(dist[todo[t]!]! > radius)) return false;
@@ -115,12 +145,13 @@ export function sideDistances(query: Border, target: Border, g: Geometry, spacin
     const edt = edtDistances(query, target, g, spacing);
     return { rank: null, values: null, dist: edt };
   }
-  // The rest: exact nearest neighbour in a k-d tree of the target's border corners (cost independent of the crop).
+  // The rest: exact nearest distances, by a scan of the target's border corners for a few queries, else in a k-d tree
+  // of them (cost independent of the crop).
   const ti = new Int32Array(target.n);
   const tj = new Int32Array(target.n);
   splitRows(target.row, target.n, g.c1, ti, tj);
-  const tree = new LatticeKdTree(ti, tj, target.k, spacing);
-  treeDistances(tree, query.row, query.k, g.c1, todo, dist);
+  if (todo.length <= 64 || todo.length * target.n <= SCAN_PAIRS) scanDistances(ti, tj, target.k, query.row, query.k, g.c1, spacing, todo, dist);
+  else treeDistances(new LatticeKdTree(ti, tj, target.k, spacing), query.row, query.k, g.c1, todo, dist);
   if (table && rank && allBeyond(dist, todo, table.radius)) {
     // Ranks: the table's values for the resolved corners, then the k-d tree distances (all beyond the ball), sorted.
     const r = rankDistances(gather(dist, todo));
