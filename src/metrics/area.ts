@@ -28,17 +28,38 @@ export function surfelAreaTable(spacing: readonly number[]): Float64Array {
 
 const AREA_TABLES = new Map<string, Float64Array>();
 
+/** The distinct normals of SURFEL_NORMALS (42 among 734 triangles) and, per code, the index of each triangle's normal. */
+const DISTINCT_NORMALS = ((): { normals: (readonly number[])[]; byCode: Int32Array[] } => {
+  const index = new Map<string, number>();
+  const normals: (readonly number[])[] = [];
+  const byCode = SURFEL_NORMALS.map((tris) =>
+    Int32Array.from(tris, (n) => {
+      const key = n.join(',');
+      let k = index.get(key);
+      if (k === undefined) {
+        k = normals.length;
+        index.set(key, k);
+        normals.push(n);
+      }
+      return k;
+    }),
+  );
+  return { normals, byCode };
+})();
+
 function computeSurfelAreaTable(spacing: readonly number[]): Float64Array {
   const [s0, s1, s2] = spacing as [number, number, number];
+  // The norm of each distinct normal once (the exact FMA is slow); then each code's sum in triangle order.
+  const norms = DISTINCT_NORMALS.normals.map((n) => {
+    const x0 = n[0]! * s1 * s2;
+    const x1 = n[1]! * s0 * s2;
+    const x2 = n[2]! * s0 * s1;
+    return Math.sqrt(fma(x2, x2, fma(x1, x1, x0 * x0)));
+  });
   const out = new Float64Array(256);
   for (let code = 0; code < 256; code++) {
     let sum = 0;
-    for (const n of SURFEL_NORMALS[code]!) {
-      const x0 = n[0] * s1 * s2;
-      const x1 = n[1] * s0 * s2;
-      const x2 = n[2] * s0 * s1;
-      sum += Math.sqrt(fma(x2, x2, fma(x1, x1, x0 * x0)));
-    }
+    for (const k of DISTINCT_NORMALS.byCode[code]!) sum += norms[k]!;
     out[code] = sum;
   }
   return out;
