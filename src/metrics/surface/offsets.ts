@@ -56,17 +56,29 @@ export function offsetTable(spacing: readonly number[], tol: number, count: numb
   const e1 = Math.floor(r / s1) + 1;
   const e2 = Math.floor(r / s2) + 1;
   if (countIn(tol) <= 4 * count && (2 * e0 + 1) * (2 * e1 + 1) * (2 * e2 + 1) <= 64 * count) {
-    const list: Array<[number, number, number, number]> = [];
+    // Every offset of the box inside the ball, in enumeration order, then stably sorted by distance.
+    const box = (2 * e0 + 1) * (2 * e1 + 1) * (2 * e2 + 1);
+    const dist = new Float64Array(box);
+    const oa = new Int32Array(box);
+    const ob = new Int32Array(box);
+    const oc = new Int32Array(box);
+    let m = 0;
     for (let a = -e0; a <= e0; a++) {
       for (let b = -e1; b <= e1; b++) {
         for (let c = -e2; c <= e2; c++) {
           const d = offsetDistance(a, b, c, s0, s1, s2);
-          if (d <= radius) list.push([d, a, b, c]);
+          if (d <= radius) {
+            dist[m] = d;
+            oa[m] = a;
+            ob[m] = b;
+            oc[m] = c;
+            m++;
+          }
         }
       }
     }
-    list.sort((x, y) => x[0] - y[0]);
-    const n = list.length;
+    const order = Array.from({ length: m }, (_, t) => t).sort((x, y) => dist[x]! - dist[y]! || x - y);
+    const n = m;
     const di = new Int32Array(n);
     const dj = new Int32Array(n);
     const dk = new Int32Array(n);
@@ -74,7 +86,11 @@ export function offsetTable(spacing: readonly number[], tol: number, count: numb
     const values: number[] = [];
     const ext: [number, number, number] = [0, 0, 0];
     for (let o = 0; o < n; o++) {
-      const [d, a, b, c] = list[o]!;
+      const t = order[o]!;
+      const d = dist[t]!;
+      const a = oa[t]!;
+      const b = ob[t]!;
+      const c = oc[t]!;
       if (values.length === 0 || values[values.length - 1] !== d) values.push(d);
       di[o] = a;
       dj[o] = b;
