@@ -44,7 +44,7 @@ export function register(program: Command): void {
     .option('--spacing-order <order>', 'strict mode: how the files store spacing (xyz: challenge files, reversed onto (z,y,x) arrays)', choiceOption('--spacing-order', SPACING_ORDERS), 'as-stored')
     .option('--tolerance-mm <mm>', 'NSD tolerance in mm', numberOption('--tolerance-mm', { min: 0 }), DEFAULT_TOLERANCE_MM)
     .addOption(
-      new Option('--workers <n>', 'computing threads (cases in parallel), or "auto": one per core and per 64 cases, none below 128 cases (this thread computes, a reader thread reads ahead from 2 MB of files, a case holding a quarter of the bytes gets a thread of its own)')
+      new Option('--workers <n>', 'computing threads (cases in parallel), or "auto": one per core and per 64 cases, none below 128 cases (this thread computes, a reader thread reads ahead from 2 MB of files, a case holding a quarter of the bytes is read from the start and scored last)')
         .argParser(workersOption)
         .default(0, 'auto'),
     )

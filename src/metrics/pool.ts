@@ -172,15 +172,6 @@ class CaseReader {
 export const DOMINANT_CASE_SHARE = 0.25;
 
 /**
- * True when a second computing thread can run beside this one: the 1-minute load average leaves a core idle. On a
- * busy machine the thread only adds its start-up and compile time (~0.35 s of CPU on the golden folder: 1.05 s CPU /
- * 2.4 s wall in one thread vs 1.39 s / 3.0 s with the thread for the 200x512x512 case, paired runs under load 12).
- */
-function idleCore(): boolean {
-  return os.loadavg()[0]! < os.availableParallelism() - 0.5;
-}
-
-/**
  * Compressed bytes of the cases' files (besides a dominant case) from which a reader thread reads ahead: below it,
  * reading in this thread costs less than starting the thread (~0.05 s of CPU; the 71 small golden cases, 0.6 MB:
  * 1.43 s CPU / 2.8 s wall without the reader vs 1.56 s / 3.2 s with it, paired runs under load 11).
@@ -230,9 +221,9 @@ function scoreOnThread(entry: string, job: ScoreJob, sopts: ScoreOptions): Promi
 /**
  * Scores the cases in this thread, in order. From 2 cases on (and when the worker entry is runnable), a reader
  * thread reads the next case's files while this thread computes when there are at least
- * {@link READ_AHEAD_MIN_BYTES} to read (or as `readAhead` says), and, when a core is idle (or as `dominantThread`
- * says), a case holding more than {@link DOMINANT_CASE_SHARE} of the folder's bytes is scored on a thread of its own
- * meanwhile; otherwise that case is read from the start (one file after the other) and scored last, with warm code.
+ * {@link READ_AHEAD_MIN_BYTES} to read (or as `readAhead` says). A case holding more than
+ * {@link DOMINANT_CASE_SHARE} of the folder's bytes is read from the start (one file after the other) and scored last,
+ * with warm code (`dominantThread: true`: on a thread of its own meanwhile).
  * While the first case is read, a large one warms the compiler up (./warmup.ts). A one-case folder starts no thread.
  */
 async function scoreInThread(
@@ -244,7 +235,10 @@ async function scoreInThread(
   const results = new Array<CaseScore>(jobs.length);
   const threads = entry !== null && jobs.length >= 2;
   const sized = jobs.length >= 2 ? await caseSizes(jobs) : { heavy: -1, restBytes: 0 };
-  const heavy = threads && sized.heavy >= 0 && (dominantThread ?? idleCore()) ? sized.heavy : -1;
+  // A dominant case on a thread of its own only on request: on 2 cores as fast as scoring it last here (its files read
+  // from the start), for 18% more CPU (the thread's start-up and second compilation of every kernel): golden folder
+  // 0.514 s / 0.88 s CPU vs 0.510 s / 0.72 s, 10 interleaved pairs.
+  const heavy = threads && sized.heavy >= 0 && dominantThread === true ? sized.heavy : -1;
   const restBytes = sized.restBytes;
   const heavyDone =
     heavy >= 0

@@ -197,8 +197,8 @@ export interface ScoreFolderOptions extends ScoreOptions {
    */
   readAhead?: boolean;
   /**
-   * With 1 worker: score a case holding more than a quarter of the folder's bytes on a thread of its own. Default:
-   * when the load average leaves a core idle (./pool.ts).
+   * With 1 worker: score a case holding more than a quarter of the folder's bytes on a thread of its own. Default
+   * false: that case is read from the start and scored last in this thread, with warm code (./pool.ts).
    */
   dominantThread?: boolean;
 }
