@@ -64,7 +64,8 @@ export function synthLabels(shape: readonly [number, number, number], shift: num
       }
     }
   }
-  return { dtype: 'uint8', shape: n2 === 1 ? [n0, n1] : [n0, n1, n2], data };
+  // a synthetic label volume, not a segs file: uint8 as the challenge's 3D cases
+  return { dtype: 'uint8', data, shape: n2 === 1 ? [n0, n1] : [n0, n1, n2] };
 }
 
 /** The stored spacing of a gts file ([1, 1, 1] when it cannot be read: the real read reports the problem). */
