@@ -165,9 +165,8 @@ export class LatticeKdTree {
     const stack = this.stack;
     const bounds = this.bounds;
     let best = Infinity;
-    let top = 0;
     this.push(0, 1, 0, n, this.bound(1, q0, q1, q2));
-    top = 1;
+    let top = 1;
     while (top > 0) {
       top--;
       if (bounds[top]! > best) continue;
