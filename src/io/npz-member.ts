@@ -125,7 +125,10 @@ export async function inflateMember(zip: Yauzl.ZipFile, entry: Yauzl.Entry, wher
         } else reject(new NpyFormatError(where, `corrupt or truncated zip member: ${e.message}`));
       });
       if (inMemory) {
-        gunzip.end(Buffer.concat([GZIP_HEADER, inMemory, trailer]));
+        // header and data in one write (one pool job, whatever this thread is doing), the trailer apart: its size
+        // and CRC are checked after the data's output has been counted, so a wrong size is reported as such
+        gunzip.write(Buffer.concat([GZIP_HEADER, inMemory]));
+        gunzip.end(trailer);
         return;
       }
       raw!.once('error', (e: Error) => gunzip.destroy(e));

@@ -2,7 +2,8 @@
  * Exact nearest-neighbour search among integer lattice points with anisotropic spacing (k-d tree). The distance is
  * the float expression scipy evaluates, sqrt(((d0*s0)^2 + (d1*s1)^2) + (d2*s2)^2); subtrees are pruned with a
  * lower bound computed from the same rounded terms (float rounding is monotone, so the bound never exceeds the float
- * distance of any point in a node's bounding box). Used for surfels farther than the bounded search reaches.
+ * distance of any point in a node's bounding box). Used for surfels farther than the bounded search reaches, when
+ * there are too many of them for a direct scan (surface/nearest.ts).
  */
 
 const LEAF = 16;

@@ -168,7 +168,10 @@ class CaseReader {
   }
 }
 
-/** Share of a folder's bytes (gts + segs files) above which its largest case is scored on a thread of its own. */
+/**
+ * Share of a folder's bytes (gts + segs files) above which its largest case is dominant: read from the start and scored
+ * last (or on a thread of its own with `dominantThread: true`).
+ */
 export const DOMINANT_CASE_SHARE = 0.25;
 
 /**
@@ -181,8 +184,8 @@ export const READ_AHEAD_MIN_BYTES = 2 * 1024 * 1024;
 /**
  * Sizes of the cases' files: the index of the case whose gts + segs files hold more than
  * {@link DOMINANT_CASE_SHARE} of the folder's bytes (the largest such case) or -1, and the bytes of all the other
- * cases. A dominant case (e.g. one 200x512x512 volume among small 2D cases) is scored on a thread of its own while
- * this thread scores the others.
+ * cases. A dominant case (e.g. one 200x512x512 volume among small 2D cases) is read while this thread scores the others
+ * and scored last (see {@link scoreInThread}).
  */
 async function caseSizes(jobs: readonly ScoreJob[]): Promise<{ heavy: number; restBytes: number }> {
   const size = (p: string): Promise<number> => fsp.stat(p).then((st) => st.size, () => 0);
@@ -219,8 +222,8 @@ function scoreOnThread(entry: string, job: ScoreJob, sopts: ScoreOptions): Promi
 }
 
 /**
- * Scores the cases in this thread, in order. From 2 cases on (and when the worker entry is runnable), a reader
- * thread reads the next case's files while this thread computes when there are at least
+ * Scores the cases in this thread, in order. When 2 or more cases besides a dominant one are left (and the worker
+ * entry is runnable), a reader thread reads the next case's files while this thread computes when there are at least
  * {@link READ_AHEAD_MIN_BYTES} to read (or as `readAhead` says). A case holding more than
  * {@link DOMINANT_CASE_SHARE} of the folder's bytes is read from the start (one file after the other) and scored last,
  * with warm code (`dominantThread: true`: on a thread of its own meanwhile).

@@ -43,7 +43,11 @@ export interface CaseScore {
   shape: number[] | null;
   /** Full result (per-label rows, spacing used, warnings); null for failed cases. */
   metrics: CaseMetrics | null;
-  /** Seconds reading the two files and computing the metrics. */
+  /**
+   * Wall seconds from the start of the case's reads to both files in hand (a case read ahead or a dominant case read
+   * from the start overlaps other cases' computing; a large first case's includes the compiler warm-up), and seconds
+   * computing the metrics.
+   */
   readS: number;
   computeS: number;
   /** worker_threads threadId that scored the case (0 = main thread). */
@@ -192,8 +196,8 @@ export interface ScoreFolderOptions extends ScoreOptions {
   /** Called as each case finishes (any order with workers). */
   onCase?: (score: CaseScore) => void;
   /**
-   * With 1 worker: read the next case on a reader thread while this one is computed. Default: when the cases' files
-   * (besides a dominant case) hold at least READ_AHEAD_MIN_BYTES (./pool.ts).
+   * With 1 worker: read the next case on a reader thread while this one is computed (when 2 or more cases besides a
+   * dominant one are left). Default: when those cases' files hold at least READ_AHEAD_MIN_BYTES (./pool.ts).
    */
   readAhead?: boolean;
   /**

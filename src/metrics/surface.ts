@@ -9,8 +9,8 @@
  *   (neighbour code not 0 / 255) are found with word-wide bit operations and only their codes are computed;
  * - the nearest border corner of the other mask is found by an exact bounded search over integer corner offsets
  *   sorted by the float distance sqrt(((d0*s0)^2 + (d1*s1)^2) + (d2*s2)^2) (the expression scipy evaluates);
- *   corners with no border corner of the other mask inside the searched ball go to an exact k-d tree nearest
- *   neighbour search over the other mask's border corners (the exact Felzenszwalb-Huttenlocher EDT of the crop
+ *   corners with no border corner of the other mask inside the searched ball go to a direct scan (a few) or an
+ *   exact k-d tree nearest neighbour search over the other mask's border corners (the exact Felzenszwalb-Huttenlocher EDT of the crop
  *   lattice is used only with `forceEdt`, for cross-checking, and by the 2D contour variant);
  * - the (distance, area) lists are sorted with counting sorts on distance rank and area rank, then summed with
  *

@@ -4,12 +4,14 @@
  * (computed cold 145 ms, warm 66 ms). The members of such a case inflate on libuv's pool for ~45 ms while this
  * thread has nothing to do; in that time it scores small synthetic cases of the same kind (dimensionality, spacing,
  * mode) one at a time, yielding to the event loop between them, and stops as soon as the real files are in hand.
- * Only the first case a thread reads can start it, and only when its files hold at least {@link WARM_UP_MIN_BYTES}
- * (small cases are read in a few ms: no warm-up).
+ * Only the first call of {@link whileReading} in a thread (module instance) can start it: `bench metrics` calls it for
+ * the first case it scores in its own thread (./pool.ts), never in worker threads or `bench run`; and only when that
+ * case's files hold at least {@link WARM_UP_MIN_BYTES} (small cases are read in a few ms: no warm-up).
  */
 import { statSync } from 'node:fs';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { readNpz } from '../io/npz.js';
+import { segsDType } from '../io/segs.js';
 import type { Dim, MetricMode, NdArray, SpacingOrder } from '../types.js';
 import { computeCaseMetrics } from './case.js';
 
@@ -64,8 +66,7 @@ export function synthLabels(shape: readonly [number, number, number], shift: num
       }
     }
   }
-  // a synthetic label volume, not a segs file: uint8 as the challenge's 3D cases
-  return { dtype: 'uint8', data, shape: n2 === 1 ? [n0, n1] : [n0, n1, n2] };
+  return { dtype: segsDType(3), shape: n2 === 1 ? [n0, n1] : [n0, n1, n2], data };
 }
 
 /** The stored spacing of a gts file ([1, 1, 1] when it cannot be read: the real read reports the problem). */
@@ -80,7 +81,8 @@ async function storedSpacing(gtsPath: string): Promise<number[]> {
 }
 
 /**
- * Resolves as `reading` does. If this is the thread's first read and the case's files are large (or `opts.force`),
+ * Resolves as `reading` does. If this is the first call in this thread and the case's files are large (or
+ * `opts.force`),
  * scores synthetic cases like the real one (same dimensionality, the gts file's spacing, same mode, order and
  * tolerance) until `reading` settles, at most {@link WARM_UP_MAX_PIECES}; the synthetic results are discarded. Never
  * throws beyond what `reading` throws.

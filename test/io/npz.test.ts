@@ -3,7 +3,7 @@ import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseNpy, readNpz, readNpzInfo, serializeNpy, toFloat64, toInt32Labels, writeNpz } from '../../src/io/npz.js';
+import { NpyFormatError, parseNpy, readNpz, readNpzInfo, serializeNpy, toFloat64, toInt32Labels, writeNpz } from '../../src/io/npz.js';
 import type { NdArray } from '../../src/types.js';
 import { HAVE_SHARED, python, REPO, SHARED, sha256Of } from './helpers.js';
 
@@ -207,6 +207,45 @@ open(sys.argv[1], 'wb').write(bytes(d))`,
       );
       await expect(readNpz(f, ['b'])).rejects.toThrow(new RegExp(`crc_${name}\\.npz: key 'b': CRC-32 mismatch`));
       await expect(readNpz(f, ['a'])).resolves.toHaveProperty('a');
+    }
+  });
+
+  it('a directory size that is wrong: the same message whether the file is read whole (small or large member) or streamed', async () => {
+    for (const [name, n] of [
+      ['small', 5000],
+      ['large', 1_500_000],
+      ['small_big_member', 6_000_000],
+    ] as const) {
+      for (const delta of [-1, 1, 1000]) {
+        const f = join(dir, `size_${name}_${delta}.npz`);
+        const size = python(
+          `import zipfile
+rng = np.random.default_rng(5)
+n = ${n}
+b = rng.integers(0, 256, n, dtype=np.uint8) if '${name}' == 'large' else (np.arange(n) % 7).astype(np.uint8)
+np.savez_compressed(sys.argv[1], a=np.arange(10, dtype=np.int16), b=b)
+size = zipfile.ZipFile(sys.argv[1]).getinfo('b.npy').file_size
+d = bytearray(open(sys.argv[1], 'rb').read())
+i = d.find(b'PK\x01\x02')
+while d[i + 46:i + 51] != b'b.npy': i = d.find(b'PK\x01\x02', i + 4)
+d[i + 24:i + 28] = (size + ${delta}).to_bytes(4, 'little')
+open(sys.argv[1], 'wb').write(bytes(d))
+print(size)`,
+          [f],
+        ).trim();
+        const e = (await readNpz(f, ['b']).then(
+          () => null,
+          (err: unknown) => err,
+        )) as NpyFormatError | null;
+        expect(e, `${name} ${delta}`).toBeInstanceOf(NpyFormatError);
+        if (delta < 0) {
+          expect(e!.message, `${name} ${delta}`).toMatch(new RegExp(`size_${name}_-1\\.npz: key 'b': zip member inflates to more bytes than its directory entry says$`));
+        } else {
+          expect(e!.message, `${name} ${delta}`).toMatch(new RegExp(`size_${name}_${delta}\\.npz: key 'b': truncated zip member$`));
+          // the bytes really found, on every path (not 0 when the size check fails in the same inflate job)
+          expect([e!.expected, e!.found], `${name} ${delta}`).toEqual([`${Number(size) + delta} bytes`, `${size} bytes`]);
+        }
+      }
     }
   });
 

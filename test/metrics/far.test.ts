@@ -1,5 +1,6 @@
 /**
- * Surfels farther than the bounded search reaches go to the exact k-d tree: hand-checked distances for two single
+ * Surfels farther than the bounded search reaches go to a direct scan (a few) or the exact k-d tree: hand-checked
+ * distances for two single
  * voxels 38 voxels apart, and identical figures to the exact-EDT path on far-apart balls with anisotropic spacing.
  */
 import { describe, expect, it } from 'vitest';
@@ -14,7 +15,7 @@ function volume(shape: [number, number, number], fill: (i: number, j: number, k:
   return { dtype: 'uint8', shape: [...shape], data };
 }
 
-describe('far surfels (k-d tree path)', () => {
+describe('far surfels (direct scan and k-d tree paths)', () => {
   it('two single voxels 38 voxels apart along axis 2: corner distances 37 and 38, mean 37.5, HD95 38', () => {
     const gt = volume([5, 5, 45], (i, j, k) => (i === 2 && j === 2 && k === 2 ? 1 : 0));
     const seg = volume([5, 5, 45], (i, j, k) => (i === 2 && j === 2 && k === 40 ? 1 : 0));

@@ -130,7 +130,7 @@ describe.skipIf(!HAVE_SHARED)('bench metrics CLI (dist, worker threads)', () => 
   });
 
   it('golden folder in one thread with the dominant 200x512x512 case on a thread of its own: same CSV', async () => {
-    // The compiled module (from the .ts sources no thread can start); dominantThread forces the thread whatever the load.
+    // The compiled module (from the .ts sources no thread can start); dominantThread: true gives the case its thread.
     const dist = (await import(join(ROOT, 'dist', 'metrics', 'index.js'))) as typeof import('../../src/metrics/index.js');
     const scores = await dist.scoreFolder(join(GOLDEN_DIR, 'gts'), join(GOLDEN_DIR, 'segs'), { workers: 1, dominantThread: true });
     expect(dist.officialCsv(scores)).toBe(readFileSync(OFFICIAL_CSV, 'utf8'));

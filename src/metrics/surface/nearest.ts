@@ -1,7 +1,7 @@
 /**
  * Exact distance from each border corner of one mask to the nearest border corner of the other (mm): a bounded
- * search over the offsets of an {@link OffsetTable} first, then an exact k-d tree nearest neighbour for the corners
- * whose nearest corner lies outside the searched ball; `forceEdt` uses an exact EDT of the crop lattice instead
+ * search over the offsets of an {@link OffsetTable} first, then, for the corners whose nearest corner lies outside
+ * the searched ball, a direct scan of the other mask's corners (few such corners) or an exact k-d tree nearest neighbour; `forceEdt` uses an exact EDT of the crop lattice instead
  * (cross-checking). Distances are the float expression scipy evaluates (offsets.ts).
  */
 import { squaredEdt } from '../edt.js';
@@ -65,8 +65,10 @@ function treeDistances(tree: LatticeKdTree, qRow: Int32Array, qK: Int32Array, c1
 }
 
 /**
- * Exact nearest distances from the queries todo[..] by scanning every target corner (ti, tj, tk): for a few queries
- * cheaper than building a k-d tree. The squared distance is the expression scipy evaluates before its square root
+ * Exact nearest distances (mm) from the queries todo[..] by scanning every target corner: for a few queries cheaper
+ * than building a k-d tree. Target corners are (ti[p], tj[p], tk[p]) (lattice indices, Int32Array of equal length);
+ * query q is corner (qRow[q] / c1 | 0, qRow[q] % c1, qK[q]); `spacing` is mm per axis; dist[q] is written for every q
+ * in `todo` and nothing else. The squared distance is the expression scipy evaluates before its square root
  * ((x*x + y*y) + z*z); the square root is correctly rounded, hence monotone, so the root of the least squared distance
  * is the least distance, bit for bit.
  */
@@ -91,7 +93,12 @@ export function scanDistances(ti: Int32Array, tj: Int32Array, tk: Int32Array, qR
   }
 }
 
-/** Most query x target pairs scanned directly (see {@link scanDistances}) instead of building a k-d tree. */
+/**
+ * Far corners resolved by a direct scan (see {@link scanDistances}) instead of a k-d tree: at most SCAN_QUERIES of
+ * them whatever the target's size (64 x n distance terms cost about what building the tree over n corners does), or
+ * more when query x target pairs stay within SCAN_PAIRS.
+ */
+export const SCAN_QUERIES = 64;
 export const SCAN_PAIRS = 1 << 18;
 
 /** True when the distance of every query in `todo` exceeds `radius`. */
@@ -115,7 +122,8 @@ function scatterRanks(rank: Int32Array, todo: Int32Array, r: Int32Array, offset:
 /**
  * Exact distance from every border corner of `query` to the nearest border corner of `target` (mm).
  * The bounded search scans the ~{@link SEARCH_OFFSETS} nearest offsets (at least the tolerance ball); the corners it
- * does not resolve (or all of them once more than max(256, 5% of n) miss) get an exact k-d tree nearest neighbour.
+ * does not resolve (or all of them once more than max(256, 5% of n) miss) get an exact nearest neighbour: a direct
+ * scan when they are few ({@link SCAN_QUERIES}, {@link SCAN_PAIRS}), else a k-d tree.
  * With `forceEdt` every distance comes from an exact EDT of the crop lattice (cross-checking).
  */
 export function sideDistances(query: Border, target: Border, g: Geometry, spacing: readonly number[], tol: number, forceEdt: boolean): SideDistances {
@@ -130,7 +138,7 @@ export function sideDistances(query: Border, target: Border, g: Geometry, spacin
     table = offsetTable(spacing, tol, SEARCH_OFFSETS);
     if (table) {
       rank = new Int32Array(n);
-      // Stop scanning when many corners are farther than the ball: the k-d tree resolves those faster.
+      // Stop scanning when many corners are farther than the ball: the scan or k-d tree resolves those faster.
       const maxMiss = Math.max(256, Math.floor(n * 0.05));
       // Few corners along axis 2 inside the ball: scan 3D offsets; else (d0, d1) pairs with bit scans along axis 2.
       todo =
@@ -150,10 +158,10 @@ export function sideDistances(query: Border, target: Border, g: Geometry, spacin
   const ti = new Int32Array(target.n);
   const tj = new Int32Array(target.n);
   splitRows(target.row, target.n, g.c1, ti, tj);
-  if (todo.length <= 64 || todo.length * target.n <= SCAN_PAIRS) scanDistances(ti, tj, target.k, query.row, query.k, g.c1, spacing, todo, dist);
+  if (todo.length <= SCAN_QUERIES || todo.length * target.n <= SCAN_PAIRS) scanDistances(ti, tj, target.k, query.row, query.k, g.c1, spacing, todo, dist);
   else treeDistances(new LatticeKdTree(ti, tj, target.k, spacing), query.row, query.k, g.c1, todo, dist);
   if (table && rank && allBeyond(dist, todo, table.radius)) {
-    // Ranks: the table's values for the resolved corners, then the k-d tree distances (all beyond the ball), sorted.
+    // Ranks: the table's values for the resolved corners, then the far distances (all beyond the ball), sorted.
     const r = rankDistances(gather(dist, todo));
     const nv = table.values.length;
     scatterRanks(rank, todo, r.rank, nv);
