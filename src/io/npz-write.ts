@@ -32,6 +32,27 @@ async function deflateRawParts(parts: Uint8Array[], level: number): Promise<Buff
 }
 
 /**
+ * The fields a zip local file header (from byte 4) and its central directory record (from byte 6) share, in the same
+ * order (APPNOTE 4.3.7 / 4.3.12): version needed (2.0), flags, method, DOS time and date, CRC-32, compressed and
+ * uncompressed sizes, file name length. 26 bytes from `at`.
+ */
+function writeEntryFields(
+  buf: Buffer,
+  at: number,
+  e: { flags: number; method: number; crc: number; compressedSize: number; uncompressedSize: number; nameLength: number },
+): void {
+  buf.writeUInt16LE(20, at);
+  buf.writeUInt16LE(e.flags, at + 2);
+  buf.writeUInt16LE(e.method, at + 4);
+  buf.writeUInt16LE(DOS_TIME, at + 6);
+  buf.writeUInt16LE(DOS_DATE, at + 8);
+  buf.writeUInt32LE(e.crc, at + 10);
+  buf.writeUInt32LE(e.compressedSize, at + 14);
+  buf.writeUInt32LE(e.uncompressedSize, at + 18);
+  buf.writeUInt16LE(e.nameLength, at + 22);
+}
+
+/**
  * Writes arrays to an `.npz` readable by `numpy.load` (members `<key>.npy`, format 1.0, little-endian, C order).
  * The archive is written to a temporary file in the same folder and renamed into place, so an interrupted process
  * never leaves a half-written `file`. Output bytes are deterministic (fixed member timestamps).
@@ -75,30 +96,14 @@ export async function writeNpz(
       }
       const flags = /^[\x20-\x7e]*$/.test(key) ? 0 : 0x0800;
       const method = compress ? 8 : 0;
-      const local = Buffer.alloc(30);
+      const entry = { flags, method, crc, compressedSize, uncompressedSize, nameLength: name.length };
+      const local = Buffer.alloc(30); // extra field length (28) stays 0
       local.writeUInt32LE(0x04034b50, 0);
-      local.writeUInt16LE(20, 4);
-      local.writeUInt16LE(flags, 6);
-      local.writeUInt16LE(method, 8);
-      local.writeUInt16LE(DOS_TIME, 10);
-      local.writeUInt16LE(DOS_DATE, 12);
-      local.writeUInt32LE(crc, 14);
-      local.writeUInt32LE(compressedSize, 18);
-      local.writeUInt32LE(uncompressedSize, 22);
-      local.writeUInt16LE(name.length, 26);
-      local.writeUInt16LE(0, 28);
+      writeEntryFields(local, 4, entry);
       const cd = Buffer.alloc(46);
       cd.writeUInt32LE(0x02014b50, 0);
       cd.writeUInt16LE((3 << 8) | 20, 4); // made by: unix, 2.0
-      cd.writeUInt16LE(20, 6);
-      cd.writeUInt16LE(flags, 8);
-      cd.writeUInt16LE(method, 10);
-      cd.writeUInt16LE(DOS_TIME, 12);
-      cd.writeUInt16LE(DOS_DATE, 14);
-      cd.writeUInt32LE(crc, 16);
-      cd.writeUInt32LE(compressedSize, 20);
-      cd.writeUInt32LE(uncompressedSize, 24);
-      cd.writeUInt16LE(name.length, 28);
+      writeEntryFields(cd, 6, entry);
       cd.writeUInt32LE((0o100644 << 16) >>> 0, 38); // external attributes: regular file rw-r--r--
       cd.writeUInt32LE(offset, 42);
       central.push(cd, name);
