@@ -264,7 +264,8 @@ async function scoreInThread(
   const lastFiles = last >= 0 ? readCaseFiles(jobs[last]!.gtsPath, jobs[last]!.segsPath, scorerDim(jobs[last]!.gtsPath, sopts), true) : null;
   if (last >= 0) order.push(last);
   try {
-    let ahead = order.length ? (order[0] === last ? lastFiles : read(order[0]!)) : null;
+    // order[0] is never the dominant case: with one, the folder has at least one other case
+    let ahead = order.length ? read(order[0]!) : null;
     for (let k = 0; k < order.length; k++) {
       const job = jobs[order[k]!]!;
       // the first case: while it is read, warm the compiler up if it is large (./warmup.ts)
