@@ -32,8 +32,8 @@ export function pairwiseSum(a: ArrayLike<number>, start = 0, end = a.length): nu
     for (; i < end; i++) res += a[i]!;
     return res;
   }
-  let n2 = Math.floor(n / 2);
-  n2 -= n2 % 8;
+  // n / 2 rounded down to a multiple of 8, in integer arithmetic (n < 2^32: an array length), so that V8 keeps it int32
+  const n2 = (n >>> 1) & ~7;
   return pairwiseSum(a, start, start + n2) + pairwiseSum(a, start + n2, end);
 }
 

@@ -4,6 +4,7 @@
  * rows converted to Int32). The counting pass (./labels.ts) counts from them and the surface code packs label masks
  * from them (./surface/border.ts). Each loop is a small function of its own, so that V8 compiles it once, early.
  */
+import { retainShape } from './retain.js';
 import type { LabelData } from './surface/types.js';
 
 /** Most row runs recorded per array by default; beyond it the runs are dropped (counted voxel by voxel, masks packed from the arrays). */
@@ -34,7 +35,9 @@ class RunBuilder {
     readonly maxRuns: number,
   ) {
     this.rowFirst = new Int32Array(rows + 1);
-    const cap = Math.min(4096, maxRuns);
+    // small, so that the warm-up's synthetic cases (./warmup.ts) already grow it: a large case growing it first met
+    // code compiled without that path and was deoptimised in the middle of its counting pass
+    const cap = Math.min(256, maxRuns);
     this.start = new Int32Array(cap);
     this.end = new Int32Array(cap);
     this.label = new Int32Array(cap);
@@ -82,6 +85,8 @@ class RunBuilder {
     return { rowFirst: this.rowFirst, start: this.start.subarray(0, this.n), end: this.end.subarray(0, this.n), label: this.label.subarray(0, this.n) };
   }
 }
+// its hidden class outlives the cases (./retain.ts)
+retainShape(new RunBuilder(1, MAX_RUNS));
 
 /** True on little-endian hosts: voxel t of a 32-bit word of uint8 (uint16) voxels is then bits 8t (16t) and up. */
 const LITTLE_ENDIAN = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1;

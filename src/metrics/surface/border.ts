@@ -4,6 +4,7 @@
  * word-wide bit operations; only their codes are computed.
  */
 import type { RowRuns } from '../labels.js';
+import { retainShape } from '../retain.js';
 import type { BBox, LabelData } from './types.js';
 
 /** Border corners of one mask on the corner lattice of a crop. */
@@ -163,6 +164,8 @@ class CornerList {
     this.code = code;
   }
 }
+// its hidden class outlives the cases (../retain.ts)
+retainShape(new CornerList());
 
 /**
  * Border corners of one corner row (lattice row `rowIndex`, W words): the four voxel rows around it start at words
