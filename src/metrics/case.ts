@@ -112,6 +112,20 @@ function as3d(shape: readonly number[]): [number, number, number] {
 }
 
 /**
+ * A copy of `values` (e.g. a spacing in mm) that V8 stores as doubles whatever the values: the literal it starts from
+ * holds a non-integer, so the array is PACKED_DOUBLE_ELEMENTS and stays so when integers are stored. The surface kernels
+ * then meet one array kind and non-Smi spacing values in every case, and the code compiled for the first cases of a
+ * folder (2D, spacing [1, 1, 1]) is not deoptimised at its first anisotropic 3D case ("wrong map", "not a Smi" in
+ * `node --trace-deopt`). Values are unchanged (a double holds every number exactly).
+ */
+export function doubleArray(values: readonly number[]): number[] {
+  const out = [0.5];
+  out.length = 0;
+  for (const v of values) out.push(v);
+  return out;
+}
+
+/**
  * DSC and NSD of one case (gts vs segs label arrays).
  * @param gts label array (2D (H, W) or 3D (D, H, W)), integer or bool dtype.
  * @param segs label array of the same shape, any numeric dtype.
@@ -244,14 +258,15 @@ export function computeCaseMetrics(gts: NdArray, segs: NdArray, opts: CaseMetric
     // NaN surfel areas: every label's NSD is NaN (0/0 or NaN/NaN), whatever the masks; no surface figures
     for (const row of rows) row.nsd = NaN;
   } else if (wantSurfaces) {
-    const areaTable = nsdKind === 'contour2d' ? null : surfelAreaTable(spacingUsed.length === 3 ? spacingUsed : [1, 1, 1]);
+    const spacing = doubleArray(spacingUsed);
+    const areaTable = nsdKind === 'contour2d' ? null : surfelAreaTable(spacing.length === 3 ? spacing : doubleArray([1, 1, 1]));
     for (const row of rows) {
       const bbox = counts.bbox(row.label);
       const sopts = { toleranceMm: tol, forceEdt: opts.forceEdt ?? false };
       const surface =
         nsdKind === 'contour2d'
-          ? labelContour2d(gt, seg, shape3, row.label, row.label, bbox, spacingUsed, sopts)
-          : labelSurface3d(gt, seg, shape3, row.label, row.label, bbox, spacingUsed, areaTable!, sopts, counts);
+          ? labelContour2d(gt, seg, shape3, row.label, row.label, bbox, spacing, sopts)
+          : labelSurface3d(gt, seg, shape3, row.label, row.label, bbox, spacing, areaTable!, sopts, counts);
       row.surface = surface;
       row.nsd = surface.nsd;
     }
