@@ -53,6 +53,18 @@ if (!existsSync(join(GOLDEN, 'gts', LARGE))) {
   process.exit(0);
 }
 const haveTime = existsSync('/usr/bin/time');
+
+/**
+ * Environments our process runs in. NODE_EXTRA_CA_CERTS (set on some machines for a TLS proxy) makes every node start
+ * read and parse that CA bundle (~30 ms on this VM), which `bench metrics` never uses and python3 does not pay: when it
+ * is set, ours is measured both ways, interleaved, and both rows are printed.
+ */
+const NODE_ENVS = [{ label: '', env: process.env }];
+if (process.env.NODE_EXTRA_CA_CERTS) {
+  const { NODE_EXTRA_CA_CERTS: _unused, ...rest } = process.env;
+  NODE_ENVS[0].label = ' (NODE_EXTRA_CA_CERTS as set here)';
+  NODE_ENVS.push({ label: ' (NODE_EXTRA_CA_CERTS unset)', env: rest });
+}
 const tmp = mkdtempSync(join(os.tmpdir(), 'medseg-bench-metrics-cli-'));
 process.on('exit', () => rmSync(tmp, { recursive: true, force: true }));
 
@@ -122,11 +134,11 @@ if (!official) {
 const rows = [];
 for (const f of folders) {
   const csv = join(tmp, `${f.key}.csv`);
-  const ours = [];
+  const ours = NODE_ENVS.map(() => []);
   const off = { 1: [], 5: [] };
   const row = { f };
   for (let k = 0; k < REPEAT; k++) {
-    ours.push(runOnce(process.execPath, [BENCH, 'metrics', '--gts', join(f.dir, 'gts'), '--segs', join(f.dir, 'segs'), '--csv', csv, '--quiet']));
+    NODE_ENVS.forEach((e, v) => ours[v].push(runOnce(process.execPath, [BENCH, 'metrics', '--gts', join(f.dir, 'gts'), '--segs', join(f.dir, 'segs'), '--csv', csv, '--quiet'], e.env)));
     if (official) {
       for (const w of [1, 5]) {
         if (w === 5 && k > 0) continue; // the 5-worker figure once per folder (it is not a goal ratio)
@@ -136,7 +148,7 @@ for (const f of folders) {
       }
     }
   }
-  row.ours = summary(ours);
+  row.ours = ours.map(summary);
   if (official) row.official = { 1: summary(off[1]), 5: summary(off[5]) };
   else if (f.key === 'golden') row.same = readFileSync(csv, 'utf8') === readFileSync(join(GOLDEN, 'official_metrics.csv'), 'utf8');
   else {
@@ -166,9 +178,12 @@ for (const r of rows) {
     o1 = storedSum.golden;
     o1Text = `sum per case ${s(o1)} (stored)`;
   }
-  console.log(
-    `| ${r.f.title} | ${o1Text} | ${official ? s(o5) : 'not stored'} | ${s(r.ours.wall)} (${s(r.ours.cpu)}) | ${ratio(o1, r.ours.wall)} (${ratio(o1cpu ?? o1, r.ours.cpu)}) | ${ratio(o5, r.ours.wall)} | ${r.same ? 'yes' : 'NO'} |`,
-  );
+  NODE_ENVS.forEach((e, v) => {
+    const o = r.ours[v];
+    console.log(
+      `| ${r.f.title}${e.label} | ${o1Text} | ${official ? s(o5) : 'not stored'} | ${s(o.wall)} (${s(o.cpu)}) | ${ratio(o1, o.wall)} (${ratio(o1cpu ?? o1, o.cpu)}) | ${ratio(o5, o.wall)} | ${r.same ? 'yes' : 'NO'} |`,
+    );
+  });
 }
 if (!official) {
   console.log(`\nfor comparison: ${STORED.folder51.source}: ${STORED.folder51.w1} s (1 worker), ${STORED.folder51.w2} s (2 workers) (stored; that folder is not in ../shared).`);
@@ -177,6 +192,13 @@ console.log(
   `bench metrics: median of ${REPEAT} runs of \`node bin/bench.js metrics\` (workers auto), each followed by the official run (1 worker; 5 workers once).` +
     ` Ratios: official / ours; CPU = user+sys of the process and its children${official ? ' (CPU / CPU)' : ' (stored official wall / our CPU)'}. Goals (issue 15): >= 15x on the large case, >= 10x on the golden folder vs 1 worker.`,
 );
+if (NODE_ENVS.length > 1) {
+  const start = NODE_ENVS.map((e) => summary(Array.from({ length: REPEAT }, () => runOnce(process.execPath, ['-e', '0'], e.env))).wall);
+  console.log(
+    `NODE_EXTRA_CA_CERTS=${process.env.NODE_EXTRA_CA_CERTS} is set here: every node process reads that CA bundle at start (\`node -e 0\`: ${s(start[0])} with it, ${s(start[1])} without);` +
+      ' bench metrics makes no TLS connection. Our rows are given both ways (runs interleaved); a default environment has no such variable.',
+  );
+}
 
 // Per-case cost of a 2D 512x512 case: one copy vs COPIES copies, whole process.
 const per2d = {};
