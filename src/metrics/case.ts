@@ -117,6 +117,8 @@ function as3d(shape: readonly number[]): [number, number, number] {
  * then meet one array kind and non-Smi spacing values in every case, and the code compiled for the first cases of a
  * folder (2D, spacing [1, 1, 1]) is not deoptimised at its first anisotropic 3D case ("wrong map", "not a Smi" in
  * `node --trace-deopt`). Values are unchanged (a double holds every number exactly).
+ * @param values e.g. a spacing in mm, per array axis
+ * @returns a new array of the same values, in the same order
  */
 export function doubleArray(values: readonly number[]): number[] {
   const out = [0.5];

@@ -10,6 +10,7 @@
  * n < 8: sequential from 0.0; 8 <= n <= 128: 8 lane accumulators, combined ((r0+r1)+(r2+r3))+((r4+r5)+(r6+r7)),
  * then the remainder sequentially; n > 128: split at n2 = n/2 rounded down to a multiple of 8 and recurse.
  * Source: numpy `pairwise_sum_DOUBLE` (../shared/docs/METRICS.md section 8).
+ * @param a values (float64); `end - start` must be below 2^32 (any array length)
  */
 export function pairwiseSum(a: ArrayLike<number>, start = 0, end = a.length): number {
   const n = end - start;
