@@ -10,230 +10,24 @@
  * NetworkMode none, not privileged, no-new-privileges, and NO AutoRemove: the harness waits, kills it after
  * `timeoutS`, inspects the exit code and `State.OOMKilled` (which `--rm` would hide), saves the logs, then removes it.
  * Case time = create + start + wait of the container, as the challenge timed the whole `docker container run`.
+ *
+ * This module holds the runner ({@link DockerRunner}). Engine access (client, ping, memory sizes, logs, image load)
+ * is in ./docker-engine.ts, the container's memory and CPU measurement in ./docker-memory.ts, the OOM events in
+ * ./docker-oom.ts.
  */
-import { createReadStream, promises as fsp, readFileSync, statSync } from 'node:fs';
-import path from 'node:path';
+import { promises as fsp, statSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import type Docker from 'dockerode';
 import { caseFailure, makeEmptyWorkDir, summarise, type CaseWorkDir, type OverheadCalibration } from './external.js';
 import { ExternalRunner, type CaseLogs, type LaunchResult } from './external-runner.js';
 import type { DockerVariant } from './variants.js';
-import { TreeMemorySampler } from './proctree.js';
 import { OomEventWatch } from './docker-oom.js';
+import { connectDocker, demuxDockerLogs, loadImageArchive, parseMemory, pingDocker } from './docker-engine.js';
+import { ContainerMemoryPoller } from './docker-memory.js';
 import type { CaseRunContext } from './types.js';
 
 /** Label put on every container the harness creates (docker-stop.sh and dispose() clean up by it). */
 export const CONTAINER_LABEL = 'medseg-bench';
-
-/**
- * Parses a docker memory size (`8G`, `512m`, `1.5g`, `1048576`, `64MiB`) into bytes; units are binary as in the docker
- * CLI (k = 1024).
- * @throws Error naming the value when it is not a positive size.
- */
-export function parseMemory(value: string): number {
-  const m = /^\s*(\d+(?:\.\d+)?)\s*([bkmgt]?)(i?b)?\s*$/i.exec(value);
-  if (!m) throw new Error(`memory limit "${value}": expected a size like 8G, 512m or a byte count`);
-  const pow = { '': 0, b: 0, k: 1, m: 2, g: 3, t: 4 }[m[2]!.toLowerCase() as '' | 'b' | 'k' | 'm' | 'g' | 't'];
-  const bytes = Math.round(Number(m[1]) * 1024 ** pow);
-  if (!(bytes > 0)) throw new Error(`memory limit "${value}": must be positive`);
-  return bytes;
-}
-
-/**
- * A dockerode client for the engine named by `DOCKER_HOST` (unix:// or tcp://), else the default local socket.
- * dockerode is imported lazily: loading it costs ~0.5 s, which must not be added to every `bench` start (e.g. the
- * `bench predict` inside a timed container).
- */
-export async function connectDocker(): Promise<Docker> {
-  const { default: DockerCtor } = await import('dockerode');
-  return new DockerCtor();
-}
-
-/**
- * Checks that the engine answers. @returns the server version string.
- * @throws Error naming DOCKER_HOST and the cause when it does not.
- */
-export async function pingDocker(docker?: Docker): Promise<string> {
-  try {
-    docker ??= await connectDocker();
-    await docker.ping();
-    const v = await docker.version();
-    return String(v.Version);
-  } catch (e) {
-    throw new Error(
-      `cannot reach the Docker engine at ${process.env.DOCKER_HOST ?? 'unix:///var/run/docker.sock'}: ${(e as Error).message} (start one with: eval "$(.ci/docker-start.sh)")`, { cause: e },
-    );
-  }
-}
-
-/**
- * Splits the multiplexed log stream of a non-TTY container (8-byte frame header: stream type 1 = stdout,
- * 2 = stderr, then a big-endian uint32 payload length) into stdout and stderr.
- */
-export function demuxDockerLogs(buf: Buffer): { stdout: Buffer; stderr: Buffer } {
-  const out: Buffer[] = [];
-  const err: Buffer[] = [];
-  let i = 0;
-  while (i + 8 <= buf.length) {
-    const type = buf[i]!;
-    const len = buf.readUInt32BE(i + 4);
-    const payload = buf.subarray(i + 8, i + 8 + len);
-    (type === 2 ? err : out).push(payload);
-    i += 8 + len;
-  }
-  if (i < buf.length) out.push(buf.subarray(i));
-  return { stdout: Buffer.concat(out), stderr: Buffer.concat(err) };
-}
-
-/** What loading a `team.tar.gz` produced. */
-export interface ImageLoadResult {
-  /** Tags and/or image ids reported by the engine (`Loaded image: x` / `Loaded image ID: sha256:...`). */
-  loaded: string[];
-  loadTimeS: number;
-}
-
-/**
- * `docker image load -i archive` through the engine API (gzip or plain tar; the engine decompresses).
- * @throws Error naming the archive when the engine reports an error or nothing was loaded.
- */
-export async function loadImageArchive(docker: Docker, archive: string): Promise<ImageLoadResult> {
-  const t0 = process.hrtime.bigint();
-  const stream = await docker.loadImage(createReadStream(archive), { quiet: true });
-  const events: Array<{ stream?: string; error?: string; errorDetail?: { message?: string } }> = await new Promise(
-    (resolve, reject) => docker.modem.followProgress(stream, (err: Error | null, res: unknown[]) => (err ? reject(err) : resolve(res as never))),
-  );
-  const loadTimeS = Number(process.hrtime.bigint() - t0) / 1e9;
-  const errors = events.filter((e) => e.error || e.errorDetail).map((e) => e.error ?? e.errorDetail?.message);
-  if (errors.length) throw new Error(`${archive}: docker image load failed: ${errors.join('; ')}`);
-  const loaded: string[] = [];
-  for (const e of events) {
-    for (const line of (e.stream ?? '').split('\n')) {
-      const m = /^Loaded image(?: ID)?: (\S+)/.exec(line.trim());
-      if (m) loaded.push(m[1]!);
-    }
-  }
-  if (!loaded.length) throw new Error(`${archive}: docker image load reported no image (engine said: ${JSON.stringify(events).slice(0, 300)})`);
-  return { loaded, loadTimeS };
-}
-
-/**
- * Memory of a running container, two ways:
- * - `cgroupPeakMb`: the container's memory cgroup high-water mark (cgroup v1 `memory.max_usage_in_bytes`, v2
- *   `memory.peak`), polled every 100 ms (the last value read is the peak; the kernel keeps it monotonic). This is what
- *   the memory limit / OOM killer acts on; it counts anonymous memory plus page cache charged to the container, so
- *   file pages already cached by an earlier container (node, onnxruntime) are NOT counted again.
- * - `treePeakRssMb`: peak summed RSS of the container's processes seen from the host /proc (TreeMemorySampler), the
- *   same measure as the `command` kind, so the two kinds compare.
- * Both undefined when unreadable (remote engine, container exited before the first sample).
- */
-class ContainerMemoryPoller {
-  private file: string | undefined;
-  private cpuFile: { file: string; v2: boolean } | undefined;
-  /** last CPU usage read from the container's cgroup, seconds (user + system of all its processes) */
-  private cpuS = NaN;
-  private peak = 0;
-  private timer: NodeJS.Timeout | undefined;
-  private tree: TreeMemorySampler | undefined;
-  private stopped = false;
-
-  start(container: Docker.Container): void {
-    container
-      .inspect()
-      .then((info) => {
-        if (this.stopped || !info.State?.Pid) return;
-        this.tree = new TreeMemorySampler(info.State.Pid).start();
-        this.file = cgroupPeakFile(info.State.Pid);
-        this.cpuFile = cgroupCpuFile(info.State.Pid);
-        if (!this.file && !this.cpuFile) return;
-        this.read();
-        this.timer = setInterval(() => this.read(), 100);
-        this.timer.unref();
-      })
-      .catch(() => undefined);
-  }
-
-  private read(): void {
-    if (this.cpuFile) {
-      try {
-        const text = readFileSync(this.cpuFile.file, 'latin1');
-        const cpu = this.cpuFile.v2 ? Number(/^usage_usec (\d+)/m.exec(text)?.[1]) / 1e6 : Number(text.trim()) / 1e9;
-        if (Number.isFinite(cpu)) this.cpuS = cpu;
-      } catch {
-        // cgroup removed: container exited (the last value read stands)
-      }
-    }
-    if (!this.file) return;
-    try {
-      this.peak = Math.max(this.peak, Number(readFileSync(this.file, 'latin1').trim()));
-    } catch {
-      // cgroup removed: container exited
-    }
-  }
-
-  stop(): { cgroupPeakMb?: number; treePeakRssMb?: number; cpuS?: number } {
-    if (!this.stopped) this.read();
-    this.stopped = true;
-    if (this.timer) clearInterval(this.timer);
-    const treePeakRssMb = this.tree?.stop();
-    return { cgroupPeakMb: this.peak > 0 ? this.peak / 1048576 : undefined, treePeakRssMb, ...(Number.isFinite(this.cpuS) ? { cpuS: this.cpuS } : {}) };
-  }
-}
-
-/**
- * The CPU usage file of the cgroup of host pid `pid`: cgroup v2 `cpu.stat` (`usage_usec`), v1 `cpuacct.usage` (ns).
- * Polled with the memory file; the last value read before the container exits is its CPU time (at most one poll
- * interval, 100 ms, short).
- */
-function cgroupCpuFile(pid: number): { file: string; v2: boolean } | undefined {
-  let lines: string[];
-  try {
-    lines = readFileSync(`/proc/${pid}/cgroup`, 'latin1').trim().split('\n');
-  } catch {
-    return undefined;
-  }
-  const candidates: { file: string; v2: boolean }[] = [];
-  for (const line of lines) {
-    const [, controllers, rel] = line.split(':');
-    if (rel === undefined) continue;
-    if (controllers!.split(',').includes('cpuacct')) {
-      candidates.push({ file: path.join('/sys/fs/cgroup/cpuacct', rel, 'cpuacct.usage'), v2: false }, { file: path.join('/sys/fs/cgroup/cpu,cpuacct', rel, 'cpuacct.usage'), v2: false });
-    }
-    if (controllers === '') candidates.push({ file: path.join('/sys/fs/cgroup', rel, 'cpu.stat'), v2: true });
-  }
-  return candidates.find((c) => {
-    try {
-      return statSync(c.file).isFile();
-    } catch {
-      return false;
-    }
-  });
-}
-
-/** Path of the memory high-water-mark file of the cgroup of host pid `pid`, when readable. */
-function cgroupPeakFile(pid: number): string | undefined {
-  let lines: string[];
-  try {
-    lines = readFileSync(`/proc/${pid}/cgroup`, 'latin1').trim().split('\n');
-  } catch {
-    return undefined;
-  }
-  const candidates: string[] = [];
-  for (const line of lines) {
-    const [, controllers, rel] = line.split(':');
-    if (rel === undefined) continue;
-    if (controllers!.split(',').includes('memory')) candidates.push(path.join('/sys/fs/cgroup/memory', rel, 'memory.max_usage_in_bytes'));
-    if (controllers === '') {
-      candidates.push(path.join('/sys/fs/cgroup', rel, 'memory.peak'), path.join('/sys/fs/cgroup/unified', rel, 'memory.peak'));
-    }
-  }
-  return candidates.find((f) => {
-    try {
-      return statSync(f).isFile();
-    } catch {
-      return false;
-    }
-  });
-}
 
 /** Result of one container run (see {@link DockerRunner.runContainer}). */
 export interface ContainerRunResult {

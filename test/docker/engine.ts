@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
-import { pingDocker } from '../../src/runner/docker.js';
+import { pingDocker } from '../../src/runner/docker-engine.js';
 
 export const REPO = path.resolve(import.meta.dirname, '..', '..');
 

@@ -5,7 +5,7 @@
  * CI under load; the runner counts either signal.) Skipped LOUDLY when no engine answers.
  */
 import { describe, expect, it, beforeAll } from 'vitest';
-import { connectDocker } from '../../src/runner/docker.js';
+import { connectDocker } from '../../src/runner/docker-engine.js';
 import { OomEventWatch } from '../../src/runner/docker-oom.js';
 import { buildImage, probeEngine, warnSkipped } from './engine.js';
 
