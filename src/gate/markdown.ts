@@ -4,7 +4,7 @@
  */
 import { formatFixed } from '../text/numbers.js';
 import { escapeMarkdown, markdownCode, markdownTable, type MarkdownCell } from '../reports/format.js';
-import type { GateVerdict, MetricComparison, ModalityComparison, VariantComparison } from './compare.js';
+import type { GateVerdict, MetricComparison, ModalityComparison, VariantComparison } from './verdict.js';
 
 const f4 = (x: number) => (Number.isNaN(x) ? 'n/a' : formatFixed(x, 4));
 const d4 = (x: number) => (Number.isNaN(x) ? 'n/a' : `${x >= 0 ? '+' : '−'}${formatFixed(Math.abs(x), 4)}`);

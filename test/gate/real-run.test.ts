@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { benchSync, DEMO, ROOT } from '../bench-cli.js';
-import type { GateVerdict } from '../../src/gate/compare.js';
+import type { GateVerdict } from '../../src/gate/verdict.js';
 import { readRun } from '../../src/results/store.js';
 import { makeCaseSet } from './caseset.js';
 import { tempDir } from './helpers.js';
