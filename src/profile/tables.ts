@@ -2,7 +2,7 @@
  * Tables and the chart of `bench profile`: Markdown tables with padded cells (readable as-is in a terminal, valid
  * GitHub Markdown), and one PNG stacked bar chart of kernel milliseconds per run by op type, per variant and role.
  */
-import { axisTitle, colour, commonOptions, render } from '../reports/charts.js';
+import { axisTitle, colour, commonOptions, render } from '../reports/chart-render.js';
 import { escapeMarkdown as esc, markdownTable } from '../reports/format.js';
 import { opCategory, ROLES, type Role, type VariantProfile } from './profile.js';
 

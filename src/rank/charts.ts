@@ -10,7 +10,7 @@
  */
 import { createCanvas, type SKRSContext2D } from '@napi-rs/canvas';
 import type { ChartConfiguration, Plugin } from 'chart.js';
-import { FONT, PALETTE, render, type ChartPng } from '../reports/charts.js';
+import { FONT, PALETTE, render, type ChartPng } from '../reports/chart-render.js';
 import { formatFixed } from '../text/numbers.js';
 import { RANK_METRICS, RANK_METRIC_TITLE } from './participants.js';
 import type { Ranking } from './schemes.js';

@@ -1,6 +1,6 @@
 /**
- * PNG charts rendered server-side with chart.js 4 on @napi-rs/canvas (prebuilt Skia binary, no compilation; see
- * docs/reports.md "Why @napi-rs/canvas"). White background, title, axis titles with units, legend, 1200x700 px.
+ * The PNG charts of the report, rendered by chart-render.ts (chart.js 4 on @napi-rs/canvas, white background, title,
+ * axis titles with units, legend, 1200x700 px) with the plug-ins of chart-plugins.ts.
  *
  * Charts (../shared/docs/TABLES.md "Charts"):
  * - `accuracy_dsc.png`, `accuracy_nsd.png`: grouped bars, one group per modality (+ Average), one bar per variant;
@@ -9,197 +9,11 @@
  * - `accuracy_vs_time.png`: one point per variant, Average DSC vs mean time per case (ok cases);
  * - `dsc_per_case.png` (optional chart of TABLES.md): per-case DSC per modality, one strip of points per variant.
  */
-import { createCanvas, type SKRSContext2D } from '@napi-rs/canvas';
-import { Chart, registerables, type ChartConfiguration, type Plugin } from 'chart.js';
 import type { ReportModel, Metric } from './model.js';
 import { METRIC_TITLE } from './model.js';
 import { formatFixed } from '../text/numbers.js';
-
-Chart.register(...registerables);
-
-/** Time axes switch to a logarithmic scale when max/min of the plotted times exceeds this ratio. */
-export const LOG_SCALE_RATIO = 20;
-export const CHART_WIDTH = 1200;
-export const CHART_HEIGHT = 700;
-
-/** Colour-blind-friendly palette (Okabe-Ito, without yellow which is too light on white), repeated when needed. */
-export const PALETTE = ['#0072B2', '#E69F00', '#009E73', '#D55E00', '#CC79A7', '#56B4E9', '#000000', '#8C6D31'];
-/** Colour i of the palette (repeats). */
-export const colour = (i: number) => PALETTE[i % PALETTE.length]!;
-export const FONT = 'DejaVu Sans, Liberation Sans, Arial, sans-serif';
-
-/** One rendered chart. */
-export interface ChartPng {
-  /** File name, e.g. `accuracy_dsc.png`. */
-  file: string;
-  /** Title, also used as the alt text in HTML. */
-  title: string;
-  png: Buffer;
-}
-
-const whiteBackground: Plugin = {
-  id: 'whiteBackground',
-  beforeDraw(chart) {
-    const ctx = chart.ctx as unknown as SKRSContext2D;
-    ctx.save();
-    ctx.globalCompositeOperation = 'destination-over';
-    ctx.fillStyle = '#ffffff';
-    ctx.fillRect(0, 0, chart.width, chart.height);
-    ctx.restore();
-  },
-};
-
-/**
- * Draws `n/a` at the foot of bars whose value is null, `0` on bars of value zero (so they do not look missing), and
- * `failed` above bars listed in `failed`. Keys are `<dataset index>:<data index>`.
- */
-function barNotes(missing: Set<string>, failed: Set<string>, zero: Set<string> = new Set()): Plugin {
-  return {
-    id: 'barNotes',
-    afterDatasetsDraw(chart) {
-      const ctx = chart.ctx as unknown as SKRSContext2D;
-      ctx.save();
-      ctx.font = `12px ${FONT}`;
-      ctx.textAlign = 'center';
-      chart.data.datasets.forEach((ds, di) => {
-        const meta = chart.getDatasetMeta(di);
-        if (meta.hidden) return;
-        meta.data.forEach((el, i) => {
-          const key = `${di}:${i}`;
-          const { x, y, base } = el.getProps(['x', 'y', 'base'], true) as { x: number; y: number; base: number };
-          if (missing.has(key)) {
-            ctx.fillStyle = '#555555';
-            ctx.save();
-            ctx.translate(x, chart.chartArea.bottom - 6);
-            ctx.rotate(-Math.PI / 2);
-            ctx.textAlign = 'left';
-            ctx.textBaseline = 'middle';
-            ctx.fillText('n/a', 0, 0);
-            ctx.restore();
-          } else if (zero.has(key)) {
-            ctx.fillStyle = '#555555';
-            ctx.textBaseline = 'bottom';
-            ctx.fillText('0', x, base - 3);
-          } else if (failed.has(key)) {
-            ctx.fillStyle = '#B00020';
-            ctx.textBaseline = 'bottom';
-            ctx.fillText('failed', x, Math.min(y, base) - 3);
-          }
-        });
-        void ds;
-      });
-      ctx.restore();
-    },
-  };
-}
-
-/**
- * Labels each scatter point with its dataset label, placed right of the point, else left, else above/below with
- * growing offsets, so that no two labels overlap each other or another point.
- */
-const pointLabels: Plugin = {
-  id: 'pointLabels',
-  afterDatasetsDraw(chart) {
-    const ctx = chart.ctx as unknown as SKRSContext2D;
-    ctx.save();
-    ctx.font = `bold 14px ${FONT}`;
-    ctx.textBaseline = 'middle';
-    const area = chart.chartArea;
-    const points: { x: number; y: number; text: string; color: string }[] = [];
-    chart.data.datasets.forEach((ds, di) => {
-      for (const el of chart.getDatasetMeta(di).data) {
-        const { x, y } = el.getProps(['x', 'y'], true) as { x: number; y: number };
-        points.push({ x, y, text: String(ds.label ?? ''), color: (ds.borderColor as string) ?? '#000' });
-      }
-    });
-    type Box = { x0: number; y0: number; x1: number; y1: number };
-    const taken: Box[] = points.map((p) => ({ x0: p.x - 10, y0: p.y - 10, x1: p.x + 10, y1: p.y + 10 }));
-    const overlaps = (b: Box) => taken.some((t) => b.x0 < t.x1 && t.x0 < b.x1 && b.y0 < t.y1 && t.y0 < b.y1);
-    const inside = (b: Box) => b.x0 >= area.left && b.x1 <= area.right && b.y0 >= area.top && b.y1 <= area.bottom;
-    for (const p of points) {
-      const w = ctx.measureText(p.text).width;
-      const h = 16;
-      const candidates: Box[] = [];
-      for (const dy of [0, -18, 18, -36, 36, -54, 54]) {
-        candidates.push({ x0: p.x + 14, y0: p.y + dy - h / 2, x1: p.x + 14 + w, y1: p.y + dy + h / 2 });
-        candidates.push({ x0: p.x - 14 - w, y0: p.y + dy - h / 2, x1: p.x - 14, y1: p.y + dy + h / 2 });
-      }
-      const box = candidates.find((b) => inside(b) && !overlaps(b)) ?? candidates.find(inside) ?? candidates[0]!;
-      taken.push(box);
-      ctx.textAlign = 'left';
-      ctx.fillStyle = p.color;
-      ctx.fillText(p.text, box.x0, (box.y0 + box.y1) / 2);
-    }
-    ctx.restore();
-  },
-};
-
-/** Render a chart.js configuration to a CHART_WIDTH x CHART_HEIGHT PNG on a white background. */
-export async function render(config: ChartConfiguration, plugins: Plugin[] = []): Promise<Buffer> {
-  const canvas = createCanvas(CHART_WIDTH, CHART_HEIGHT);
-  const ctx = canvas.getContext('2d');
-  const cfg: ChartConfiguration = {
-    ...config,
-    options: { ...config.options, responsive: false, animation: false, devicePixelRatio: 1 },
-    plugins: [whiteBackground, ...plugins, ...(config.plugins ?? [])],
-  };
-  // chart.js accepts any CanvasRenderingContext2D-like object; Skia's context implements the API it uses.
-  const chart = new Chart(ctx, cfg);
-  try {
-    return await canvas.encode('png');
-  } finally {
-    chart.destroy();
-  }
-}
-
-/** Title, subtitle and legend options shared by every chart. */
-export function commonOptions(title: string, subtitle: string, pointLegend = false) {
-  return {
-    layout: { padding: { top: 8, right: 24, bottom: 8, left: 8 } },
-    plugins: {
-      title: { display: true, text: title, font: { size: 22, weight: 'bold' as const, family: FONT }, color: '#111' },
-      subtitle: { display: true, text: subtitle, font: { size: 13, family: FONT }, color: '#444', padding: { bottom: 10 } },
-      legend: { display: true, position: 'top' as const, labels: { font: { size: 14, family: FONT }, color: '#222', boxWidth: 22, usePointStyle: pointLegend } },
-      tooltip: { enabled: false },
-    },
-  };
-}
-
-/** Chart.js axis title options in the report's font and size. */
-export const axisTitle = (text: string) => ({ display: true, text, font: { size: 15, family: FONT }, color: '#222' });
-const ticks = (size = 13) => ({ font: { size, family: FONT }, color: '#333' });
-
-/** Whether values with this spread (max/min of the positive ones) get a log axis. */
-export function useLogScale(values: number[]): boolean {
-  const pos = values.filter((v) => Number.isFinite(v) && v > 0);
-  if (pos.length < 2) return false;
-  return Math.max(...pos) / Math.min(...pos) > LOG_SCALE_RATIO;
-}
-
-/** Nice log-axis bounds: the 1-2-5 x 10^k values just below half the minimum and just above the maximum. */
-export function logBounds(values: number[]): { min: number; max: number } | undefined {
-  const pos = values.filter((v) => Number.isFinite(v) && v > 0);
-  if (!pos.length) return undefined;
-  const steps = [1, 2, 5, 10];
-  const lo = Math.min(...pos) / 2; // one step of room below the smallest bar, so it stays visible
-  const hi = Math.max(...pos);
-  const kLo = Math.floor(Math.log10(lo));
-  const kHi = Math.floor(Math.log10(hi));
-  const min = Math.max(...steps.map((s) => s * 10 ** kLo).filter((x) => x <= lo * (1 + 1e-12)));
-  const max = Math.min(...steps.map((s) => s * 10 ** kHi).filter((x) => x >= hi * (1 - 1e-12)));
-  return { min: Number(min.toPrecision(1)), max: Number(max.toPrecision(1)) };
-}
-
-/** Grid colour of a log axis: visible at labelled 1-2-5 ticks, faint elsewhere. */
-const logGrid = (ctx: { tick?: { value: number } }) => (ctx.tick && logTick(ctx.tick.value) ? '#d9d9d9' : '#f3f3f3');
-
-/** Tick labels of a log axis: only 1-2-5 x 10^k, in plain decimals. */
-function logTick(value: number | string): string {
-  const v = Number(value);
-  const mant = v / 10 ** Math.floor(Math.log10(v) + 1e-9);
-  if (![1, 2, 5].some((x) => Math.abs(mant - x) < 1e-6)) return '';
-  return v >= 1 ? String(Math.round(v)) : String(Number(v.toPrecision(1)));
-}
+import { barNotes, modalitySeparators, pointLabels } from './chart-plugins.js';
+import { axisTitle, colour, commonOptions, logBounds, logGrid, logTick, render, ticks, useLogScale, type ChartPng } from './chart-render.js';
 
 function runSubtitle(m: ReportModel): string {
   const mt = m.meta.metrics;
@@ -350,28 +164,6 @@ async function tradeoffChart(m: ReportModel): Promise<ChartPng> {
     [pointLabels],
   );
   return { file: 'accuracy_vs_time.png', title, png };
-}
-
-/** Vertical lines between the modality columns of the strip plot (x = 0.5, 1.5, ...). */
-function modalitySeparators(n: number): Plugin {
-  return {
-    id: 'modalitySeparators',
-    beforeDatasetsDraw(chart) {
-      const ctx = chart.ctx as unknown as SKRSContext2D;
-      const x = chart.scales.x!;
-      ctx.save();
-      ctx.strokeStyle = '#cccccc';
-      ctx.lineWidth = 1;
-      for (let i = 0; i < n - 1; i++) {
-        const px = Math.round(x.getPixelForValue(i + 0.5)) + 0.5;
-        ctx.beginPath();
-        ctx.moveTo(px, chart.chartArea.top);
-        ctx.lineTo(px, chart.chartArea.bottom);
-        ctx.stroke();
-      }
-      ctx.restore();
-    },
-  };
 }
 
 /**

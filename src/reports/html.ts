@@ -6,7 +6,7 @@
  */
 import type { ReportModel } from './model.js';
 import { METRICS, METRIC_TITLE } from './model.js';
-import type { ChartPng } from './charts.js';
+import type { ChartPng } from './chart-render.js';
 import { reportCsp, type HtmlExtras } from './extras.js';
 import { hostsHtml } from './hosts.js';
 import { escapeHtml as esc, formatSeconds } from './format.js';

@@ -10,7 +10,7 @@ import { buildModel, type ReportOptions } from './model.js';
 import { reportMarkdown } from './markdown.js';
 import { accuracyWideCsv, casesLongCsv, labelsLongCsv, timeWideCsv } from './csv.js';
 import { accuracyLatex, timeLatex } from './latex.js';
-import type { ChartPng } from './charts.js';
+import type { ChartPng } from './chart-render.js';
 import { reportHtml } from './html.js';
 import { fileWriter } from './files.js';
 import { reportExtras, type ExtrasOptions, type ExtrasTimings } from './extras.js';

@@ -2,7 +2,7 @@
  * The few DOM types the browser tests use inside playwright's `page.evaluate` / `$$eval` callbacks (which run in
  * Chromium, not in Node). Declared here rather than with `lib: ["dom"]`: the DOM lib is global to a TypeScript
  * program and would change the types src/ is checked with (chart.js then expects a browser canvas in
- * src/reports/charts.ts). A test file declares `declare const document: BrowserDocument;` at its top level: a
+ * src/reports/chart-render.ts). A test file declares `declare const document: BrowserDocument;` at its top level: a
  * type-only name that the serialized callback resolves to the browser's `document`.
  */
 

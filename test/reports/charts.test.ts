@@ -8,7 +8,8 @@ import path from 'node:path';
 import { createCanvas, loadImage } from '@napi-rs/canvas';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildModel } from '../../src/reports/model.js';
-import { CHART_HEIGHT, CHART_WIDTH, LOG_SCALE_RATIO, logBounds, renderCharts, useLogScale, type ChartPng } from '../../src/reports/charts.js';
+import { CHART_HEIGHT, CHART_WIDTH, LOG_SCALE_RATIO, logBounds, useLogScale, type ChartPng } from '../../src/reports/chart-render.js';
+import { renderCharts } from '../../src/reports/charts.js';
 
 const FIXTURE = path.resolve(import.meta.dirname, '..', 'fixtures', 'results-small');
 const OUT = path.resolve(import.meta.dirname, '..', '..', 'test-output', 'report-charts');
@@ -45,7 +46,7 @@ describe('charts of the fixture run', () => {
   });
 
   it('each is a decodable 1200x700 PNG with an opaque white background and every variant colour drawn', async () => {
-    // variant colours in run.json order: oracle, noaug-fp32, aug_int8 (Okabe-Ito palette of charts.ts)
+    // variant colours in run.json order: oracle, noaug-fp32, aug_int8 (Okabe-Ito palette of chart-render.ts)
     const colours = ['#0072B2', '#E69F00', '#009E73'];
     for (const c of charts) {
       expect(c.png.subarray(1, 4).toString('latin1')).toBe('PNG');
