@@ -66,6 +66,32 @@ function computeSurfelAreaTable(spacing: readonly number[]): Float64Array {
 }
 
 /**
+ * The area table of the same voxels stored with their array axes rotated to the order (2, 0, 1): new axis 0 is
+ * original axis 2, new axis 1 original axis 0, new axis 2 original axis 1. A neighbour code has bit
+ * 7 - (4 d0 + 2 d1 + d2) for the voxel at offset (d0, d1, d2) of its 2x2x2 neighbourhood (./surface/border.ts); the
+ * voxel at offset (e0, e1, e2) in the new axes is at (e1, e2, e0) in the original ones, so each new code takes the
+ * original entry of its bits moved there: the values are the original table's, unchanged. Used for the official 2D
+ * slab (H, W, 1), scored as the same voxels in the layout (1, H, W).
+ * @param table Float64Array(256) of {@link surfelAreaTable}
+ * @returns a new Float64Array(256)
+ */
+export function rotatedAreaTable(table: Float64Array): Float64Array {
+  const out = new Float64Array(256);
+  for (let code = 0; code < 256; code++) {
+    let original = 0;
+    for (let e = 0; e < 8; e++) {
+      if (((code >>> (7 - e)) & 1) === 0) continue;
+      const e0 = e >>> 2;
+      const e1 = (e >>> 1) & 1;
+      const e2 = e & 1;
+      original |= 1 << (7 - (4 * e1 + 2 * e2 + e0));
+    }
+    out[code] = table[original]!;
+  }
+  return out;
+}
+
+/**
  * Contour length of each 2x2 neighbour code 0..15 at 2D spacing [s0, s1] (DeepMind surface-distance HEAD
  * `create_table_neighbour_code_to_contour_length`; code = 8*p[i-1,j-1] + 4*p[i-1,j] + 2*p[i,j-1] + p[i,j]).
  * Used only by strict mode's true 2D contour NSD.

@@ -10,7 +10,7 @@
  *   the challenge files do, so it is reversed; `zyx` / `as-stored`: used verbatim).
  */
 import { spacingOrderProblem, type Dim, type MetricMode, type NdArray, type SpacingOrder } from '../types.js';
-import { surfelAreaTable } from './area.js';
+import { rotatedAreaTable, surfelAreaTable } from './area.js';
 import { countLabels, maxLabel, MAX_LABEL_ID, officialLabelRange, toLabelData, type LabelCounts } from './labels.js';
 import { npMean } from './numeric.js';
 import { labelContour2d, labelSurface3d, type SurfaceSummary } from './surface.js';
@@ -191,7 +191,12 @@ export function computeCaseMetrics(gts: NdArray, segs: NdArray, opts: CaseMetric
   if (mode === 'official' && opts.labels) warnings.push('labels option ignored in official mode (labels are 1..gt.max())');
   const gt = toLabelData(gts, 'gts', where);
   const seg = toLabelData(segs, 'segs', where);
-  const shape3 = as3d(gts.shape);
+  // The official 2D slab (H, W, 1) is scored as the same C-order voxels in the layout (1, H, W): rows then run along W
+  // (word-wide runs and border bits instead of one voxel per row), with the neighbour codes' area table rotated to
+  // match (rotatedAreaTable). Its spacing is [1, 1, 1], so every distance is the root of the same sum of integer
+  // squares and every figure is bit for bit that of the slab.
+  const slab = dim === 2 && mode === 'official' && gts.shape.length === 2;
+  const shape3: [number, number, number] = slab ? [1, gts.shape[0]!, gts.shape[1]!] : as3d(gts.shape);
 
   // Which labels. For dtypes of at most 16 bits the counting pass covers the whole dtype range, so gt.max() and the
   // labels present come from the counts (no separate max pass).
@@ -261,7 +266,7 @@ export function computeCaseMetrics(gts: NdArray, segs: NdArray, opts: CaseMetric
     for (const row of rows) row.nsd = NaN;
   } else if (wantSurfaces) {
     const spacing = doubleArray(spacingUsed);
-    const areaTable = nsdKind === 'contour2d' ? null : surfelAreaTable(spacing.length === 3 ? spacing : doubleArray([1, 1, 1]));
+    const areaTable = nsdKind === 'contour2d' ? null : slab ? rotatedAreaTable(surfelAreaTable(spacing)) : surfelAreaTable(spacing);
     for (const row of rows) {
       const bbox = counts.bbox(row.label);
       const sopts = { toleranceMm: tol, forceEdt: opts.forceEdt ?? false };
