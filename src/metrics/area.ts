@@ -71,7 +71,9 @@ function computeSurfelAreaTable(spacing: readonly number[]): Float64Array {
  * 7 - (4 d0 + 2 d1 + d2) for the voxel at offset (d0, d1, d2) of its 2x2x2 neighbourhood (./surface/border.ts); the
  * voxel at offset (e0, e1, e2) in the new axes is at (e1, e2, e0) in the original ones, so each new code takes the
  * original entry of its bits moved there: the values are the original table's, unchanged. Used for the official 2D
- * slab (H, W, 1), scored as the same voxels in the layout (1, H, W).
+ * slab (H, W, 1), scored as the same voxels in the layout (1, H, W). At that slab's spacing [1, 1, 1] the table is the
+ * same in every axis order (its normals' components are multiples of 1/8, so every norm is exact); the rotation keeps
+ * the mapping right whatever the spacing.
  * @param table Float64Array(256) of {@link surfelAreaTable}
  * @returns a new Float64Array(256)
  */

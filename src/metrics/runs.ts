@@ -146,7 +146,7 @@ function wordRuns(rb: RunBuilder, d32: Uint32Array, rows: number, wordsPerRow: n
 }
 
 /**
- * Runs of rows of one voxel (a 2D case is a volume of H * W such rows): a run [0, 1) per non-zero voxel; the same runs
+ * Runs of rows of one voxel (a volume whose axis 2 has length 1): a run [0, 1) per non-zero voxel; the same runs
  * as {@link blockRuns}, without two builder calls per pixel.
  */
 function pixelRuns(rb: RunBuilder, block: Int32Array, r0: number, nRows: number): void {
@@ -163,7 +163,7 @@ const BLOCK_VOXELS = 1 << 16;
 /**
  * Runs of every row of a label array of any dtype: blocks of whole rows (about BLOCK_VOXELS voxels) are copied into an
  * Int32Array first (a native conversion), so the run kernel sees one array type whatever the dtype of the case (no
- * recompilation per dtype), and is called once per block, not per row (2D cases are volumes of H * W rows of one voxel).
+ * recompilation per dtype), and is called once per block, not per row (volumes of many short rows).
  */
 function voxelRuns(rb: RunBuilder, data: LabelData, rows: number, n2: number): void {
   const rowsPerBlock = Math.max(1, Math.floor(BLOCK_VOXELS / Math.max(1, n2)));

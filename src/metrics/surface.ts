@@ -29,14 +29,14 @@ import type { BBox, LabelData, SurfaceOptions, SurfaceSummary } from './surface/
 export type { BBox, LabelData, SurfaceOptions, SurfaceSummary } from './surface/types.js';
 
 /**
- * Official surface summary of one label on a 3D volume (the 2D slab is a volume of shape (H, W, 1)):
+ * Official surface summary of one label on a 3D volume (the official 2D slab (H, W, 1) comes as (1, H, W), ./case.ts):
  * masks `gt == labelGt` and `seg == labelSeg`, border corners from 2x2x2 neighbour codes on the union bounding box,
  * exact nearest distances, surfel areas from `areaTable`, sums in numpy's pairwise order.
  * Source: official SurfaceDice.compute_surface_distances + compute_surface_dice_at_tolerance /
  * compute_average_surface_distance / compute_robust_hausdorff(., 95) (../shared/docs/METRICS.md sections 5 and 8).
  * @param gt,seg C-order label arrays of `shape` (3 axes).
  * @param bbox union bounding box of the two masks, or null when both are empty.
- * @param spacing mm per array axis [s0, s1, s2]; areaTable = surfelAreaTable(spacing).
+ * @param spacing mm per array axis [s0, s1, s2]; areaTable = surfelAreaTable(spacing) (rotated for the 2D slab).
  * @param runs optional row runs of gt / seg from {@link countLabels} (avoids re-reading the arrays).
  */
 export function labelSurface3d(

@@ -2,8 +2,8 @@
  * The metrics kernels keep their optimised code across cases (src/metrics/retain.ts): `bench metrics --workers 1` on
  * the 72 public golden cases under `node --trace-opt --trace-deopt --trace-gc` runs full GCs after its kernels are
  * optimised, yet deoptimises no kernel because an object its code refers to was collected ("reason: weak objects"),
- * and still writes the official CSV. Without the retained instances those GCs deoptimise 13-14 kernels (borderRow,
- * pixelRuns, the k-d tree's methods, RunBuilder.push, ...).
+ * and still writes the official CSV. Without the retained instances those GCs deoptimise the kernels compiled against
+ * the per-case classes (borderRow, wordRowRuns, the k-d tree's methods, RunBuilder.push, ...).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';

@@ -50,6 +50,9 @@ describe('official 2D slab scored as (1, H, W)', () => {
     expect(Array.from(rotatedAreaTable(rotatedAreaTable(once)))).toEqual(Array.from(ids));
     expect(once[0]).toBe(0);
     expect(once[255]).toBe(255);
+    // new offset (e0, e1, e2) is original (e1, e2, e0); bit 7 - (4 d0 + 2 d1 + d2) (surface/border.ts):
+    // (1,0,0) bit 3 -> (0,0,1) bit 6; (0,0,1) bit 6 -> (0,1,0) bit 5; (0,1,0) bit 5 -> (1,0,0) bit 3
+    expect([once[8], once[64], once[32], once[128], once[1]]).toEqual([64, 32, 8, 128, 1]);
     // axes (0, 1, 2) -> (2, 0, 1): the spacing of the new axes is [s2, s0, s1]; equal up to the norm's rounding
     const rotated = rotatedAreaTable(surfelAreaTable([0.7, 1.3, 2.9]));
     const direct = surfelAreaTable([2.9, 0.7, 1.3]);
@@ -83,5 +86,34 @@ describe('official 2D slab scored as (1, H, W)', () => {
       }
     }
     expect(labels).toBeGreaterThan(60);
+  });
+
+  it('other dtypes and far-apart masks (nearest corners beyond the search ball) give the slab figures too', () => {
+    const rand = rng(7);
+    const H = 160;
+    const W = 200;
+    const gt8 = labelImage(H, W, 4, rand);
+    const seg8 = labelImage(H, W, 4, rand);
+    const as = (dtype: NdArray['dtype'], d: Uint8Array, shape: number[]): NdArray => ({
+      dtype,
+      shape,
+      data: dtype === 'uint16' ? Uint16Array.from(d) : dtype === 'int32' ? Int32Array.from(d) : dtype === 'int64' ? BigInt64Array.from(d, BigInt) : d,
+    });
+    for (const dtype of ['uint16', 'int32', 'int64'] as const) {
+      const slab = computeCaseMetrics(as(dtype, gt8, [H, W]), as(dtype, seg8, [H, W]), { dim: 2 });
+      const vol = computeCaseMetrics(as(dtype, gt8, [H, W, 1]), as(dtype, seg8, [H, W, 1]), { dim: 3, spacing: [1, 1, 1] });
+      expect(slab.labels).toEqual(vol.labels);
+      expect(slab.labels.every((l) => l.surface !== null)).toBe(true);
+    }
+    // one 40x40 square of label 1 in opposite corners of a 512x512 image: no surfel within the search ball
+    const far = (o: number): Uint8Array => {
+      const d = new Uint8Array(512 * 512);
+      for (let i = o; i < o + 40; i++) d.fill(1, i * 512 + o, i * 512 + o + 40);
+      return d;
+    };
+    const slab = computeCaseMetrics(img([512, 512], far(5)), img([512, 512], far(450)), { dim: 2, surfaces: 'all' });
+    const vol = computeCaseMetrics(img([512, 512, 1], far(5)), img([512, 512, 1], far(450)), { dim: 3, spacing: [1, 1, 1], surfaces: 'all' });
+    expect(slab.labels).toEqual(vol.labels);
+    expect(slab.labels[0]!.surface!.hd95).toBeGreaterThan(500);
   });
 });
