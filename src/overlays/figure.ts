@@ -9,7 +9,7 @@ import { createCanvas } from '@napi-rs/canvas';
 import type { CaseRow, RunData } from '../results/store.js';
 import { caseValue, sortModalities } from '../results/aggregate.js';
 import { escapeHtml, formatMetric } from '../reports/format.js';
-import { compareCases } from '../reports/model.js';
+import { compareCases } from '../reports/model-types.js';
 import { BOX_COLOUR, drawPlane } from './draw.js';
 import { chooseSlices, loadOverlayCase, loadSegs, planeOf, type OverlayCase } from './load.js';
 

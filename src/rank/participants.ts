@@ -7,7 +7,7 @@ import path from 'node:path';
 import { readRun, type RunData } from '../results/store.js';
 import { caseValue } from '../results/aggregate.js';
 import { sortModalities } from '../results/aggregate.js';
-import { compareCases } from '../reports/model.js';
+import { compareCases } from '../reports/model-types.js';
 
 /** Metrics a ranking uses: DSC and NSD (higher is better) and the running time per case (lower is better). */
 export type RankMetric = 'dsc' | 'nsd' | 'time';

@@ -9,8 +9,8 @@
  * - `accuracy_vs_time.png`: one point per variant, Average DSC vs mean time per case (ok cases);
  * - `dsc_per_case.png` (optional chart of TABLES.md): per-case DSC per modality, one strip of points per variant.
  */
-import type { ReportModel, Metric } from './model.js';
-import { METRIC_TITLE } from './model.js';
+import type { ReportModel, Metric } from './model-types.js';
+import { METRIC_TITLE } from './model-types.js';
 import { formatFixed } from '../text/numbers.js';
 import { barNotes, modalitySeparators, pointLabels } from './chart-plugins.js';
 import { axisTitle, colour, commonOptions, logBounds, logGrid, logTick, render, ticks, useLogScale, type ChartPng } from './chart-render.js';

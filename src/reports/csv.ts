@@ -6,8 +6,8 @@
 import { stringify } from 'csv-stringify/sync';
 import { CASE_COLUMNS, LABEL_COLUMNS } from '../results/store.js';
 import { csvNumber as formatNumber } from '../text/numbers.js';
-import type { ReportModel } from './model.js';
-import { METRICS, METRIC_TITLE } from './model.js';
+import type { ReportModel } from './model-types.js';
+import { METRICS, METRIC_TITLE } from './model-types.js';
 
 /** Tidy long table, one row per variant x case: the cases.csv columns in order, then variant_label, run_id, metric_mode, tolerance_mm, spacing_order. */
 export function casesLongCsv(m: ReportModel): string {

@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import type { RunData } from '../results/store.js';
-import { compareCases } from './model.js';
+import { compareCases } from './model-types.js';
 import { fileWriter } from './files.js';
 import { escapeHtml as esc, formatMetric, formatSeconds } from './format.js';
 

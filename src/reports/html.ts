@@ -4,8 +4,8 @@
  * script (the case table), allowed by its SHA-256 hash; no external requests (the Content-Security-Policy forbids
  * everything else), readable offline.
  */
-import type { ReportModel } from './model.js';
-import { METRICS, METRIC_TITLE } from './model.js';
+import type { ReportModel } from './model-types.js';
+import { METRICS, METRIC_TITLE } from './model-types.js';
 import type { ChartPng } from './chart-render.js';
 import { reportCsp, type HtmlExtras } from './extras.js';
 import { hostsHtml } from './hosts.js';

@@ -6,7 +6,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { RunData } from '../results/store.js';
-import { buildModel, type ReportOptions } from './model.js';
+import { buildModel } from './model.js';
+import type { ReportOptions } from './model-types.js';
 import { reportMarkdown } from './markdown.js';
 import { accuracyWideCsv, casesLongCsv, labelsLongCsv, timeWideCsv } from './csv.js';
 import { accuracyLatex, timeLatex } from './latex.js';
@@ -16,7 +17,8 @@ import { fileWriter } from './files.js';
 import { reportExtras, type ExtrasOptions, type ExtrasTimings } from './extras.js';
 import { terminalText, type TerminalTextOptions } from './terminal.js';
 
-export { buildModel, type ReportModel, type ReportOptions } from './model.js';
+export { buildModel } from './model.js';
+export type { ReportModel, ReportOptions } from './model-types.js';
 
 /** Output formats of `renderReport`. */
 export type ReportFormat = 'md' | 'csv' | 'tex' | 'html' | 'png';

@@ -3,8 +3,8 @@
  * `\usepackage{booktabs}` in the preamble; nothing else. All text from the run (variant labels, case ids, notes) is
  * escaped.
  */
-import type { ReportModel } from './model.js';
-import { METRICS, METRIC_TITLE } from './model.js';
+import type { ReportModel } from './model-types.js';
+import { METRICS, METRIC_TITLE } from './model-types.js';
 import { escapeLatex as esc, latexCommentText } from './format.js';
 
 const bold = (s: string, on: boolean) => (on ? `\\textbf{${s}}` : s);

@@ -2,8 +2,8 @@
  * GitHub Markdown tables: the paper's Table 3 (per-modality DSC/NSD per variant) and Table 4 (running time per case).
  */
 import { hostsMarkdown } from './hosts.js';
-import type { ReportModel } from './model.js';
-import { METRICS, METRIC_TITLE } from './model.js';
+import type { ReportModel } from './model-types.js';
+import { METRICS, METRIC_TITLE } from './model-types.js';
 import { escapeMarkdown as esc, markdownCode, markdownTable as mdTable, type MarkdownCell } from './format.js';
 
 const bold = (text: string, on: boolean): MarkdownCell => ({ text, bold: on });

@@ -1,128 +1,29 @@
 /**
  * The report model: everything the table and chart renderers print, computed once from a results folder
- * (docs/results-format.md). Aggregation is `modalityTable` from src/results/aggregate.ts (fixed modality order, failed
- * cases count 0, NaN cases left out, NaN mean = `n/a`); this module only adds display text, best-variant marks, the
- * running-time table (the paper's Table 4) and the notes every table carries (metric mode, tolerance, spacing,
- * what the times include).
+ * (docs/results-format.md); its types are in ./model-types.ts. Aggregation is `modalityTable` from
+ * src/results/aggregate.ts (fixed modality order, failed cases count 0, NaN cases left out, NaN mean = `n/a`); this
+ * module only adds display text, best-variant marks, the running-time table (the paper's Table 4) and the accuracy
+ * and time notes; the run-level notes every table carries (metric mode, tolerance, spacing, what the times include)
+ * come from ./run-notes.ts.
  */
-import { modelNotes } from './model-notes.js';
-import { readRun, type CaseRow, type RunData, type RunMeta } from '../results/store.js';
-import type { CaseTimingWarning } from '../stats/warnings.js';
-import { modalityTable, type AverageKind, type CaseValues, type ModalityTable } from '../results/aggregate.js';
-import type { CaseStatus, Dim } from '../types.js';
+import { readRun, type CaseRow, type RunData } from '../results/store.js';
+import { modalityTable, type AverageKind, type CaseValues } from '../results/aggregate.js';
 import { formatMetric, formatSeconds, NA } from './format.js';
-
-/** Cell text of a variant whose cases all failed (the means still count DSC 0 / NSD 0). */
-export const FAILED = 'failed';
 import { mean, median } from '../stats/summary.js';
-import { timingWarningText } from '../stats/warnings.js';
-
-/** Options shared by every renderer. */
-export interface ReportOptions {
-  /** `modality`: Average = mean of the modality means (the paper, default); `case`: mean over all cases. */
-  average?: AverageKind;
-  /** Print DSC/NSD in percent (0-100, 2 decimals) instead of fractions (0-1, 4 decimals, default). */
-  percent?: boolean;
-  /** Means over the per-case values as the official CSV prints them (`csv`, default) or unrounded. */
-  caseValues?: CaseValues;
-  /** Variant columns to show, in this order (default: every variant in run order); unknown names are an error. */
-  variants?: string[];
-}
-
-export type Metric = 'dsc' | 'nsd';
-export const METRICS: Metric[] = ['dsc', 'nsd'];
-export const METRIC_TITLE: Record<Metric, string> = { dsc: 'DSC', nsd: 'NSD' };
-
-/** One variant as shown in the report. */
-export interface VariantInfo {
-  /** Variant name (results key, CSV value). */
-  name: string;
-  /** Column title: run.json `label`, else the name. */
-  title: string;
-  kind: string;
-  models: { path: string; sha256: string }[];
-  /** Seconds spent in prepare() (model load / image load), never part of the case times; NaN when unknown. */
-  loadTimeS: number;
-  warmupTimeS: number;
-  /** Case rows present for this variant. */
-  nCases: number;
-  /** A deterministic test network (variants.json `testNetwork`), e.g. the oracle: explained wherever it appears. */
-  testNetwork: boolean;
-  /** variants.json `description`, when given. */
-  description?: string;
-}
-
-/** One row of the accuracy table (a modality, or `Average`). */
-export interface AccuracyRow {
-  kind: 'modality' | 'average';
-  /** Modality token (e.g. `CT`, `X-Ray`) or `Average`. */
-  name: string;
-  /** Distinct cases of the modality in the run (over all variants); for `Average`, all distinct cases. */
-  nCases: number;
-  /** Mean per metric per variant; NaN = no valid value (`n/a`). */
-  values: Record<Metric, Record<string, number>>;
-  /** Printed text per metric per variant (`n/a` for NaN). */
-  text: Record<Metric, Record<string, string>>;
-  /** Variants with the best printed value of the row (ties at printed precision all count); empty when < 2 values. */
-  best: Record<Metric, string[]>;
-}
-
-/** One row of the running-time table (one case). */
-export interface TimeRow {
-  case: string;
-  modality: string;
-  dim: Dim;
-  /** imgs shape as numpy prints it, e.g. `(30, 101, 122)`. */
-  shape: string;
-  nObjects: number;
-  /** Seconds per variant (NaN when the variant has no row or no time). */
-  time: Record<string, number>;
-  status: Record<string, CaseStatus | 'missing'>;
-  /** Printed seconds; failed cases carry a dagger (`†`), missing rows `n/a`. */
-  text: Record<string, string>;
-  /** Fastest variant(s) among the ok ones (printed precision); empty when < 2 ok values. */
-  fastest: string[];
-}
-
-/** Mean or median row of the running-time table, over each variant's ok cases. */
-export interface TimeSummaryRow {
-  name: 'Mean' | 'Median';
-  time: Record<string, number>;
-  text: Record<string, string>;
-  /** ok cases that went into the statistic, per variant. */
-  n: Record<string, number>;
-  fastest: string[];
-}
-
-/** What a report renderer needs. */
-export interface ReportModel {
-  run: RunData;
-  meta: RunMeta;
-  variants: VariantInfo[];
-  averageKind: AverageKind;
-  percent: boolean;
-  /** `%` or `fraction`, as written in headers. */
-  unit: '%' | 'fraction';
-  /** Header unit suffix, e.g. `(%)` or `(0-1)`. */
-  unitSuffix: string;
-  table: ModalityTable;
-  accuracyRows: AccuracyRow[];
-  /** Title of the Average row, e.g. `Average (mean of modality means)`. */
-  averageTitle: string;
-  timeRows: TimeRow[];
-  timeSummary: TimeSummaryRow[];
-  /** Run-level facts: metric mode, tolerance, spacing, timing definition, load times, machine. */
-  runNotes: string[];
-  /** One line every table carries: metric mode, tolerance, spacing convention, what the times include. */
-  contextLine: string;
-  accuracyNotes: string[];
-  timeNotes: string[];
-}
-
-/** Sort key for case ids: 3D first, then 2D, each by name (numeric-aware), as the paper's Table 4. */
-export function compareCases(a: { dim: Dim; case: string }, b: { dim: Dim; case: string }): number {
-  return b.dim - a.dim || a.case.localeCompare(b.case, 'en', { numeric: true });
-}
+import { contextLine, runNotes } from './run-notes.js';
+import {
+  compareCases,
+  FAILED,
+  METRICS,
+  METRIC_TITLE,
+  type AccuracyRow,
+  type Metric,
+  type ReportModel,
+  type ReportOptions,
+  type TimeRow,
+  type TimeSummaryRow,
+  type VariantInfo,
+} from './model-types.js';
 
 function pickBest(text: Record<string, string>, names: string[], better: (a: number, b: number) => boolean): string[] {
   const vals = names.map((n) => ({ n, v: text[n] === undefined || text[n] === NA ? NaN : Number.parseFloat(text[n]) }));
@@ -131,100 +32,6 @@ function pickBest(text: Record<string, string>, names: string[], better: (a: num
   let best = valid[0]!.v;
   for (const x of valid) if (better(x.v, best)) best = x.v;
   return valid.filter((x) => x.v === best).map((x) => x.n);
-}
-
-const SPACING_TEXT: Record<string, string> = {
-  'as-stored': "as-stored (the case file's spacing vector applied verbatim to the array axes, as the official scorer)",
-  xyz: 'xyz (spacing stored as (x, y, z), applied to the (z, y, x) array axes)',
-  zyx: 'zyx (spacing stored in array-axis order (z, y, x))',
-};
-
-function contextLine(meta: RunMeta, variants: VariantInfo[]): string {
-  const m = meta.metrics ?? ({} as RunMeta['metrics']);
-  const tol = m.tolerance_mm ?? NaN;
-  const kinds = [...new Set(variants.map((v) => v.kind))];
-  const times = kinds.map((k) => `${k} variants: ${meta.timing?.includes?.[k] ?? 'not stated in run.json'}`).join('; ');
-  return (
-    `Run ${meta.run_id}: metric mode ${m.mode ?? 'not stated'}; NSD tolerance ${tol} mm (3D; ${tol} pixels in 2D); ` +
-    `spacing convention ${m.spacing_order ?? 'not stated'}; times per case include: ${times}.`
-  );
-}
-
-/**
- * One note for every case timed under contention (the sentence once, the cases listed compactly per variant with the
- * other processes' CPU share), instead of the long sentence once per case.
- */
-function contentionNote(ws: CaseTimingWarning[]): string {
-  const share = (w: CaseTimingWarning) => (w.warning.kind === 'contention' ? w.warning.other_cpu_share : NaN);
-  const threshold = ws[0]!.warning.kind === 'contention' ? ws[0]!.warning.threshold : NaN;
-  const byVariant = new Map<string, CaseTimingWarning[]>();
-  for (const w of ws) byVariant.set(w.variant, [...(byVariant.get(w.variant) ?? []), w]);
-  const lists = [...byVariant].map(([v, l]) => `${v}: ${l.map((w) => `${w.case} ${(100 * share(w)).toFixed(0)}%`).join(', ')}`);
-  return (
-    `Timing warning: ${ws.length} case(s) timed under contention (other processes used more than ${(100 * threshold).toFixed(0)}% of the machine's CPU time during the case; ` +
-    `the wall time is inflated — compare cpu_s or re-run on a quiet machine). Other processes' share per case: ${lists.join('; ')}.`
-  );
-}
-
-function runNotes(meta: RunMeta, variants: VariantInfo[], warnings: CaseTimingWarning[]): string[] {
-  const notes: string[] = [];
-  const m = meta.metrics ?? ({} as RunMeta['metrics']);
-  const tol = m.tolerance_mm ?? NaN;
-  const modeText =
-    m.mode === 'official'
-      ? 'official (compute_metrics.py semantics)'
-      : m.mode === 'strict'
-        ? 'strict (documented physical variant, not the official numbers)'
-        : String(m.mode ?? 'not stated in run.json');
-  if (m.mode === 'official') {
-    notes.push('Official rule: a case whose DSC is not above 0.2 gets NSD 0 (the scorer computes NSD only when DSC > 0.2); labels.csv keeps the per-label NSD.');
-  }
-  notes.push(
-    `Metric mode: ${modeText}; NSD tolerance: ${tol} mm for 3D cases (${tol} pixels for 2D cases, evaluated at unit ` +
-      `spacing); spacing convention: ${SPACING_TEXT[m.spacing_order] ?? String(m.spacing_order ?? 'not stated')}.`,
-  );
-  const t = meta.timing ?? ({ repeat: 1, warmup: 0, includes: {} });
-  const rep = t.repeat > 1 ? `median of ${t.repeat} timed repeats` : 'one timed run';
-  const warm = t.warmup > 0 ? ` after ${t.warmup} untimed warm-up run${t.warmup > 1 ? 's' : ''} of the smallest case per in-process variant` : ', no warm-up';
-  notes.push(`Times: wall-clock seconds per case, ${rep}${warm}.`);
-  const kinds = [...new Set(variants.map((v) => v.kind))];
-  for (const k of kinds) {
-    const names = variants.filter((v) => v.kind === k).map((v) => v.name).join(', ');
-    notes.push(`Times of ${k} variants (${names}) include: ${t.includes?.[k] ?? 'not stated in run.json'}.`);
-  }
-  const loads = variants.filter((v) => !Number.isNaN(v.loadTimeS));
-  if (loads.length) {
-    notes.push(
-      `Preparation before timing (model or image load), not in the case times: ` +
-        loads.map((v) => `${v.name} ${formatSeconds(v.loadTimeS)} s`).join(', ') +
-        '.',
-    );
-  }
-  if (typeof t.container_overhead_s === 'number') {
-    notes.push(`Measured container start/stop overhead (empty container): ${formatSeconds(t.container_overhead_s)} s.`);
-  }
-  const overheads = (meta.variants ?? []).filter((v) => v.overhead && typeof v.overhead.median_s === 'number');
-  if (overheads.length) {
-    notes.push(
-      `Start overhead inside the case times (median of no-op runs under the same protocol: process or container start): ` +
-        overheads.map((v) => `${v.name} ${formatSeconds(v.overhead!.median_s)} s (${v.kind})`).join(', ') +
-        '.',
-    );
-  }
-  const mc = meta.machine;
-  if (mc) {
-    const versions = Object.entries(meta.versions ?? {}).map(([k, v]) => `${k} ${v}`).join(', ');
-    notes.push(
-      `Machine: ${mc.cpu_model}, ${mc.cores} cores, ${mc.memory_gb} GB, ${mc.platform}/${mc.arch}; ` +
-        `intra-op threads: ${meta.threads?.intra_op ?? 'n/a'}${versions ? `; ${versions}` : ''}.`,
-    );
-  }
-  for (const w of warnings) if (w.warning.kind !== 'contention') notes.push(`Timing warning, ${w.variant} on ${w.case}: ${timingWarningText(w.warning)}.`);
-  const contention = warnings.filter((w) => w.warning.kind === 'contention');
-  if (contention.length) notes.push(contentionNote(contention));
-  notes.push(...modelNotes(meta));
-  if (!meta.finished_at) notes.push('Run not finished (run.json finished_at is null): the tables show the cases written so far.');
-  return notes;
 }
 
 /**

@@ -5,8 +5,8 @@
  * over several blocks when needed. Colour (ANSI) only when asked; the notes are a short summary unless `verbose`.
  */
 import { createColors } from 'picocolors';
-import type { ReportModel } from './model.js';
-import { FAILED, METRICS, METRIC_TITLE } from './model.js';
+import type { ReportModel } from './model-types.js';
+import { FAILED, METRICS, METRIC_TITLE } from './model-types.js';
 
 interface Col {
   head: string[]; // header lines (top to bottom)
