@@ -8,18 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { rotatedAreaTable, surfelAreaTable } from '../../src/metrics/area.js';
 import { computeCaseMetrics } from '../../src/metrics/case.js';
 import type { NdArray } from '../../src/types.js';
-
-/** A deterministic pseudo-random generator (mulberry32), so that a failing case can be reproduced. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { prng } from '../prng.js';
 
 /** An (H, W) uint8 label image of discs and rectangles with labels 1..K, some far apart, some touching the border. */
 function labelImage(H: number, W: number, K: number, rand: () => number): Uint8Array {
@@ -60,7 +49,7 @@ describe('official 2D slab scored as (1, H, W)', () => {
   });
 
   it('every per-label figure equals the 3D path on the (H, W, 1) slab with spacing [1, 1, 1], bit for bit', () => {
-    const rand = rng(15);
+    const rand = prng(15);
     const shapes: [number, number][] = [
       [1, 1],
       [1, 25],
@@ -89,7 +78,7 @@ describe('official 2D slab scored as (1, H, W)', () => {
   });
 
   it('other dtypes and far-apart masks (nearest corners beyond the search ball) give the slab figures too', () => {
-    const rand = rng(7);
+    const rand = prng(7);
     const H = 160;
     const W = 200;
     const gt8 = labelImage(H, W, 4, rand);
