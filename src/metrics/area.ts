@@ -79,19 +79,22 @@ function computeSurfelAreaTable(spacing: readonly number[]): Float64Array {
  */
 export function rotatedAreaTable(table: Float64Array): Float64Array {
   const out = new Float64Array(256);
-  for (let code = 0; code < 256; code++) {
-    let original = 0;
-    for (let e = 0; e < 8; e++) {
-      if (((code >>> (7 - e)) & 1) === 0) continue;
-      const e0 = e >>> 2;
-      const e1 = (e >>> 1) & 1;
-      const e2 = e & 1;
-      original |= 1 << (7 - (4 * e1 + 2 * e2 + e0));
-    }
-    out[code] = table[original]!;
-  }
+  for (let code = 0; code < 256; code++) out[code] = table[ROTATED_CODE[code]!]!;
   return out;
 }
+
+/** For each neighbour code in the axis order (2, 0, 1), the code of the same voxels in the original order (see {@link rotatedAreaTable}). */
+const ROTATED_CODE = Uint8Array.from({ length: 256 }, (_, code) => {
+  let original = 0;
+  for (let e = 0; e < 8; e++) {
+    if (((code >>> (7 - e)) & 1) === 0) continue;
+    const e0 = e >>> 2;
+    const e1 = (e >>> 1) & 1;
+    const e2 = e & 1;
+    original |= 1 << (7 - (4 * e1 + 2 * e2 + e0));
+  }
+  return original;
+});
 
 /**
  * Contour length of each 2x2 neighbour code 0..15 at 2D spacing [s0, s1] (DeepMind surface-distance HEAD
