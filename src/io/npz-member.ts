@@ -22,7 +22,7 @@ export const SYNC_MEMBER_BYTES = 4 << 20;
  * The compressed bytes of one member of an archive held in memory (`bytes`), its local header checked as yauzl does.
  * @throws NpyFormatError naming `where` when the local header is missing or the data overflows the file.
  */
-function rawMemberBytes(bytes: Buffer, entry: Yauzl.Entry, where: string): Buffer {
+export function rawMemberBytes(bytes: Buffer, entry: Yauzl.Entry, where: string): Buffer {
   const at = entry.relativeOffsetOfLocalHeader;
   if (at + 30 > bytes.length) throw new NpyFormatError(where, 'cannot read zip member: unexpected EOF');
   const signature = bytes.readUInt32LE(at);
@@ -81,7 +81,19 @@ async function openMemberStream(zip: Yauzl.ZipFile, entry: Yauzl.Entry, where: s
 }
 
 /** gzip member header (RFC 1952: deflate, no flags, no mtime, unknown OS) put before a zip member's raw deflate data. */
-const GZIP_HEADER = Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff]);
+export const GZIP_HEADER = Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff]);
+
+/**
+ * gzip member trailer (RFC 1952: CRC-32, then size mod 2^32, little-endian) carrying the zip entry's CRC-32 and
+ * uncompressed size: put after a member's raw deflate data behind {@link GZIP_HEADER}, zlib checks both while it
+ * inflates (no CRC pass of our own).
+ */
+export function gzipTrailer(entry: Yauzl.Entry): Buffer {
+  const trailer = Buffer.alloc(8);
+  trailer.writeUInt32LE(entry.crc32 >>> 0, 0);
+  trailer.writeUInt32LE(entry.uncompressedSize >>> 0, 4);
+  return trailer;
+}
 
 /**
  * Inflates one deflated member on libuv's thread pool in a single pass into one buffer of the member's size. The raw
@@ -98,9 +110,7 @@ export async function inflateMember(zip: Yauzl.ZipFile, entry: Yauzl.Entry, wher
   const raw = inMemory ? null : await openRaw(zip, entry, where);
   // chunkSize > size: zlib writes the whole member into one output buffer, handed over as a view (no copy).
   const gunzip = zlib.createGunzip({ chunkSize: Math.max(zlib.constants.Z_MIN_CHUNK, size + 1) });
-  const trailer = Buffer.alloc(8);
-  trailer.writeUInt32LE(entry.crc32 >>> 0, 0);
-  trailer.writeUInt32LE(size >>> 0, 4);
+  const trailer = gzipTrailer(entry);
   const chunks: Buffer[] = [];
   let filled = 0;
   try {

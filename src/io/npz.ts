@@ -44,7 +44,7 @@ export interface NpzMemberInfo {
  * @param fileBytes the whole archive when it is held in memory (small files): a member of at most
  *   {@link SYNC_MEMBER_BYTES} is then read synchronously, a larger one inflated on libuv's pool from those bytes.
  */
-async function readMember(zip: Yauzl.ZipFile, entry: Yauzl.Entry, where: string, fileBytes: Buffer | null): Promise<NdArray> {
+export async function readMember(zip: Yauzl.ZipFile, entry: Yauzl.Entry, where: string, fileBytes: Buffer | null): Promise<NdArray> {
   const size = entry.uncompressedSize;
   if (size > MAX_MEMBER_BYTES) throw new NpyFormatError(where, `member too large (${size} bytes)`, `<= ${MAX_MEMBER_BYTES} bytes`, `${size} bytes`);
   checkMethod(entry, where);

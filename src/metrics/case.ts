@@ -11,7 +11,7 @@
  */
 import { spacingOrderProblem, type Dim, type MetricMode, type NdArray, type SpacingOrder } from '../types.js';
 import { rotatedAreaTable, surfelAreaTable } from './area.js';
-import { countLabels, maxLabel, MAX_LABEL_ID, officialLabelRange, toLabelData, type LabelCounts } from './labels.js';
+import { countLabels, isRunVolume, maxLabel, MAX_LABEL_ID, MAX_RUNS, officialLabelRange, SMALL_DTYPE_MAX, toLabelData, type LabelCounts, type RunVolume } from './labels.js';
 import { npMean } from './numeric.js';
 import { labelContour2d, labelSurface3d, type SurfaceSummary } from './surface.js';
 
@@ -85,9 +85,6 @@ export interface CaseMetrics {
   warnings: string[];
 }
 
-/** dtypes whose whole positive range the counting pass covers (bool: label 1). */
-const SMALL_DTYPE_MAX: Partial<Record<string, number>> = { bool: 1, uint8: 255, int8: 127, uint16: 65535, int16: 32767 };
-
 /**
  * Largest label L in 1..from with count[L] > 0, or 0. (Loops live in small functions of their own: a long loop in
  * computeCaseMetrics would have V8 compile that whole large function on stack replacement.)
@@ -106,6 +103,9 @@ function splitEmptyInBoth(candidates: readonly number[], counts: LabelCounts, em
   }
   return evaluated;
 }
+
+/** The values of an array held as runs: none (never read). */
+const NO_VALUES = new Uint8Array(0);
 
 function as3d(shape: readonly number[]): [number, number, number] {
   return shape.length === 2 ? [shape[0]!, shape[1]!, 1] : [shape[0]!, shape[1]!, shape[2]!];
@@ -127,15 +127,27 @@ export function doubleArray(values: readonly number[]): number[] {
   return out;
 }
 
+/** The row runs of gts and segs when both are held as runs ({@link RunVolume}), else null. @throws Error naming `where` on a mix or a shape or dtype runs cannot stand for. */
+function givenRuns(gts: NdArray | RunVolume, segs: NdArray | RunVolume, dim: Dim, where: string): { gtRuns: RunVolume['runs']; segRuns: RunVolume['runs'] } | null {
+  const g = isRunVolume(gts);
+  const s = isRunVolume(segs);
+  if (!g && !s) return null;
+  if (!g || !s || dim !== 3 || gts.shape.length !== 3 || SMALL_DTYPE_MAX[gts.dtype] === undefined || SMALL_DTYPE_MAX[segs.dtype] === undefined) {
+    throw new Error(`${where}: row runs stand for the gts and segs of a 3D case, both of at most 16 bits; got a ${dim}D case, gts ${gts.dtype} (${gts.shape.join(', ')}) ${g ? 'as runs' : 'as values'}, segs ${segs.dtype} ${s ? 'as runs' : 'as values'}`);
+  }
+  return { gtRuns: gts.runs, segRuns: segs.runs };
+}
+
 /**
  * DSC and NSD of one case (gts vs segs label arrays).
- * @param gts label array (2D (H, W) or 3D (D, H, W)), integer or bool dtype.
+ * @param gts label array (2D (H, W) or 3D (D, H, W)), integer or bool dtype; or a 3D array of at most 16 bits held as
+ *   its row runs ({@link RunVolume}, a large member streamed by ../io/npz-rows.ts; segs then too): same results.
  * @param segs label array of the same shape, any numeric dtype.
  * @throws Error (naming `opts.where`) on shape mismatch, wrong dimensionality, float gts, missing/invalid 3D spacing
  *   (official mode scores a NaN spacing as the official scorer does: DSC, NSD NaN), or labels
  *   beyond {@link MAX_LABEL_ID}: cases the official code crashes on.
  */
-export function computeCaseMetrics(gts: NdArray, segs: NdArray, opts: CaseMetricsOptions): CaseMetrics {
+export function computeCaseMetrics(gts: NdArray | RunVolume, segs: NdArray | RunVolume, opts: CaseMetricsOptions): CaseMetrics {
   const mode: MetricMode = opts.mode ?? 'official';
   const where = opts.where ?? 'case';
   const tol = opts.tolerance_mm ?? DEFAULT_TOLERANCE_MM;
@@ -189,8 +201,10 @@ export function computeCaseMetrics(gts: NdArray, segs: NdArray, opts: CaseMetric
     spacingUsed = mode === 'official' ? [1, 1, 1] : [1, 1];
   }
   if (mode === 'official' && opts.labels) warnings.push('labels option ignored in official mode (labels are 1..gt.max())');
-  const gt = toLabelData(gts, 'gts', where);
-  const seg = toLabelData(segs, 'segs', where);
+  const given = givenRuns(gts, segs, dim, where);
+  // held as runs: the values are never read (counts, boxes and masks come from the runs)
+  const gt = isRunVolume(gts) ? NO_VALUES : toLabelData(gts, 'gts', where);
+  const seg = isRunVolume(segs) ? NO_VALUES : toLabelData(segs, 'segs', where);
   // The official 2D slab (H, W, 1) is scored as the same C-order voxels in the layout (1, H, W): rows then run along W
   // (word-wide runs and border bits instead of one voxel per row), with the neighbour codes' area table rotated to
   // match (rotatedAreaTable). Its spacing is [1, 1, 1], so every distance is the root of the same sum of integer
@@ -200,7 +214,7 @@ export function computeCaseMetrics(gts: NdArray, segs: NdArray, opts: CaseMetric
 
   // Which labels. For dtypes of at most 16 bits the counting pass covers the whole dtype range, so gt.max() and the
   // labels present come from the counts (no separate max pass).
-  if (gt.length === 0) throw new Error(`${where}: key 'gts' is an empty array; expected at least one voxel`);
+  if (gts.shape.some((n) => n === 0)) throw new Error(`${where}: key 'gts' is an empty array; expected at least one voxel`);
   const smallGt = SMALL_DTYPE_MAX[gts.dtype];
   const smallSeg = SMALL_DTYPE_MAX[segs.dtype];
   let K: number;
@@ -209,7 +223,7 @@ export function computeCaseMetrics(gts: NdArray, segs: NdArray, opts: CaseMetric
   if (mode === 'official') {
     let gtMax: number;
     if (smallGt !== undefined) {
-      counts = countLabels(gt, seg, shape3, smallGt);
+      counts = countLabels(gt, seg, shape3, smallGt, MAX_RUNS, given);
       gtMax = lastCounted(counts.gt, smallGt);
     } else {
       gtMax = maxLabel(gt);
@@ -218,7 +232,7 @@ export function computeCaseMetrics(gts: NdArray, segs: NdArray, opts: CaseMetric
     const r = officialLabelRange(gtMax, gts.dtype, where);
     K = r.K;
     warnings.push(...r.warnings);
-    if (smallGt === undefined) counts = countLabels(gt, seg, shape3, K);
+    if (smallGt === undefined) counts = countLabels(gt, seg, shape3, K, MAX_RUNS, given);
     candidates = Array.from({ length: K }, (_, k) => k + 1);
   } else {
     if (opts.labels) {
@@ -227,11 +241,11 @@ export function computeCaseMetrics(gts: NdArray, segs: NdArray, opts: CaseMetric
         if (!Number.isInteger(L) || L < 1 || L > MAX_LABEL_ID) throw new Error(`${where}: label ${L} is not an integer in 1..${MAX_LABEL_ID}`);
       }
       K = candidates.length ? candidates[candidates.length - 1]! : 0;
-      counts = countLabels(gt, seg, shape3, K);
+      counts = countLabels(gt, seg, shape3, K, MAX_RUNS, given);
     } else {
       K = smallGt !== undefined && smallSeg !== undefined ? Math.max(smallGt, smallSeg) : Math.max(maxLabel(gt), maxLabel(seg), 0);
       if (K > MAX_LABEL_ID) throw new Error(`${where}: label ${K} exceeds ${MAX_LABEL_ID}`);
-      counts = countLabels(gt, seg, shape3, K);
+      counts = countLabels(gt, seg, shape3, K, MAX_RUNS, given);
       candidates = [];
       for (let L = 1; L <= K; L++) if (counts.gt[L]! > 0 || counts.seg[L]! > 0) candidates.push(L);
     }

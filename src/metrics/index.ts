@@ -5,6 +5,8 @@
 export { computeCaseMetrics, DEFAULT_TOLERANCE_MM, type CaseMetrics, type CaseMetricsOptions, type LabelMetrics } from './case.js';
 export { scoreCase, scoreCaseFiles, readCaseFiles, scoreFolder, listCases, dimFromCaseName, compareCaseNames, type CaseScore, type CaseFiles, type ScoreOptions, type ScoreFolderOptions } from './score.js';
 export { runScoreJobs, type ScoreJob } from './pool.js';
+export { streamCaseFiles } from './stream.js';
+export { isRunVolume, type RunVolume } from './labels.js';
 export { officialCsv, perLabelCsv, metricsJson, csvSidecarJson, csvNumber, nonFiniteReplacer, PER_LABEL_COLUMNS, type MetricsRunInfo } from './output.js';
 export { pairwiseSum, npMean, npRound, pyFloatRepr, officialCsvValue } from './numeric.js';
 export { surfelAreaTable, contourLengthTable } from './area.js';

@@ -6,9 +6,32 @@
  */
 import type { DType, NdArray } from '../types.js';
 import { MAX_RUNS, rowRuns, type RowRuns } from './runs.js';
+
+export { MAX_RUNS } from './runs.js';
 import type { BBox, LabelData } from './surface.js';
 
 export type { RowRuns } from './runs.js';
+
+/**
+ * A label array held as its row runs only (a large member streamed by ../io/npz-rows.ts, never held whole): dtype and
+ * shape as stored; `runs` are those {@link countLabels} would compute from the array (./runs.ts).
+ */
+export interface RunVolume {
+  dtype: DType;
+  shape: number[];
+  runs: RowRuns;
+}
+
+/** True when `a` is held as row runs, not values. */
+export function isRunVolume(a: NdArray | RunVolume): a is RunVolume {
+  return (a as RunVolume).runs !== undefined;
+}
+
+/**
+ * dtypes whose whole positive range the counting pass covers (bool: label 1): gt.max() and the labels present then
+ * come from the counts, with no pass of their own over the values (so such arrays may be held as runs only).
+ */
+export const SMALL_DTYPE_MAX: Partial<Record<DType, number>> = { bool: 1, uint8: 255, int8: 127, uint16: 65535, int16: 32767 };
 
 /** Largest label id the dense per-label arrays accept. */
 export const MAX_LABEL_ID = 10_000_000;
@@ -221,8 +244,16 @@ export interface LabelCounts {
  * come from the runs (intersections: a merge of the two run lists per row), and the runs are returned for packing
  * the label masks. Beyond `maxRuns` runs in either array, counts are taken voxel by voxel and no runs are returned.
  * @param maxRuns most runs kept per array (default MAX_RUNS = 2^24; tests lower it to check the voxel-by-voxel path)
+ * @param given the runs of both arrays when they are held as runs only ({@link RunVolume}; gt and seg are then not read)
  */
-export function countLabels(gt: LabelData, seg: LabelData, shape: readonly [number, number, number], K: number, maxRuns: number = MAX_RUNS): LabelCounts {
+export function countLabels(
+  gt: LabelData,
+  seg: LabelData,
+  shape: readonly [number, number, number],
+  K: number,
+  maxRuns: number = MAX_RUNS,
+  given: { gtRuns: RowRuns; segRuns: RowRuns } | null = null,
+): LabelCounts {
   const [n0, n1, n2] = shape;
   const G = new Float64Array(K + 1);
   const S = new Float64Array(K + 1);
@@ -231,8 +262,8 @@ export function countLabels(gt: LabelData, seg: LabelData, shape: readonly [numb
   const hi = new Int32Array(3 * (K + 1)).fill(-1);
   const rowMark = new Int32Array(K + 1).fill(-1);
   const st: CountState = { G, S, I, lo, hi, rowMark };
-  const gtRuns = rowRuns(gt, n0 * n1, n2, maxRuns);
-  const segRuns = gtRuns ? rowRuns(seg, n0 * n1, n2, maxRuns) : null;
+  const gtRuns = given ? given.gtRuns : rowRuns(gt, n0 * n1, n2, maxRuns);
+  const segRuns = given ? given.segRuns : gtRuns ? rowRuns(seg, n0 * n1, n2, maxRuns) : null;
   if (gtRuns && segRuns) {
     countRuns(st, gtRuns, G, n1, K);
     rowMark.fill(-1);

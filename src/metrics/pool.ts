@@ -7,7 +7,8 @@ import { existsSync, promises as fsp } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { whileReading } from './warmup.js';
+import { streamCaseFiles } from './stream.js';
+import { isLargeCase, warmUpThen, whileReading } from './warmup.js';
 import { readCaseFiles, scorerDim, scoreCase, scoreCaseFiles, type CaseFiles, type CaseScore, type ScoreFolderOptions, type ScoreOptions } from './score.js';
 
 /** One case to score. */
@@ -227,7 +228,8 @@ function scoreOnThread(entry: string, job: ScoreJob, sopts: ScoreOptions): Promi
  * {@link READ_AHEAD_MIN_BYTES} to read (or as `readAhead` says). A case holding more than
  * {@link DOMINANT_CASE_SHARE} of the folder's bytes is read from the start (one file after the other) and scored last,
  * with warm code (`dominantThread: true`: on a thread of its own meanwhile).
- * While the first case is read, a large one warms the compiler up (./warmup.ts). A one-case folder starts no thread.
+ * While the first case is read, a large one warms the compiler up (./warmup.ts); a large 3D first case is streamed into
+ * row runs after the warm-up (./stream.ts). A one-case folder starts no thread.
  */
 async function scoreInThread(
   jobs: readonly ScoreJob[],
@@ -263,13 +265,23 @@ async function scoreInThread(
   // one file after the other: one pool thread inflates, the other core stays with this thread's computing
   const lastFiles = last >= 0 ? readCaseFiles(jobs[last]!.gtsPath, jobs[last]!.segsPath, scorerDim(jobs[last]!.gtsPath, sopts), true) : null;
   if (last >= 0) order.push(last);
+  // a large first 3D case is streamed into row runs on this thread (./stream.ts): nothing else is there to overlap
+  // its read, and its volumes are then never held whole
+  const firstJob = order.length ? jobs[order[0]!]! : null;
+  const streamFirst = firstJob !== null && scorerDim(firstJob.gtsPath, sopts) === 3 && isLargeCase(firstJob.gtsPath, firstJob.segsPath);
   try {
     // order[0] is never the dominant case: with one, the folder has at least one other case
-    let ahead = order.length ? read(order[0]!) : null;
+    let ahead = order.length && !streamFirst ? read(order[0]!) : null;
     for (let k = 0; k < order.length; k++) {
       const job = jobs[order[k]!]!;
-      // the first case: while it is read, warm the compiler up if it is large (./warmup.ts)
-      const files = k === 0 ? (await whileReading(ahead!, job.gtsPath, job.segsPath, { ...sopts, dim: scorerDim(job.gtsPath, sopts) })).value : await ahead!;
+      const dim = scorerDim(job.gtsPath, sopts);
+      // the first case: warm the compiler up if it is large (./warmup.ts), while it is read or before it is streamed
+      const files =
+        k > 0
+          ? await ahead!
+          : streamFirst
+            ? (await warmUpThen(async () => (await streamCaseFiles(job.gtsPath, job.segsPath)) ?? (await read(order[0]!)), job.gtsPath, job.segsPath, { ...sopts, dim })).value
+            : (await whileReading(ahead!, job.gtsPath, job.segsPath, { ...sopts, dim })).value;
       const nextI = order[k + 1];
       ahead = nextI === undefined ? null : nextI === last ? lastFiles : read(nextI);
       const i = order[k]!;

@@ -135,13 +135,13 @@ function blockRuns(rb: RunBuilder, block: Int32Array, r0: number, nRows: number,
   }
 }
 
-/** Runs of every row of a uint8 / uint16 array read as 32-bit words (see {@link wordRowRuns}). */
-function wordRuns(rb: RunBuilder, d32: Uint32Array, rows: number, wordsPerRow: number, sh: number, n2: number): void {
+/** Runs of rows r0 .. r0 + rows - 1 of a uint8 / uint16 array read as 32-bit words from word 0 (see {@link wordRowRuns}). */
+function wordRuns(rb: RunBuilder, d32: Uint32Array, r0: number, rows: number, wordsPerRow: number, sh: number, n2: number): void {
   for (let r = 0; r < rows; r++) {
     const w0 = r * wordsPerRow;
     // a background row: no run (the builder's current value is 0 after each row)
     if (!zeroWords(d32, w0, w0 + wordsPerRow)) wordRowRuns(rb, d32, w0, wordsPerRow, sh);
-    rb.endRow(r, n2);
+    rb.endRow(r0 + r, n2);
   }
 }
 
@@ -161,26 +161,76 @@ function pixelRuns(rb: RunBuilder, block: Int32Array, r0: number, nRows: number)
 const BLOCK_VOXELS = 1 << 16;
 
 /**
- * Runs of every row of a label array of any dtype: blocks of whole rows (about BLOCK_VOXELS voxels) are copied into an
- * Int32Array first (a native conversion), so the run kernel sees one array type whatever the dtype of the case (no
- * recompilation per dtype), and is called once per block, not per row (volumes of many short rows).
+ * Runs of rows r0 .. r0 + rows - 1 of a label array of any dtype, held from index 0 of `data`: blocks of whole rows
+ * (about BLOCK_VOXELS voxels) are copied into an Int32Array first (a native conversion), so the run kernel sees one
+ * array type whatever the dtype of the case (no recompilation per dtype), and is called once per block, not per row
+ * (volumes of many short rows).
  */
-function voxelRuns(rb: RunBuilder, data: LabelData, rows: number, n2: number): void {
+function voxelRuns(rb: RunBuilder, data: LabelData, r0: number, rows: number, n2: number): void {
   const rowsPerBlock = Math.max(1, Math.floor(BLOCK_VOXELS / Math.max(1, n2)));
   const block = new Int32Array(Math.min(rows, rowsPerBlock) * n2);
-  for (let r0 = 0; r0 < rows; r0 += rowsPerBlock) {
-    const nRows = Math.min(rowsPerBlock, rows - r0);
-    block.set(data.subarray(r0 * n2, (r0 + nRows) * n2));
-    if (n2 === 1) pixelRuns(rb, block, r0, nRows);
-    else blockRuns(rb, block, r0, nRows, n2);
+  for (let b0 = 0; b0 < rows; b0 += rowsPerBlock) {
+    const nRows = Math.min(rowsPerBlock, rows - b0);
+    block.set(data.subarray(b0 * n2, (b0 + nRows) * n2));
+    if (n2 === 1) pixelRuns(rb, block, r0 + b0, nRows);
+    else blockRuns(rb, block, r0 + b0, nRows, n2);
   }
 }
 
+/**
+ * Row runs of a C-order label array (rows of n2 values) built from blocks of whole rows given in order: the whole array
+ * at once ({@link rowRuns}), or a `.npy` member streamed block by block through one reused buffer
+ * (../io/npz-rows.ts), so that a large volume is never held whole. The runs do not depend on how the rows are split
+ * into blocks. uint8 / uint16 blocks that start on a 4-byte boundary, with rows of whole 32-bit words, are read as
+ * words ({@link wordRuns}); other blocks through Int32 copies ({@link voxelRuns}).
+ */
+export class RowRunsStream {
+  private readonly rb: RunBuilder;
+  private next = 0;
+  /**
+   * @param rows rows of the array (product of all axes but the last)
+   * @param n2 values per row (the last axis)
+   * @param maxRuns most runs kept; beyond it {@link result} is null
+   */
+  constructor(
+    readonly rows: number,
+    readonly n2: number,
+    maxRuns: number = MAX_RUNS,
+  ) {
+    this.rb = new RunBuilder(rows, maxRuns);
+  }
+
+  /**
+   * Adds the next `nRows` rows, held from index 0 of `data` (at least nRows * n2 values; only those are read).
+   * @returns false once more than maxRuns runs were met (the runs are then dropped: {@link result} is null)
+   * @throws Error when the rows go beyond the array's rows
+   */
+  add(data: LabelData, nRows: number): boolean {
+    const { rb, n2 } = this;
+    const r0 = this.next;
+    if (nRows < 0 || r0 + nRows > this.rows || data.length < nRows * n2) throw new Error(`row runs: rows ${r0}..${r0 + nRows} of ${this.rows} (${data.length} values for rows of ${n2}) do not fit the array`);
+    this.next = r0 + nRows;
+    const sh = !LITTLE_ENDIAN || data.byteOffset % 4 !== 0 ? 0 : data instanceof Uint8Array && n2 % 4 === 0 ? 2 : data instanceof Uint16Array && n2 % 2 === 0 ? 1 : 0;
+    if (sh > 0) wordRuns(rb, new Uint32Array(data.buffer, data.byteOffset, (nRows * n2) >>> sh), r0, nRows, n2 >>> sh, sh, n2);
+    else voxelRuns(rb, data, r0, nRows, n2);
+    return !rb.overflow;
+  }
+
+  /**
+   * The runs of every row once all rows were added; null when they exceeded maxRuns.
+   * @throws Error when rows are missing
+   */
+  result(): RowRuns | null {
+    if (this.next !== this.rows) throw new Error(`row runs: ${this.next} of ${this.rows} rows given`);
+    return this.rb.result();
+  }
+}
+// its hidden class outlives the cases (./retain.ts)
+retainShape(new RowRunsStream(1, 4, MAX_RUNS));
+
 /** Row runs of a whole C-order (rows of n2) label array; null beyond `maxRuns` runs. */
 export function rowRuns(data: LabelData, rows: number, n2: number, maxRuns: number): RowRuns | null {
-  const rb = new RunBuilder(rows, maxRuns);
-  const sh = !LITTLE_ENDIAN || data.byteOffset % 4 !== 0 ? 0 : data instanceof Uint8Array && n2 % 4 === 0 ? 2 : data instanceof Uint16Array && n2 % 2 === 0 ? 1 : 0;
-  if (sh > 0) wordRuns(rb, new Uint32Array(data.buffer, data.byteOffset, data.length >>> sh), rows, n2 >>> sh, sh, n2);
-  else voxelRuns(rb, data, rows, n2);
-  return rb.result();
+  const stream = new RowRunsStream(rows, n2, maxRuns);
+  stream.add(data, rows);
+  return stream.result();
 }

@@ -10,6 +10,7 @@ import { threadId } from 'node:worker_threads';
 import { readNpz } from '../io/npz.js';
 import type { CaseStatus, Dim, MetricMode, NdArray, SpacingOrder } from '../types.js';
 import { computeCaseMetrics, DEFAULT_TOLERANCE_MM, type CaseMetrics, type CaseMetricsOptions } from './case.js';
+import { isRunVolume, type RunVolume } from './labels.js';
 import { fileErrorText } from '../io/durable.js';
 
 /** Options of {@link scoreCase} / {@link scoreFolder}. */
@@ -45,8 +46,8 @@ export interface CaseScore {
   metrics: CaseMetrics | null;
   /**
    * Wall seconds from the start of the case's reads to both files in hand (a case read ahead or a dominant case read
-   * from the start overlaps other cases' computing; a large first case's includes the compiler warm-up), and seconds
-   * computing the metrics.
+   * from the start overlaps other cases' computing; a large first case's includes the compiler warm-up, and when it is
+   * streamed (./stream.ts) its row runs), and seconds computing the metrics.
    */
   readS: number;
   computeS: number;
@@ -63,12 +64,15 @@ function message(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
-/** The two files of one case as read by {@link readCaseFiles} (read errors kept per file). */
+/**
+ * The two files of one case as read by {@link readCaseFiles} (read errors kept per file), or streamed by
+ * ./stream.ts (`gts` and `segs` then held as row runs).
+ */
 export interface CaseFiles {
   gtsPath: string;
   segsPath: string;
-  gRes: PromiseSettledResult<Record<string, NdArray>>;
-  sRes: PromiseSettledResult<Record<string, NdArray>>;
+  gRes: PromiseSettledResult<Record<string, NdArray | RunVolume>>;
+  sRes: PromiseSettledResult<Record<string, NdArray | RunVolume>>;
   /** Wall seconds from the start of the reads to both files in hand. */
   readS: number;
 }
@@ -130,15 +134,15 @@ export function scoreCaseFiles(files: CaseFiles, opts: ScoreOptions = {}): CaseS
     computeS,
   });
   if (gRes.status === 'rejected') return failed('gts', `gts ${fileErrorText(gtsPath, gRes.reason)}`);
-  const gts: NdArray = gRes.value.gts!;
+  const gts = gRes.value.gts!;
   let spacing: number[] | undefined;
   if (dim === 3) {
     const sp = gRes.value.spacing;
-    if (!sp) return failed('gts', `${gtsPath}: key 'spacing' missing; a 3D case needs it`);
+    if (!sp || isRunVolume(sp)) return failed('gts', `${gtsPath}: key 'spacing' missing; a 3D case needs it`);
     spacing = Array.from(sp.data as ArrayLike<number | bigint>, Number); // float32 widens exactly
   }
   if (sRes.status === 'rejected') return failed('segs', message(sRes.reason));
-  const segs: NdArray = sRes.value.segs!;
+  const segs = sRes.value.segs!;
   if (segs.shape.length !== gts.shape.length || segs.shape.some((d, k) => d !== gts.shape[k])) {
     return { ...failed('metrics', `${segsPath}: key 'segs' has shape (${segs.shape.join(', ')}); expected the shape of key 'gts' in ${gtsPath}: (${gts.shape.join(', ')})`), shape: [...gts.shape] };
   }

@@ -16,6 +16,7 @@ function transferable(files: CaseFiles): ArrayBuffer[] {
   for (const r of [files.gRes, files.sRes]) {
     if (r.status !== 'fulfilled') continue;
     for (const a of Object.values(r.value)) {
+      if (!('data' in a)) continue; // row runs: only streamed in the scoring thread (./stream.ts), never read here
       const buf = a.data.buffer;
       if (buf instanceof ArrayBuffer && buf.byteLength >= 65536 && a.data.byteLength * 2 >= buf.byteLength) out.add(buf);
     }

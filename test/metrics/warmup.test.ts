@@ -51,6 +51,22 @@ describe('compiler warm-up while a large first case is read', () => {
     await expect(whileReading(Promise.reject(new Error('unreadable')), 'x.npz', 'y.npz', { dim: 3, force: true })).rejects.toThrow('unreadable');
   });
 
+  it('before a streamed read: WARM_UP_STREAM_PIECES synthetic cases, then the read; only once per thread unless forced', async () => {
+    vi.resetModules();
+    const fresh: typeof import('../../src/metrics/warmup.js') = await import('../../src/metrics/warmup.js');
+    const order: string[] = [];
+    const read = async (): Promise<string> => {
+      order.push('read');
+      return 'runs';
+    };
+    expect(await fresh.warmUpThen(read, 'x.npz', 'y.npz', { dim: 3, force: true })).toEqual({ value: 'runs', pieces: fresh.WARM_UP_STREAM_PIECES });
+    expect(fresh.WARM_UP_STREAM_PIECES).toBeGreaterThan(0);
+    // not forced, and not the first call any more: no warm-up
+    expect(await fresh.warmUpThen(read, 'x.npz', 'y.npz', { dim: 3 })).toEqual({ value: 'runs', pieces: 0 });
+    expect(order).toEqual(['read', 'read']);
+    await expect(fresh.warmUpThen(() => Promise.reject(new Error('unreadable')), 'x.npz', 'y.npz', { dim: 3, force: true })).rejects.toThrow('unreadable');
+  });
+
   it.skipIf(!HAVE_SHARED)('without force: only the first call of a fresh module warms up, and only for large files', async () => {
     const g = join(GOLDEN_DIR, 'gts', LARGE);
     const s = join(GOLDEN_DIR, 'segs', LARGE);
