@@ -130,7 +130,7 @@ export type CommandVariant = z.infer<typeof CommandVariantSchema>;
 export type DockerVariant = z.infer<typeof DockerVariantSchema>;
 export type Variant = z.infer<typeof VariantSchema>;
 
-/** Repository root (two levels above src/runner or dist/runner). */
+/** Repository root (two levels above src/runner, dist/runner or the bundle's dist/bundle/ files, scripts/bundle.mjs). */
 export const REPO_ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', '..');
 export const DEFAULT_VARIANTS_FILE = path.join(REPO_ROOT, 'baselines', 'variants.json');
 

@@ -20,10 +20,14 @@ const HEAVY = ['onnxruntime-node', 'onnxruntime-common', 'dockerode', 'chart.js'
 
 const tmp = testTempDir('medseg-lazy-load-');
 
-/** Runs `bench <args>` with the module trace; returns exit status, stdout and the loaded modules. */
-function traced(args: string[]): { status: number | null; stdout: string; stderr: string; modules: string[] } {
+/**
+ * Runs `bench <args>` with the module trace; returns exit status, stdout and the loaded modules. `bundled`: as a user
+ * runs it (dist/bundle/, scripts/bundle.mjs: module files are chunks, only packages can be told apart); else the
+ * compiled modules one by one (BENCH_UNBUNDLED=1), where each command is its own dist/cli/<name>.js.
+ */
+function traced(args: string[], bundled = false): { status: number | null; stdout: string; stderr: string; modules: string[] } {
   const file = path.join(tmp, `trace-${Math.random().toString(36).slice(2)}.txt`);
-  const r = benchSync(args, { nodeArgs: ['--import', TRACE], env: { BENCH_MODULE_TRACE: file } });
+  const r = benchSync(args, { nodeArgs: ['--import', TRACE], env: { BENCH_MODULE_TRACE: file, BENCH_UNBUNDLED: bundled ? undefined : '1' } });
   const modules = existsSync(file) ? [...new Set(readFileSync(file, 'utf8').split('\n').filter(Boolean))] : [];
   return { status: r.status, stdout: r.stdout, stderr: r.stderr, modules };
 }
@@ -37,6 +41,16 @@ function packages(modules: string[]): string[] {
   return [...new Set(names)].sort();
 }
 
+/** The checkout's own .js files among loaded modules (paths from the checkout's root), sorted. */
+function ownFiles(modules: string[]): string[] {
+  const root = path.resolve(import.meta.dirname, '..', '..') + path.sep;
+  const files = modules.flatMap((m) => {
+    const file = m.startsWith('file://') ? new URL(m).pathname : m;
+    return file.startsWith(root) && file.endsWith('.js') && !file.includes(`${path.sep}node_modules${path.sep}`) ? [file.slice(root.length)] : [];
+  });
+  return [...new Set(files)].sort();
+}
+
 /** The compiled CLI command modules (dist/cli/<name>.js) among loaded modules. */
 function commandModules(modules: string[]): string[] {
   const names = modules.flatMap((m) => {
@@ -47,13 +61,17 @@ function commandModules(modules: string[]): string[] {
 }
 
 describe('bench loads only the invoked command', () => {
-  it('--version and --help load no command module and only commander', () => {
+  it('--version and --help load no command module and only commander (bundled: main.js alone)', () => {
     for (const args of [['--version'], ['--help']]) {
       const r = traced(args);
       expect(r.status, r.stderr).toBe(0);
       expect(r.modules.length, 'the trace hook recorded nothing').toBeGreaterThan(0);
       expect(commandModules(r.modules)).toEqual([]);
       expect(packages(r.modules)).toEqual(['commander']);
+      const b = traced(args, true);
+      expect(b.status, b.stderr).toBe(0);
+      expect(packages(b.modules)).toEqual(['commander']);
+      expect(ownFiles(b.modules)).toEqual(['bin/bench.js', 'dist/bundle/main.js']);
     }
   });
 
@@ -79,6 +97,12 @@ describe('bench loads only the invoked command', () => {
     expect(commandModules(r.modules)).toEqual(['metrics']);
     const loaded = packages(r.modules);
     for (const p of HEAVY) expect(loaded, `bench metrics loaded ${p}`).not.toContain(p);
+    // as users run it: the bundle's self-contained metrics command, the same CSV, no heavy package either
+    const b = traced(['metrics', '--gts', gts, '--segs', segs, '--quiet'], true);
+    expect(b.status, b.stderr).toBe(0);
+    expect(b.stdout).toBe(r.stdout);
+    expect(ownFiles(b.modules)).toEqual(['bin/bench.js', 'dist/bundle/main.js', 'dist/bundle/metrics-command.js']);
+    for (const p of HEAVY) expect(packages(b.modules), `bundled bench metrics loaded ${p}`).not.toContain(p);
   });
 
   it('positive control: the trace sees onnxruntime-node, chart.js and canvas when a command uses them', () => {
@@ -86,14 +110,16 @@ describe('bench loads only the invoked command', () => {
     expect(predict.status, predict.stderr).toBe(0);
     expect(commandModules(predict.modules)).toEqual(['predict']);
     expect(packages(predict.modules)).toContain('onnxruntime-node');
-    const out = path.join(tmp, 'report');
-    const report = traced(['report', FIXTURE, '--out', out, '--formats', 'png', '--quiet']);
-    expect(report.status, report.stderr).toBe(0);
-    expect(packages(report.modules)).toEqual(expect.arrayContaining(['chart.js', '@napi-rs/canvas']));
-    // and not when it draws no chart
-    const md = traced(['report', FIXTURE, '--out', path.join(tmp, 'md'), '--formats', 'md', '--quiet']);
-    expect(md.status, md.stderr).toBe(0);
-    expect(packages(md.modules)).not.toContain('chart.js');
+    for (const bundled of [false, true]) {
+      const out = path.join(tmp, `report-${bundled}`);
+      const report = traced(['report', FIXTURE, '--out', out, '--formats', 'png', '--quiet'], bundled);
+      expect(report.status, report.stderr).toBe(0);
+      expect(packages(report.modules)).toEqual(expect.arrayContaining(['chart.js', '@napi-rs/canvas']));
+      // and not when it draws no chart
+      const md = traced(['report', FIXTURE, '--out', path.join(tmp, `md-${bundled}`), '--formats', 'md', '--quiet'], bundled);
+      expect(md.status, md.stderr).toBe(0);
+      expect(packages(md.modules)).not.toContain('chart.js');
+    }
   });
 });
 
