@@ -6,6 +6,8 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 
+// stack traces (BENCH_DEBUG=1 prints them) name the source files, not the bundle's lines
+if (process.env.BENCH_DEBUG) process.setSourceMapsEnabled(true);
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const bundled = path.join(root, 'dist', 'bundle', 'main.js');
 const main = existsSync(bundled) && process.env.BENCH_UNBUNDLED !== '1' ? bundled : path.join(root, 'dist', 'cli', 'main.js');

@@ -20,6 +20,8 @@ VARIANT="${MEDSEG_PREDICT_VARIANT:-oracle}"
 . "$REPO/docker/lib-rootfs.sh"
 
 [ -f "$REPO/dist/cli/main.js" ] || { echo "build-oracle-image: $REPO/dist/cli/main.js missing: run npm run build" >&2; exit 2; }
+# bin/bench.js runs the bundle when it is there: it must be as recent as the compiled modules
+[ -f "$REPO/dist/bundle/main.js" ] && [ ! "$REPO/dist/cli/main.js" -nt "$REPO/dist/bundle/main.js" ] || { echo "build-oracle-image: $REPO/dist/bundle/ missing or older than dist/cli/: run npm run build" >&2; exit 2; }
 MODELS="${MEDSEG_ORACLE_MODELS:-$REPO/models/oracle}"
 [ -d "$MODELS" ] || { echo "build-oracle-image: $MODELS missing (oracle ONNX models)" >&2; exit 2; }
 NODE="$(command -v node)"

@@ -184,18 +184,26 @@ export function decodeNpyData(header: NpyHeader, bytes: Uint8Array, where: strin
   } else {
     data = new Ctor(bytes.buffer, bytes.byteOffset, n);
   }
-  if (dtype === 'bool') {
-    const u = data as Uint8Array;
-    let clean = true;
-    for (let i = 0; i < n; i++) if (u[i]! > 1) { clean = false; break; }
-    if (!clean) {
-      const c = new Uint8Array(n);
-      for (let i = 0; i < n; i++) c[i] = u[i]! ? 1 : 0;
-      data = c;
-    }
+  if (dtype === 'bool' && !isCleanBool(data as Uint8Array)) {
+    data = Uint8Array.from(data as Uint8Array);
+    normaliseBool(data);
   }
   if (header.fortranOrder && shape.length > 1 && n > 0) data = fortranToC(data, shape);
   return { dtype, shape: [...shape], data };
+}
+
+/** True when every byte of a bool array is 0 or 1. */
+export function isCleanBool(u: Uint8Array): boolean {
+  for (let i = 0; i < u.length; i++) if (u[i]! > 1) return false;
+  return true;
+}
+
+/**
+ * numpy's bool rule for stored bytes: any non-zero byte is True (1), e.g. a uint8 mask of 0/255 saved with
+ * `.view(np.bool_)`. Rewrites `u` in place (bytes of a `.npy` bool array).
+ */
+export function normaliseBool(u: Uint8Array): void {
+  for (let i = 0; i < u.length; i++) if (u[i]! > 1) u[i] = 1;
 }
 
 /**

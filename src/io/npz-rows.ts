@@ -8,23 +8,31 @@
  *
  * node's zlib has no public synchronous streaming call, so this uses the zlib handle that node's own
  * `zlib.*Sync` functions drive (`_handle.writeSync(flush, in, inOff, inLen, out, outOff, outLen)` and `_writeState`,
- * lib/zlib.js `processChunkSync`, unchanged from node 10 to 24). When that handle is not there, the read declines and
- * the caller reads the array whole, as it does for anything this module does not stream; test/io/npz-rows.test.ts
- * fails if this node stops taking the streamed path.
+ * lib/zlib.js `processChunkSync`, unchanged from node 10 to 24), on the node majors it was checked on
+ * ({@link STREAM_NODE_MAJORS}); elsewhere, or when that handle is not there, the read declines and the caller reads the
+ * array whole, as it does for anything this module does not stream. test/io/npz-rows.test.ts fails if this node stops
+ * taking the streamed path. The public streams were measured first and dropped: `zlib.createInflateRaw` chunks of
+ * 32-256 kB turned into row runs as they arrive took 64-140 ms for the two members of the 200x512x512 case vs 63-66 ms
+ * for today's whole-member inflate plus runs (each chunk is a round trip through libuv's pool and this thread's event
+ * loop, and a fresh output buffer); fflate and pako also hand out a new buffer per chunk, in JavaScript.
  */
 import fs from 'node:fs';
 import zlib from 'node:zlib';
 import type { DType, NdArray } from '../types.js';
-import { npyHeaderLength, parseNpyHeader, type NpyHeader } from './npy.js';
+import { ITEM_SIZE } from './ndarray.js';
+import { normaliseBool, npyHeaderLength, NpyFormatError, parseNpyHeader, type NpyHeader } from './npy.js';
 import { GZIP_HEADER, gzipTrailer, rawMemberBytes } from './npz-member.js';
 import { readMember } from './npz.js';
-import { listEntries, openZip, type Yauzl } from './zip.js';
+import { listEntries, MAX_MEMBER_BYTES, openZip, type Yauzl } from './zip.js';
 
 /** Bytes of the reused output buffer (rounded down to whole rows; at least one row). */
 export const ROW_BLOCK_BYTES = 1 << 18;
 
-/** Largest `.npz` file read whole into memory for a streamed read (its compressed bytes). */
-export const STREAM_FILE_MAX_BYTES = 256 << 20;
+/** Largest `.npz` file read whole into memory for a streamed read (its compressed bytes; larger files are read as before). */
+export const STREAM_FILE_MAX_BYTES = 64 << 20;
+
+/** node major versions whose internal zlib handle this module was checked against (others: the read declines). */
+export const STREAM_NODE_MAJORS: readonly number[] = [20, 21, 22, 23, 24];
 
 /** A block of rows as delivered: a view of the dtype over the reused buffer, from its index 0 (4-byte aligned). */
 export type RowBlock = Uint8Array | Int8Array | Uint16Array | Int16Array;
@@ -60,9 +68,10 @@ interface ZlibHandle {
 
 let shared: ArrayBuffer | null = null;
 
-/** The reused output buffer, at least `bytes` long. */
+/** The reused output buffer of {@link ROW_BLOCK_BYTES}, or a buffer of its own for a single row longer than that. */
 function blockBuffer(bytes: number): ArrayBuffer {
-  if (!shared || shared.byteLength < bytes) shared = new ArrayBuffer(Math.max(bytes, ROW_BLOCK_BYTES));
+  if (bytes > ROW_BLOCK_BYTES) return new ArrayBuffer(bytes);
+  shared ??= new ArrayBuffer(ROW_BLOCK_BYTES);
   return shared;
 }
 
@@ -71,6 +80,7 @@ function blockBuffer(bytes: number): ArrayBuffer {
  * @returns null when this node's zlib does not expose the handle (the caller then reads the array whole)
  */
 function memberInflater(input: Buffer): { pull(out: Uint8Array, len: number): number; failed(): boolean; close(): void } | null {
+  if (!STREAM_NODE_MAJORS.includes(Number(process.versions.node.split('.')[0]))) return null;
   const gunzip = zlib.createGunzip();
   const internals = gunzip as unknown as { _handle?: ZlibHandle; _writeState?: Uint32Array };
   const handle = internals._handle;
@@ -91,6 +101,8 @@ function memberInflater(input: Buffer): { pull(out: Uint8Array, len: number): nu
       let got = 0;
       while (got < len && !error) {
         handle.writeSync(zlib.constants.Z_FINISH, input, inOff, inLen, out, got, len - got);
+        // on an error node leaves the state of the previous call: nothing of this call counts
+        if (error) break;
         const produced = len - got - state[0]!;
         inOff += inLen - state[1]!;
         inLen = state[1]!;
@@ -106,11 +118,13 @@ function memberInflater(input: Buffer): { pull(out: Uint8Array, len: number): nu
 
 /**
  * Streams the rows of member `key` of the `.npz` file `file` into `sink` (size and CRC-32 verified by zlib as the
- * member inflates), and reads the members `others` whole as readNpz does.
- * @returns the `others` arrays once every row was delivered; null when the streamed read does not apply or fails in
- *   any way: a stored, Fortran-order or big-endian member, another dtype, a file over {@link STREAM_FILE_MAX_BYTES},
- *   a missing key, the sink declining or stopping, a corrupt or truncated member (the caller then reads the file with
- *   readNpz, which reports the problem in its usual words). Never throws.
+ * member inflates; bool bytes normalised to 0/1 as readNpz does), and reads the members `others` whole as readNpz does.
+ * @returns the `others` arrays once every row was delivered; null when the streamed read does not apply or fails: a
+ *   stored, Fortran-order or big-endian member, another dtype, a 0-d array or an empty axis, a member over
+ *   MAX_MEMBER_BYTES, a file over {@link STREAM_FILE_MAX_BYTES}, an unreadable file, a missing key, a node major not in
+ *   {@link STREAM_NODE_MAJORS}, the sink declining or stopping, a corrupt or truncated member (the caller then reads the
+ *   file with readNpz, which reports the problem in its usual words).
+ * @throws only what the sink throws (a bug, not a property of the file)
  */
 export async function streamNpzRows(file: string, key: string, sink: RowSink, others: readonly string[] = []): Promise<Record<string, NdArray> | null> {
   let bytes: Buffer;
@@ -126,12 +140,13 @@ export async function streamNpzRows(file: string, key: string, sink: RowSink, ot
     zip = await openZip(file, bytes);
     const entries = await listEntries(zip, file);
     const entry = entries.get(key);
-    if (!entry || entry.compressionMethod !== 8 || entry.isEncrypted() || others.some((k) => !entries.has(k))) return null;
+    if (!entry || entry.compressionMethod !== 8 || entry.isEncrypted() || entry.uncompressedSize > MAX_MEMBER_BYTES || others.some((k) => !entries.has(k))) return null;
     const out: Record<string, NdArray> = {};
     for (const k of others) out[k] = await readMember(zip, entries.get(k)!, `${file}: key '${k}'`, bytes);
     return streamMember(bytes, entry, `${file}: key '${key}'`, sink) ? out : null;
-  } catch {
-    return null;
+  } catch (e) {
+    if (e instanceof NpyFormatError) return null; // the file's problem: readNpz reports it
+    throw e;
   } finally {
     zip?.close();
   }
@@ -157,7 +172,7 @@ function streamMember(bytes: Buffer, entry: Yauzl.Entry, where: string, sink: Ro
     if (inflater.pull(headerBytes.subarray(have), length - have) !== length - have) return false;
     const header = parseNpyHeader(headerBytes, where);
     const view = BLOCK_VIEW[header.dtype];
-    const itemBytes = header.dtype === 'uint16' || header.dtype === 'int16' ? 2 : 1;
+    const itemBytes = ITEM_SIZE[header.dtype];
     if (!view || header.fortranOrder || (header.bigEndian && itemBytes > 1) || header.shape.length === 0) return false;
     if (header.dataOffset + header.dataBytes !== entry.uncompressedSize) return false;
     const rowLength = header.shape[header.shape.length - 1]!;
@@ -170,6 +185,7 @@ function streamMember(bytes: Buffer, entry: Yauzl.Entry, where: string, sink: Ro
     for (let r = 0; r < rows; r += rowsPerBlock) {
       const nRows = Math.min(rowsPerBlock, rows - r);
       if (inflater.pull(out, nRows * rowBytes) !== nRows * rowBytes) return false;
+      if (header.dtype === 'bool') normaliseBool(out.subarray(0, nRows * rowBytes));
       if (!sink.rows(view(buffer, nRows * rowLength), nRows)) return false;
     }
     // past the data: zlib reads the trailer (CRC-32 and size); one more byte would be data beyond the stated size

@@ -8,7 +8,8 @@
  * members, written to a temporary file then renamed.
  *
  * Modules: ./zip.ts (archive, member listing, raw streams), ./npz-member.ts (member bytes: sync / pool inflate /
- * stored), ./npy.ts (`.npy` header and data), ./npz-write.ts (writer). This module reads arrays and headers by key.
+ * stored), ./npy.ts (`.npy` header and data), ./npz-write.ts (writer), ./npz-rows.ts (one member streamed row block
+ * by row block through a reused buffer, never held whole). This module reads arrays and headers by key.
  */
 import zlib from 'node:zlib';
 import type { NdArray } from '../types.js';

@@ -6,9 +6,9 @@
  */
 import type { DType, NdArray } from '../types.js';
 import { MAX_RUNS, rowRuns, type RowRuns } from './runs.js';
+import type { BBox, LabelData } from './surface.js';
 
 export { MAX_RUNS } from './runs.js';
-import type { BBox, LabelData } from './surface.js';
 
 export type { RowRuns } from './runs.js';
 

@@ -139,6 +139,7 @@ export function metricsJson(scores: readonly CaseScore[], info: MetricsRunInfo):
       per_label: s.metrics?.labels ?? [],
       read_s: s.readS,
       compute_s: s.computeS,
+      streamed: s.streamed,
       thread_id: s.threadId,
     })),
   };

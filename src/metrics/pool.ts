@@ -104,6 +104,7 @@ export async function runScoreJobs(jobs: readonly ScoreJob[], opts: ScoreFolderO
             metrics: null,
             readS: 0,
             computeS: 0,
+            streamed: false,
             threadId: w.threadId,
           };
           opts.onCase?.(results[current]!);

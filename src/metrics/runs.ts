@@ -160,15 +160,20 @@ function pixelRuns(rb: RunBuilder, block: Int32Array, r0: number, nRows: number)
 /** Voxels per block converted to Int32 by {@link voxelRuns}. */
 const BLOCK_VOXELS = 1 << 16;
 
+/** Rows per Int32 block of {@link voxelRuns} (about BLOCK_VOXELS voxels, at least one row). */
+function blockRows(n2: number): number {
+  return Math.max(1, Math.floor(BLOCK_VOXELS / Math.max(1, n2)));
+}
+
 /**
  * Runs of rows r0 .. r0 + rows - 1 of a label array of any dtype, held from index 0 of `data`: blocks of whole rows
- * (about BLOCK_VOXELS voxels) are copied into an Int32Array first (a native conversion), so the run kernel sees one
+ * (about BLOCK_VOXELS voxels) are copied into an Int32Array first (`block`, of at least min(rows, blockRows(n2)) * n2
+ * values, reused) (a native conversion), so the run kernel sees one
  * array type whatever the dtype of the case (no recompilation per dtype), and is called once per block, not per row
  * (volumes of many short rows).
  */
-function voxelRuns(rb: RunBuilder, data: LabelData, r0: number, rows: number, n2: number): void {
-  const rowsPerBlock = Math.max(1, Math.floor(BLOCK_VOXELS / Math.max(1, n2)));
-  const block = new Int32Array(Math.min(rows, rowsPerBlock) * n2);
+function voxelRuns(rb: RunBuilder, data: LabelData, r0: number, rows: number, n2: number, block: Int32Array): void {
+  const rowsPerBlock = blockRows(n2);
   for (let b0 = 0; b0 < rows; b0 += rowsPerBlock) {
     const nRows = Math.min(rowsPerBlock, rows - b0);
     block.set(data.subarray(b0 * n2, (b0 + nRows) * n2));
@@ -187,6 +192,8 @@ function voxelRuns(rb: RunBuilder, data: LabelData, r0: number, rows: number, n2
 export class RowRunsStream {
   private readonly rb: RunBuilder;
   private next = 0;
+  /** The Int32 copy of {@link voxelRuns}, kept from block to block. */
+  private block = new Int32Array(0);
   /**
    * @param rows rows of the array (product of all axes but the last)
    * @param n2 values per row (the last axis)
@@ -212,7 +219,11 @@ export class RowRunsStream {
     this.next = r0 + nRows;
     const sh = !LITTLE_ENDIAN || data.byteOffset % 4 !== 0 ? 0 : data instanceof Uint8Array && n2 % 4 === 0 ? 2 : data instanceof Uint16Array && n2 % 2 === 0 ? 1 : 0;
     if (sh > 0) wordRuns(rb, new Uint32Array(data.buffer, data.byteOffset, (nRows * n2) >>> sh), r0, nRows, n2 >>> sh, sh, n2);
-    else voxelRuns(rb, data, r0, nRows, n2);
+    else {
+      const need = Math.min(nRows, blockRows(n2)) * n2;
+      if (this.block.length < need) this.block = new Int32Array(need);
+      voxelRuns(rb, data, r0, nRows, n2, this.block);
+    }
     return !rb.overflow;
   }
 

@@ -51,6 +51,8 @@ export interface CaseScore {
    */
   readS: number;
   computeS: number;
+  /** True when the case's gts and segs were streamed into row runs (./stream.ts; `readS` then includes the runs). */
+  streamed: boolean;
   /** worker_threads threadId that scored the case (0 = main thread). */
   threadId: number;
 }
@@ -75,6 +77,8 @@ export interface CaseFiles {
   sRes: PromiseSettledResult<Record<string, NdArray | RunVolume>>;
   /** Wall seconds from the start of the reads to both files in hand. */
   readS: number;
+  /** True when gts and segs were streamed into row runs (./stream.ts), not read as arrays. */
+  streamed?: boolean;
 }
 
 /**
@@ -122,7 +126,7 @@ export function scoreCaseFiles(files: CaseFiles, opts: ScoreOptions = {}): CaseS
   const spacingOrder = opts.spacingOrder ?? 'as-stored';
   const toleranceMm = opts.tolerance_mm ?? DEFAULT_TOLERANCE_MM;
   const dim = scorerDim(gtsPath, opts);
-  const base = { case: name, mode, spacingOrder, toleranceMm, dim, nsdComputed: false, metrics: null, shape: null as number[] | null, threadId };
+  const base = { case: name, mode, spacingOrder, toleranceMm, dim, nsdComputed: false, metrics: null, shape: null as number[] | null, streamed: files.streamed === true, threadId };
   const failed = (failure: CaseScore['failure'], error: string, computeS = 0): CaseScore => ({
     ...base,
     status: 'failed',

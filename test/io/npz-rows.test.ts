@@ -95,17 +95,34 @@ describe('streamed .npz member rows', () => {
     }
   });
 
-  it('numpy savez_compressed files (zip64 local headers): the same bytes as readNpz', async () => {
+  it('numpy savez_compressed files (zip64 local headers): the same bytes as readNpz; bool bytes of 255 read as 1', async () => {
     const file = join(dir, 'numpy.npz');
+    const bools = join(dir, 'bool255.npz');
     python(
       `rng = np.random.default_rng(5)
 g = (rng.random((12, 200, 257)) < 0.3).astype(np.uint8) * rng.integers(1, 9, (12, 200, 257), dtype=np.uint8)
-np.savez_compressed(sys.argv[1], gts=g, spacing=np.array([3.0, 0.7, 0.7]))`,
-      [file],
+np.savez_compressed(sys.argv[1], gts=g, spacing=np.array([3.0, 0.7, 0.7]))
+m = ((rng.random((9, 300, 130)) < 0.4) * 255).astype(np.uint8)
+np.savez_compressed(sys.argv[2], gts=m.view(np.bool_))`,
+      [file, bools],
     );
     const sink = new Collect();
     expect(await streamNpzRows(file, 'gts', sink, ['spacing'])).not.toBeNull();
     expect(Buffer.compare(sink.bytes(), bytesOf((await readNpz(file, ['gts'])).gts!))).toBe(0);
+    const b = new Collect();
+    expect(await streamNpzRows(bools, 'gts', b)).not.toBeNull();
+    expect(b.blocks.length).toBeGreaterThan(1);
+    const want = bytesOf((await readNpz(bools, ['gts'])).gts!);
+    expect(want.reduce((m, v) => Math.max(m, v), 0)).toBe(1);
+    expect(Buffer.compare(b.bytes(), want)).toBe(0);
+  });
+
+  it('what the sink throws is thrown (a defect, not the file: not a decline)', async () => {
+    const sink = new Collect();
+    sink.rows = () => {
+      throw new TypeError('sink defect');
+    };
+    await expect(streamNpzRows(join(dir, 'ours-0.npz'), 'gts', sink)).rejects.toThrow('sink defect');
   });
 
   it('declines what it does not stream: stored, Fortran order, big-endian, other dtypes, 0-d, missing keys; readNpz still reads them', async () => {

@@ -39,6 +39,7 @@ function volume(dtype: DType, shape: [number, number, number], nLabels: number, 
   const [n0, n1, n2] = shape;
   const data = ARRAY[dtype]!(n0 * n1 * n2);
   const rnd = prng(seed);
+  const signed = dtype === 'int8' || dtype === 'int16';
   const ids = dtype === 'bool' ? [1] : dtype.endsWith('16') ? [3, 70, 300, 4000, 9, 12, 500] : [1, 2, 3, 4, 5, 6, 7];
   for (let L = 0; L < Math.min(nLabels, ids.length); L++) {
     const c = [0.3 + 0.4 * rnd() + shift, 0.3 + 0.4 * rnd(), 0.3 + 0.4 * rnd() - shift];
@@ -48,6 +49,8 @@ function volume(dtype: DType, shape: [number, number, number], nLabels: number, 
         for (let k = 0; k < n2; k++) {
           const d = ((i + 0.5) / n0 - c[0]!) ** 2 + ((j + 0.5) / n1 - c[1]!) ** 2 + ((k + 0.5) / n2 - c[2]!) ** 2;
           if (d < r * r * (1 - noise / 2 + noise * rnd())) data[(i * n1 + j) * n2 + k] = ids[L]!;
+          // signed dtypes: some negative labels too (ignored by the scorer, as any value outside 1..K)
+          else if (signed && d < r * r * 1.2 && rnd() < 0.05) data[(i * n1 + j) * n2 + k] = -ids[L]!;
         }
       }
     }
@@ -74,7 +77,8 @@ async function expectSame(g: string, s: string, opts: ScoreOptions = {}): Promis
   expect(gRes.status === 'fulfilled' && 'runs' in gRes.value.gts!).toBe(true);
   const streamed = scoreCaseFiles(files!, opts);
   expect(arrays.status).toBe('ok');
-  const strip = (c: typeof arrays): object => ({ ...c, readS: 0, computeS: 0 });
+  expect([streamed.streamed, arrays.streamed]).toEqual([true, false]);
+  const strip = (c: typeof arrays): object => ({ ...c, readS: 0, computeS: 0, streamed: null });
   expect(strip(streamed)).toEqual(strip(arrays));
 }
 
@@ -95,6 +99,16 @@ describe('a 3D case streamed into row runs', () => {
       await expectSame(g, s, { mode: 'strict', labels: [1, 3, 70, 4000] });
       await expectSame(g, s, { tolerance_mm: 0.5 });
     }
+  });
+
+  it('bool arrays whose True bytes are 255 (numpy .view(np.bool_)): read as 1, as the array read does', async () => {
+    const shape: [number, number, number] = [30, 90, 100];
+    const g = volume('bool', shape, 1, 0, 21);
+    const s = volume('bool', shape, 1, 0.02, 21);
+    for (const a of [g, s]) for (let i = 0; i < a.data.length; i++) if (a.data[i]) a.data[i] = 255;
+    const { g: gp, s: sp } = await writeCase('bool255', g, s, [1.5, 1, 1]);
+    await expectSame(gp, sp);
+    expect(scoreCaseFiles((await streamCaseFiles(gp, sp))!).dsc).toBeGreaterThan(0.5);
   });
 
   it('declines what it cannot stream (stored segs, 2D or 32-bit arrays, a missing segs file); the array read reports problems', async () => {
@@ -126,6 +140,8 @@ describe('a 3D case streamed into row runs', () => {
     const dist = (await import(join(ROOT, 'dist', 'metrics', 'index.js'))) as typeof import('../../src/metrics/index.js');
     const [score] = await dist.scoreFolder(join(dir, 'large', 'gts'), join(dir, 'large', 'segs'), { workers: 1 });
     const arrays = scoreCaseFiles(await readCaseFiles(g, s, 3));
+    expect(score!.streamed).toBe(true);
+    expect(arrays.streamed).toBe(false);
     expect(score!.metrics!.labels.length).toBe(6);
     expect({ ...score!.metrics }).toEqual({ ...arrays.metrics });
   });
