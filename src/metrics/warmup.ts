@@ -140,8 +140,8 @@ export async function whileReading<T>(reading: Promise<T>, gtsPath: string, segs
 
 /**
  * Synthetic cases scored before a large first case is streamed (./stream.ts): the stream then runs on this thread,
- * so the warm-up cannot overlap it. Measured on a 200x512x512 case (in-process, warm-up + stream + compute): 0 pieces
- * 165 ms, 2: 154, 4: 145, 6: 153, 8: 150.
+ * so the warm-up cannot overlap it. `bench metrics` on a 200x512x512 case as a whole process, medians of 20
+ * interleaved runs (load 0.5-0.7): 0 pieces 0.225 s, 2: 0.202 s, 3: 0.198 s, 4: 0.199 s, 6: 0.196 s.
  */
 export const WARM_UP_STREAM_PIECES = 4;
 
