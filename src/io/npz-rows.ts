@@ -19,7 +19,7 @@
 import fs from 'node:fs';
 import zlib from 'node:zlib';
 import type { DType, NdArray } from '../types.js';
-import { ITEM_SIZE } from './ndarray.js';
+import { ITEM_SIZE, numel, TYPED_ARRAY_OF } from './ndarray.js';
 import { normaliseBool, npyHeaderLength, NpyFormatError, parseNpyHeader, type NpyHeader } from './npy.js';
 import { GZIP_HEADER, gzipTrailer, rawMemberBytes } from './npz-member.js';
 import { readMember } from './npz.js';
@@ -37,14 +37,8 @@ export const STREAM_NODE_MAJORS: readonly number[] = [20, 21, 22, 23, 24];
 /** A block of rows as delivered: a view of the dtype over the reused buffer, from its index 0 (4-byte aligned). */
 export type RowBlock = Uint8Array | Int8Array | Uint16Array | Int16Array;
 
-/** dtypes the stream delivers (one- and two-byte integers and bool; two-byte ones little-endian only). */
-const BLOCK_VIEW: Partial<Record<DType, (b: ArrayBuffer, n: number) => RowBlock>> = {
-  bool: (b, n) => new Uint8Array(b, 0, n),
-  uint8: (b, n) => new Uint8Array(b, 0, n),
-  int8: (b, n) => new Int8Array(b, 0, n),
-  uint16: (b, n) => new Uint16Array(b, 0, n),
-  int16: (b, n) => new Int16Array(b, 0, n),
-};
+/** dtypes the stream delivers (one- and two-byte integers and bool; two-byte ones little-endian only), as {@link RowBlock}s of their TYPED_ARRAY_OF class. */
+const BLOCK_DTYPES: ReadonlySet<DType> = new Set<DType>(['bool', 'uint8', 'int8', 'uint16', 'int16']);
 
 /** Receives a streamed member: its header, then its rows in C order. */
 export interface RowSink {
@@ -159,34 +153,30 @@ function streamMember(bytes: Buffer, entry: Yauzl.Entry, where: string, sink: Ro
   if (!inflater) return false;
   try {
     const head = new Uint8Array(blockBuffer(64));
-    // the fixed part (10 bytes in format 1.0, 12 in 2.0 and 3.0), then the rest of the header
-    let have = inflater.pull(head, 10);
-    let length = have === 10 ? npyHeaderLength(head.subarray(0, 10), where) : undefined;
-    if (length === undefined && have === 10) {
-      have += inflater.pull(head.subarray(10), 2);
-      length = npyHeaderLength(head.subarray(0, have), where);
-    }
-    if (length === undefined || length > entry.uncompressedSize) return false;
+    // the fixed part (10 bytes in format 1.0, 12 in 2.0 and 3.0; a whole header is at least 16), then the rest
+    const have = inflater.pull(head, 12);
+    const length = npyHeaderLength(head.subarray(0, have), where);
+    if (length === undefined || length < have || length > entry.uncompressedSize) return false;
     const headerBytes = new Uint8Array(length);
     headerBytes.set(head.subarray(0, have));
     if (inflater.pull(headerBytes.subarray(have), length - have) !== length - have) return false;
     const header = parseNpyHeader(headerBytes, where);
-    const view = BLOCK_VIEW[header.dtype];
     const itemBytes = ITEM_SIZE[header.dtype];
-    if (!view || header.fortranOrder || (header.bigEndian && itemBytes > 1) || header.shape.length === 0) return false;
+    if (!BLOCK_DTYPES.has(header.dtype) || header.fortranOrder || (header.bigEndian && itemBytes > 1) || header.shape.length === 0) return false;
     if (header.dataOffset + header.dataBytes !== entry.uncompressedSize) return false;
     const rowLength = header.shape[header.shape.length - 1]!;
-    const rows = header.shape.slice(0, -1).reduce((a, b) => a * b, 1);
+    const rows = numel(header.shape.slice(0, -1));
     const rowBytes = rowLength * itemBytes;
     if (rowBytes === 0 || rows === 0 || !sink.begin(header)) return false;
     const rowsPerBlock = Math.max(1, Math.floor(ROW_BLOCK_BYTES / rowBytes));
     const buffer = blockBuffer(rowsPerBlock * rowBytes);
     const out = new Uint8Array(buffer);
+    const View = TYPED_ARRAY_OF[header.dtype];
     for (let r = 0; r < rows; r += rowsPerBlock) {
       const nRows = Math.min(rowsPerBlock, rows - r);
       if (inflater.pull(out, nRows * rowBytes) !== nRows * rowBytes) return false;
       if (header.dtype === 'bool') normaliseBool(out.subarray(0, nRows * rowBytes));
-      if (!sink.rows(view(buffer, nRows * rowLength), nRows)) return false;
+      if (!sink.rows(new View(buffer, 0, nRows * rowLength) as RowBlock, nRows)) return false;
     }
     // past the data: zlib reads the trailer (CRC-32 and size); one more byte would be data beyond the stated size
     return inflater.pull(out, 1) === 0 && !inflater.failed();

@@ -11,7 +11,7 @@
  */
 import { spacingOrderProblem, type Dim, type MetricMode, type NdArray, type SpacingOrder } from '../types.js';
 import { rotatedAreaTable, surfelAreaTable } from './area.js';
-import { countLabels, isRunVolume, maxLabel, MAX_LABEL_ID, MAX_RUNS, officialLabelRange, SMALL_DTYPE_MAX, toLabelData, type LabelCounts, type RunVolume } from './labels.js';
+import { countLabels, isRunVolume, maxLabel, MAX_LABEL_ID, officialLabelRange, SMALL_DTYPE_MAX, toLabelData, type LabelCounts, type RunVolume } from './labels.js';
 import { npMean } from './numeric.js';
 import { labelContour2d, labelSurface3d, type SurfaceSummary } from './surface.js';
 
@@ -223,7 +223,7 @@ export function computeCaseMetrics(gts: NdArray | RunVolume, segs: NdArray | Run
   if (mode === 'official') {
     let gtMax: number;
     if (smallGt !== undefined) {
-      counts = countLabels(gt, seg, shape3, smallGt, MAX_RUNS, given);
+      counts = countLabels(gt, seg, shape3, smallGt, { given });
       gtMax = lastCounted(counts.gt, smallGt);
     } else {
       gtMax = maxLabel(gt);
@@ -232,7 +232,7 @@ export function computeCaseMetrics(gts: NdArray | RunVolume, segs: NdArray | Run
     const r = officialLabelRange(gtMax, gts.dtype, where);
     K = r.K;
     warnings.push(...r.warnings);
-    if (smallGt === undefined) counts = countLabels(gt, seg, shape3, K, MAX_RUNS, given);
+    if (smallGt === undefined) counts = countLabels(gt, seg, shape3, K, { given });
     candidates = Array.from({ length: K }, (_, k) => k + 1);
   } else {
     if (opts.labels) {
@@ -241,11 +241,11 @@ export function computeCaseMetrics(gts: NdArray | RunVolume, segs: NdArray | Run
         if (!Number.isInteger(L) || L < 1 || L > MAX_LABEL_ID) throw new Error(`${where}: label ${L} is not an integer in 1..${MAX_LABEL_ID}`);
       }
       K = candidates.length ? candidates[candidates.length - 1]! : 0;
-      counts = countLabels(gt, seg, shape3, K, MAX_RUNS, given);
+      counts = countLabels(gt, seg, shape3, K, { given });
     } else {
       K = smallGt !== undefined && smallSeg !== undefined ? Math.max(smallGt, smallSeg) : Math.max(maxLabel(gt), maxLabel(seg), 0);
       if (K > MAX_LABEL_ID) throw new Error(`${where}: label ${K} exceeds ${MAX_LABEL_ID}`);
-      counts = countLabels(gt, seg, shape3, K, MAX_RUNS, given);
+      counts = countLabels(gt, seg, shape3, K, { given });
       candidates = [];
       for (let L = 1; L <= K; L++) if (counts.gt[L]! > 0 || counts.seg[L]! > 0) candidates.push(L);
     }

@@ -8,8 +8,6 @@ import type { DType, NdArray } from '../types.js';
 import { MAX_RUNS, rowRuns, type RowRuns } from './runs.js';
 import type { BBox, LabelData } from './surface.js';
 
-export { MAX_RUNS } from './runs.js';
-
 export type { RowRuns } from './runs.js';
 
 /**
@@ -243,16 +241,15 @@ export interface LabelCounts {
  * (uint8 and uint16 arrays in 32-bit words: background rows, zero words and uniform words are taken whole); the counts
  * come from the runs (intersections: a merge of the two run lists per row), and the runs are returned for packing
  * the label masks. Beyond `maxRuns` runs in either array, counts are taken voxel by voxel and no runs are returned.
- * @param maxRuns most runs kept per array (default MAX_RUNS = 2^24; tests lower it to check the voxel-by-voxel path)
- * @param given the runs of both arrays when they are held as runs only ({@link RunVolume}; gt and seg are then not read)
+ * @param opts.maxRuns most runs kept per array (default MAX_RUNS = 2^24; tests lower it to check the voxel-by-voxel path)
+ * @param opts.given the runs of both arrays when they are held as runs only ({@link RunVolume}; gt and seg are then not read)
  */
 export function countLabels(
   gt: LabelData,
   seg: LabelData,
   shape: readonly [number, number, number],
   K: number,
-  maxRuns: number = MAX_RUNS,
-  given: { gtRuns: RowRuns; segRuns: RowRuns } | null = null,
+  { maxRuns = MAX_RUNS, given = null }: { maxRuns?: number; given?: { gtRuns: RowRuns; segRuns: RowRuns } | null } = {},
 ): LabelCounts {
   const [n0, n1, n2] = shape;
   const G = new Float64Array(K + 1);

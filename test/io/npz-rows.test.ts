@@ -11,6 +11,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { NpyHeader } from '../../src/io/npy.js';
 import { ROW_BLOCK_BYTES, streamNpzRows, type RowBlock, type RowSink } from '../../src/io/npz-rows.js';
 import { readNpz, writeNpz } from '../../src/io/npz.js';
+import { TYPED_ARRAY_OF } from '../../src/io/ndarray.js';
 import type { DType, NdArray } from '../../src/types.js';
 import { prng } from '../prng.js';
 import { python } from './helpers.js';
@@ -43,18 +44,10 @@ function bytesOf(a: NdArray): Uint8Array {
   return new Uint8Array(a.data.buffer, a.data.byteOffset, a.data.byteLength);
 }
 
-const ARRAY: Record<string, (n: number) => NdArray['data']> = {
-  uint8: (n) => new Uint8Array(n),
-  bool: (n) => new Uint8Array(n),
-  int8: (n) => new Int8Array(n),
-  uint16: (n) => new Uint16Array(n),
-  int16: (n) => new Int16Array(n),
-};
-
 /** Labels in runs along the last axis (a run of one value, then zeros), seeded; bool: 0/1. */
 function labels(dtype: DType, shape: number[], seed: number): NdArray {
   const n = shape.reduce((a, b) => a * b, 1);
-  const data = ARRAY[dtype]!(n);
+  const data = new TYPED_ARRAY_OF[dtype](n);
   const rnd = prng(seed);
   const top = dtype === 'bool' ? 1 : dtype === 'int8' ? 120 : dtype === 'uint8' ? 250 : 30000;
   for (let i = 0; i < n; ) {

@@ -68,7 +68,7 @@ describe('countLabels: counts without runs (beyond maxRuns) equal the counts fro
       const n = shape[0] * shape[1] * shape[2];
       const { gt, seg } = volume(n, 9, 77);
       const withRuns = countLabels(Ctor.from(gt), Ctor.from(seg), shape, 7);
-      const without = countLabels(Ctor.from(gt), Ctor.from(seg), shape, 7, 5);
+      const without = countLabels(Ctor.from(gt), Ctor.from(seg), shape, 7, { maxRuns: 5 });
       expect(withRuns.gtRuns).not.toBeNull();
       expect(without.gtRuns).toBeNull();
       expect(without.segRuns).toBeNull();
@@ -94,7 +94,7 @@ describe('countLabels: 2D cases (rows of one voxel)', () => {
     const n = shape[0] * shape[1];
     const { gt, seg } = volume(n, 12, 5);
     const c = countLabels(Uint16Array.from(gt), Uint16Array.from(seg), shape, 10);
-    const voxelwise = countLabels(Uint16Array.from(gt), Uint16Array.from(seg), shape, 10, 0);
+    const voxelwise = countLabels(Uint16Array.from(gt), Uint16Array.from(seg), shape, 10, { maxRuns: 0 });
     const counts = (x: LabelCounts): unknown => ({ ...(summary(x) as object), gtRuns: null, segRuns: null });
     expect(counts(c)).toEqual(counts(voxelwise));
     const runs = c.gtRuns!;

@@ -13,6 +13,7 @@ import { computeCaseMetrics } from '../../src/metrics/case.js';
 import { readCaseFiles, scoreCaseFiles, type ScoreOptions } from '../../src/metrics/score.js';
 import { streamCaseFiles } from '../../src/metrics/stream.js';
 import { WARM_UP_MIN_BYTES } from '../../src/metrics/warmup.js';
+import { TYPED_ARRAY_OF } from '../../src/io/ndarray.js';
 import type { DType, NdArray } from '../../src/types.js';
 import { prng } from '../prng.js';
 import { GOLDEN_DIR, HAVE_SHARED, loadGolden, num } from './golden-helpers.js';
@@ -21,15 +22,6 @@ const ROOT = resolve(import.meta.dirname, '..', '..');
 const dir = mkdtempSync(join(tmpdir(), 'metrics-stream-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const ARRAY: Record<string, (n: number) => NdArray['data']> = {
-  uint8: (n) => new Uint8Array(n),
-  bool: (n) => new Uint8Array(n),
-  int8: (n) => new Int8Array(n),
-  uint16: (n) => new Uint16Array(n),
-  int16: (n) => new Int16Array(n),
-  int32: (n) => new Int32Array(n),
-};
-
 /**
  * Ellipsoid labels (1..nLabels, bool: 1) with seeded noise on their borders, shape (n0, n1, n2); `shift` moves the
  * centres (a prediction that overlaps the truth without equalling it). Label ids are spread (e.g. 3, 70, 300) for
@@ -37,7 +29,7 @@ const ARRAY: Record<string, (n: number) => NdArray['data']> = {
  */
 function volume(dtype: DType, shape: [number, number, number], nLabels: number, shift: number, seed: number, noise = 0.3): NdArray {
   const [n0, n1, n2] = shape;
-  const data = ARRAY[dtype]!(n0 * n1 * n2);
+  const data = new TYPED_ARRAY_OF[dtype](n0 * n1 * n2);
   const rnd = prng(seed);
   const signed = dtype === 'int8' || dtype === 'int16';
   const ids = dtype === 'bool' ? [1] : dtype.endsWith('16') ? [3, 70, 300, 4000, 9, 12, 500] : [1, 2, 3, 4, 5, 6, 7];
