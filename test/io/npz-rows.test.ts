@@ -110,6 +110,26 @@ np.savez_compressed(sys.argv[2], gts=m.view(np.bool_))`,
     expect(Buffer.compare(b.bytes(), want)).toBe(0);
   });
 
+  it('.npy format versions 1.0, 2.0 and 3.0 (10- and 12-byte header prefixes): the same bytes as readNpz', async () => {
+    python(
+      `import io, os, zipfile
+a = (np.arange(20 * 64 * 64) % 5).astype(np.uint8).reshape(20, 64, 64)
+for v in [(1, 0), (2, 0), (3, 0)]:
+    b = io.BytesIO()
+    np.lib.format.write_array(b, a, version=v)
+    with zipfile.ZipFile(os.path.join(sys.argv[1], 'version%d.npz' % v[0]), 'w', zipfile.ZIP_DEFLATED) as z:
+        z.writestr('gts.npy', b.getvalue())`,
+      [dir],
+    );
+    for (const v of [1, 2, 3]) {
+      const file = join(dir, `version${v}.npz`);
+      const sink = new Collect();
+      expect(await streamNpzRows(file, 'gts', sink), `version ${v}`).not.toBeNull();
+      expect(sink.header!.version).toEqual([v, 0]);
+      expect(Buffer.compare(sink.bytes(), bytesOf((await readNpz(file, ['gts'])).gts!))).toBe(0);
+    }
+  });
+
   it('what the sink throws is thrown (a defect, not the file: not a decline)', async () => {
     const sink = new Collect();
     sink.rows = () => {
